@@ -1,0 +1,76 @@
+# The two commands of the quickstart are `make demo` and `make test`; both set up .venv/ first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 6006
+DEMO_LOGDIR ?= demo_logdir
+FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/package.json frontend/vite.config.ts frontend/tsconfig.json
+BUNDLE := tb_media_panel/static/index.js
+
+.PHONY: install install-demo frontend demo test test-python test-frontend lint proto bench bench-quick fuzz stress clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+# torch is installed first on its own: the pinned CPU build comes from local disk, and
+# asking for it by exact version keeps any later resolver from pulling a CUDA build.
+$(VENV)/.installed-all: $(PY) setup.py pyproject.toml
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[all,dev]'
+	touch $@
+
+$(VENV)/.installed-demo: $(PY) setup.py pyproject.toml
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[torch,rdkit,open3d,demo]'
+	touch $@
+
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+$(BUNDLE): frontend/node_modules/.package-lock.json $(FRONTEND_SOURCES)
+	cd frontend && npm run build
+
+frontend: $(BUNDLE)
+
+install: $(VENV)/.installed-all frontend
+
+install-demo: $(VENV)/.installed-demo frontend
+
+demo: install-demo
+	$(VENV)/bin/tb-media-panel demo --logdir $(DEMO_LOGDIR) --port $(PORT)
+
+test-python: install
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test-frontend: install
+	cd frontend && npx vitest run
+
+lint: install
+	$(VENV)/bin/ruff check tb_media_panel tests benchmarks demo scripts
+	cd frontend && npx tsc --noEmit
+
+test: install
+	$(MAKE) lint
+	cd frontend && npx vitest run
+	$(PY) -m pytest -q -p no:cacheprovider
+
+proto: install
+	$(PY) scripts/gen_proto.py
+
+bench: install
+	$(PY) -m benchmarks.run
+
+bench-quick: install
+	$(PY) -m benchmarks.run --quick
+
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q -p no:cacheprovider tests/test_fuzz.py
+
+stress: install
+	$(PY) -m pytest -q -p no:cacheprovider -m stress tests/stress
+
+clean:
+	rm -rf $(VENV) frontend/node_modules tb_media_panel/static build dist *.egg-info

@@ -1,0 +1,91 @@
+// Types of the plugin's HTTP API (docs/http-api.md). The backend and every viewer agree on these.
+
+export type MediaKind =
+  | "image" | "video" | "audio" | "object3d" | "pointcloud" | "molecule" | "html" | "text";
+
+/** Where a series came from: our own records or a built-in TensorBoard plugin's. */
+export type Source = "media_panel" | "images" | "audio" | "mesh" | "text";
+
+export interface RunInfo { name: string; skipped_records: number }
+
+export interface TagInfo {
+  run: string;
+  tag: string;
+  kind: MediaKind;
+  source: Source;
+  step_count: number;
+  first_step: number;
+  last_step: number;
+  max_items: number;
+}
+
+export interface RunSeries {
+  steps: number[];      // evenly spread over the window, first and last logged step included
+  counts: number[];     // items per step, same length as steps
+  wall_times: number[];
+  total: number;        // logged steps inside the window
+}
+
+export interface SeriesResponse {
+  tag: string;
+  step_min: number | null;
+  step_max: number | null;
+  runs: Record<string, RunSeries>;
+}
+
+export interface ClassLabel { id: number; name: string }
+
+export interface MaskLayerMeta { name: string; width: number; height: number; class_labels: ClassLabel[] }
+
+export interface Box2D {
+  min_x: number; min_y: number; max_x: number; max_y: number;
+  class_id: number; scores: Record<string, number>; caption: string;
+}
+
+export interface BoxLayerMeta {
+  name: string; domain: "fraction" | "pixel"; class_labels: ClassLabel[]; boxes: Box2D[];
+}
+
+export interface Box3DMeta {
+  center: [number, number, number]; size: [number, number, number];
+  rotation: [number, number, number, number]; // quaternion w x y z
+  label: string; score: number | null; color: [number, number, number] | null;
+}
+
+export interface Vector3DMeta {
+  start: [number, number, number]; end: [number, number, number]; color: [number, number, number] | null;
+}
+
+export interface PointCloudMeta {
+  num_points: number;
+  label_bytes: 0 | 1 | 2 | 4;
+  has_colors: boolean;
+  class_labels: ClassLabel[];
+  boxes: Box3DMeta[];
+  vectors: Vector3DMeta[];
+}
+
+export interface ItemMeta {
+  index: number;
+  kind: MediaKind;
+  mime: string;
+  format: string;
+  caption: string;
+  size: number;         // payload bytes
+  width: number; height: number;
+  fps: number; frames: number;
+  sample_rate: number; channels: number; duration: number;
+  title: string;
+  masks: MaskLayerMeta[];
+  boxes: BoxLayerMeta[];
+  point_cloud: PointCloudMeta | null;
+}
+
+export interface ItemsResponse {
+  run: string; tag: string; step: number; wall_time: number; items: ItemMeta[];
+}
+
+/** Identifies one logged item. */
+export interface ItemRef { run: string; tag: string; step: number; index: number }
+
+export type PointArray = "positions" | "colors" | "labels";

@@ -1,0 +1,39 @@
+// The viewer contract: the panel asks the registry for a viewer by media kind and mounts it in a cell.
+import type { ItemMeta, ItemRef, PointArray } from "../api-types";
+
+/** URLs and fetches of one item's payloads; the panel's api module implements it. */
+export interface ItemSource {
+  dataUrl(ref: ItemRef): string;                       // payload bytes (image, video, audio, 3D file, molecule text)
+  htmlUrl(ref: ItemRef): string;                       // logged HTML on its sandboxed route
+  fetchData(ref: ItemRef, signal?: AbortSignal): Promise<ArrayBuffer>;
+  fetchMask(ref: ItemRef, layer: string, signal?: AbortSignal): Promise<Uint16Array>;      // class id per pixel, row-major
+  fetchPoints(ref: ItemRef, array: PointArray, signal?: AbortSignal): Promise<ArrayBuffer>; // little-endian typed array
+}
+
+/** Grid-wide viewer settings (mask/box toggles, 3D camera sync ...). Viewers read their own keys. */
+export type ViewerSettings = Record<string, unknown>;
+
+export interface ViewerContext {
+  source: ItemSource;
+  settings: ViewerSettings;
+  /** A viewer changes a grid-wide setting (e.g. toggles a class); the panel re-applies it to every cell. */
+  setSettings(patch: ViewerSettings): void;
+  signal: AbortSignal;
+  /** Items of other tags at the same run and step, for overlays (molecules, 3D). */
+  overlays?: { ref: ItemRef; meta: ItemMeta }[];
+}
+
+export interface ViewerInstance {
+  /** Settings changed: apply without refetching pixels. */
+  update?(settings: ViewerSettings): void;
+  /** The cell was resized. */
+  resize?(width: number, height: number): void;
+  destroy(): void;
+}
+
+export interface Viewer {
+  mount(el: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): Promise<ViewerInstance>;
+}
+
+/** Viewers are loaded lazily, so heavy libraries (three.js, 3Dmol) stay out of the first bundle. */
+export type ViewerLoader = () => Promise<Viewer>;

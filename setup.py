@@ -1,0 +1,88 @@
+"""Packaging for tb-media-panel.
+
+The frontend bundle in tb_media_panel/static/ is built from frontend/ by `npm run build`;
+building a wheel or sdist runs that build when npm is on PATH, so the bundle ships inside
+the package and users without Node can install it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+from setuptools.command.sdist import sdist
+
+ROOT = Path(__file__).parent
+
+
+def build_frontend() -> None:
+    frontend = ROOT / "frontend"
+    if not (frontend / "package.json").exists() or shutil.which("npm") is None:
+        return
+    install = "ci" if (frontend / "package-lock.json").exists() else "install"
+    subprocess.run(["npm", install, "--no-audit", "--no-fund"], cwd=frontend, check=True)
+    subprocess.run(["npm", "run", "build"], cwd=frontend, check=True)
+
+
+class BuildPyWithFrontend(build_py):
+    def run(self) -> None:
+        build_frontend()
+        super().run()
+
+
+class SdistWithFrontend(sdist):
+    def run(self) -> None:
+        build_frontend()
+        super().run()
+
+
+EXTRAS = {
+    "torch": ["torch==2.13.0"],
+    "tensorboardx": ["tensorboardX>=2.6"],
+    "tf": ["tensorflow-cpu>=2.16"],
+    "open3d": ["open3d-cpu>=0.18"],
+    "rdkit": ["rdkit>=2023.9"],
+    "demo": ["scikit-image>=0.22", "scikit-learn>=1.3", "PeptideBuilder>=1.1", "trimesh>=4"],
+    "dev": [
+        "pytest>=8",
+        "pytest-timeout>=2.3",
+        "ruff>=0.6",
+        "playwright>=1.45",
+        "moto[server]>=5",
+        "boto3>=1.34",
+        "hypothesis>=6.100",
+        "psutil>=5.9",
+        "grpcio-tools>=1.60",
+    ],
+}
+EXTRAS["all"] = sorted({dep for name, deps in EXTRAS.items() if name != "dev" for dep in deps})
+
+setup(
+    name="tb-media-panel",
+    version="0.1.0",
+    description="A TensorBoard plugin: a media panel for images, masks, video, audio, 3D and molecules",
+    long_description=(ROOT / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=find_packages(include=["tb_media_panel", "tb_media_panel.*"]),
+    package_data={"tb_media_panel": ["static/**/*", "proto/*.proto", "py.typed"]},
+    include_package_data=True,
+    install_requires=[
+        "tensorboard>=2.14",
+        "numpy>=1.23",
+        "pillow>=9",
+        "protobuf>=3.20",
+        "werkzeug>=2",
+        "av>=11",
+        "google-crc32c>=1.5",
+    ],
+    extras_require=EXTRAS,
+    entry_points={
+        "tensorboard_plugins": ["media_panel = tb_media_panel.plugin:MediaPanelLoader"],
+        "console_scripts": ["tb-media-panel = tb_media_panel.cli:main"],
+    },
+    cmdclass={"build_py": BuildPyWithFrontend, "sdist": SdistWithFrontend},
+)
