@@ -1,0 +1,547 @@
+// Images with segmentation masks and 2D boxes: layers, classes, layouts, IoU and a difference view.
+//
+// Alignment: the image, every mask canvas and the box layer fill the same stage box (width and
+// height 100 %), so the browser scales them identically at any zoom and devicePixelRatio; mask
+// canvases keep the mask's own resolution and are magnified nearest-neighbour.
+import type { ClassLabel, ItemMeta, ItemRef, MaskLayerMeta } from "../api-types";
+import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
+import { boxLabel, boxToPercent, scoreRanges, visibleBoxes } from "./segmentation/boxes";
+import { className, classColor, colorTable, hexToRgb, isBackgroundClass } from "./segmentation/colors";
+import { maxClassId, paintDifference, paintMask } from "./segmentation/compose";
+import { computeIoU, differenceMask, sameLabelSet, type IoUReport } from "./segmentation/metrics";
+import { DEFAULT_OPACITY, KEYS, readSettings, type AnnotationSettings } from "./segmentation/settings";
+import { checkbox, ensureStyle, h } from "./viewer-dom";
+
+const DIFF_COLOR: [number, number, number] = [255, 0, 255];
+const GAP = 4;
+
+interface LoadedLayer { meta: MaskLayerMeta; ids: Uint16Array; maxId: number }
+
+interface Stage {
+  root: HTMLDivElement;
+  img: HTMLImageElement;
+  canvases: Map<string, HTMLCanvasElement>; // layer name -> canvas ("" = difference)
+  boxes: HTMLDivElement;
+  label: HTMLDivElement;
+}
+
+const CSS = `
+.ai-root{position:relative;width:100%;height:100%;display:flex;flex-direction:column;font:12px/1.3 system-ui,sans-serif;color:#212121;overflow:hidden;min-height:0}
+.ai-bar{display:flex;flex-wrap:wrap;gap:4px;align-items:center;padding:2px 0 4px;flex:none}
+.ai-bar select,.ai-bar button,.ai-drawer button{font:inherit;padding:1px 6px;border:1px solid #bdbdbd;border-radius:3px;background:#fff;cursor:pointer}
+.ai-bar button[aria-pressed=true]{background:#e3f2fd;border-color:#1976d2}
+.ai-bar label{display:inline-flex;align-items:center;gap:2px;cursor:pointer}
+.ai-miou{padding:1px 6px;border-radius:3px;background:#f5f5f5;font-variant-numeric:tabular-nums}
+.ai-stages{flex:1;min-height:0;display:flex;gap:${GAP}px;align-items:center;justify-content:center}
+.ai-stages.col{flex-direction:column}
+.ai-stage{position:relative;flex:none;background:#f0f0f0 repeating-conic-gradient(#e0e0e0 0 25%,transparent 0 50%) 0 0/12px 12px}
+.ai-stage>img,.ai-stage>canvas{position:absolute;left:0;top:0;width:100%;height:100%;display:block}
+.ai-stage>canvas{image-rendering:pixelated;pointer-events:none}
+.ai-stage>img.px{image-rendering:pixelated}
+.ai-stage>img.hidden{visibility:hidden}
+.ai-boxes{position:absolute;inset:0;pointer-events:none;overflow:hidden}
+.ai-box{position:absolute;box-sizing:border-box;border:2px solid}
+.ai-box.dash{border-style:dashed}
+.ai-box>span{position:absolute;left:-2px;bottom:100%;white-space:nowrap;color:#fff;font-size:11px;padding:0 3px;line-height:14px}
+.ai-box.below>span{bottom:auto;top:0}
+.ai-label{position:absolute;left:0;top:0;background:rgba(0,0,0,.55);color:#fff;font-size:11px;padding:0 4px;pointer-events:none}
+.ai-tip{position:absolute;z-index:3;pointer-events:none;background:rgba(33,33,33,.92);color:#fff;padding:3px 6px;border-radius:3px;font-size:11px;white-space:pre;display:none}
+.ai-drawer{position:absolute;z-index:2;top:26px;right:0;bottom:0;width:min(260px,100%);overflow:auto;background:rgba(255,255,255,.97);border:1px solid #ccc;border-radius:4px;padding:6px;box-shadow:0 2px 8px rgba(0,0,0,.2);display:none}
+.ai-drawer.open{display:block}
+.ai-drawer h4{margin:6px 0 3px;font-size:11px;text-transform:uppercase;color:#616161;letter-spacing:.04em}
+.ai-row{display:flex;align-items:center;gap:4px;padding:1px 0}
+.ai-row .name{flex:1;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.ai-row .num{font-variant-numeric:tabular-nums;color:#616161}
+.ai-row input[type=range]{width:80px}
+.ai-row input[type=color]{width:18px;height:16px;padding:0;border:1px solid #999;background:none}
+.ai-drawer input[type=search]{width:100%;box-sizing:border-box;font:inherit;margin-bottom:3px}
+`;
+
+/** Mount state of one annotated image; everything drawn from `settings` + fetched arrays. */
+class AnnotatedImage implements ViewerInstance {
+  private readonly root: HTMLDivElement;
+  private readonly stagesEl: HTMLDivElement;
+  private readonly tip: HTMLDivElement;
+  private readonly drawer: HTMLDivElement;
+  private readonly bar: HTMLDivElement;
+  private stages: Stage[] = [];
+  private settings: AnnotationSettings;
+  private readonly labels: ClassLabel[];
+  private readonly compare: { a: LoadedLayer; b: LoadedLayer; iou: IoUReport; diff: Uint8Array } | null;
+  private readonly observer: ResizeObserver;
+  private search = "";
+  private drawerOpen = false;
+  private naturalW: number;
+  private naturalH: number;
+
+  constructor(
+    el: HTMLElement,
+    private readonly ref: ItemRef,
+    private readonly meta: ItemMeta,
+    private readonly ctx: ViewerContext,
+    private readonly layers: LoadedLayer[],
+  ) {
+    ensureStyle("tbmp-annotated-image", CSS);
+    this.settings = readSettings(ctx.settings);
+    this.naturalW = meta.width || layers[0]?.meta.width || 1;
+    this.naturalH = meta.height || layers[0]?.meta.height || 1;
+    this.labels = mergeLabels(layers.map((l) => l.meta.class_labels).concat(meta.boxes.map((b) => b.class_labels)));
+    this.compare = pickComparison(layers);
+
+    this.root = h("div", { class: "ai-root" });
+    this.bar = h("div", { class: "ai-bar" });
+    this.stagesEl = h("div", { class: "ai-stages" });
+    this.tip = h("div", { class: "ai-tip" });
+    this.drawer = h("div", { class: "ai-drawer" });
+    this.root.append(this.bar, this.stagesEl, this.tip, this.drawer);
+    el.append(this.root);
+
+    this.stagesEl.addEventListener("mousemove", (e) => this.hover(e));
+    this.stagesEl.addEventListener("mouseleave", () => (this.tip.style.display = "none"));
+    this.observer = new ResizeObserver(() => this.fit());
+    this.observer.observe(this.stagesEl);
+    this.render();
+  }
+
+  update(settings: ViewerSettings): void {
+    this.settings = readSettings(settings);
+    this.render();
+  }
+
+  resize(): void {
+    this.fit();
+  }
+
+  destroy(): void {
+    this.observer.disconnect();
+    this.root.remove();
+  }
+
+  // ---- settings helpers -------------------------------------------------------------------
+
+  private set(patch: ViewerSettings): void {
+    this.ctx.setSettings(patch);
+  }
+
+  private classHidden(id: number): boolean {
+    const v = this.settings.hiddenClasses[String(id)];
+    return v ?? isBackgroundClass(id, this.labels);
+  }
+
+  private layerVisible(name: string): boolean {
+    return this.settings.layerVisible[name] ?? true;
+  }
+
+  private layerOpacity(name: string): number {
+    return this.settings.layerOpacity[name] ?? DEFAULT_OPACITY;
+  }
+
+  private boxClassHidden(id: number): boolean {
+    return this.settings.boxHiddenClasses[String(id)] ?? false;
+  }
+
+  /** Every class id worth listing: labelled ones and those present in a mask or a box. */
+  private classIds(): number[] {
+    const ids = new Set(this.labels.map((l) => l.id));
+    for (const layer of this.layers) for (let id = 0; id <= layer.maxId; id++) if (present(layer, id)) ids.add(id);
+    for (const bl of this.meta.boxes) for (const b of bl.boxes) ids.add(b.class_id);
+    return [...ids].sort((a, b) => a - b);
+  }
+
+  // ---- rendering --------------------------------------------------------------------------
+
+  private render(): void {
+    this.buildStages();
+    this.paintMasks();
+    this.drawBoxes();
+    this.renderBar();
+    this.renderDrawer();
+    this.fit();
+  }
+
+  /** Which stages the layout needs: [names of mask layers drawn on each]. */
+  private stagePlan(): { title: string; layers: string[]; image: boolean }[] {
+    const s = this.settings;
+    const visible = this.layers.filter((l) => this.layerVisible(l.meta.name)).map((l) => l.meta.name);
+    const diff = s.view === "difference" && this.compare ? [""] : null;
+    const masks = diff ?? visible;
+    if (this.layers.length === 0 || s.layout === "over") return [{ title: "", layers: masks, image: true }];
+    const imageStage = { title: "image", layers: [] as string[], image: true };
+    const rest =
+      s.layout === "beside" || diff
+        ? [{ title: diff ? "difference" : "masks", layers: masks, image: false }]
+        : masks.map((m) => ({ title: m, layers: [m], image: false }));
+    return s.hideImage ? rest : [imageStage, ...rest];
+  }
+
+  private buildStages(): void {
+    const plan = this.stagePlan();
+    const key = JSON.stringify(plan);
+    if (this.stagesEl.dataset.plan === key) return;
+    this.stagesEl.dataset.plan = key;
+    this.stagesEl.replaceChildren();
+    this.stages = plan.map((p) => {
+      const root = h("div", { class: "ai-stage" });
+      root.dataset.stage = p.title || "over";
+      const img = h("img", { alt: this.meta.caption || this.ref.tag, draggable: "false" });
+      img.src = this.ctx.source.dataUrl(this.ref);
+      if (!p.image) img.classList.add("hidden");
+      const canvases = new Map<string, HTMLCanvasElement>();
+      root.append(img);
+      for (const name of p.layers) {
+        const layer = name === "" ? this.compare?.a : this.layers.find((l) => l.meta.name === name);
+        if (!layer) continue;
+        const c = h("canvas");
+        c.width = layer.meta.width;
+        c.height = layer.meta.height;
+        c.dataset.layer = name === "" ? "difference" : name;
+        canvases.set(name, c);
+        root.append(c);
+      }
+      const boxes = h("div", { class: "ai-boxes" });
+      const label = h("div", { class: "ai-label" });
+      label.textContent = p.title;
+      if (!p.title) label.style.display = "none";
+      root.append(boxes, label);
+      this.stagesEl.append(root);
+      return { root, img, canvases, boxes, label };
+    });
+  }
+
+  private paintMasks(): void {
+    const s = this.settings;
+    for (const stage of this.stages) {
+      stage.img.classList.toggle("hidden", s.hideImage || stage.root.dataset.stage !== "over" && stage.root.dataset.stage !== "image");
+      for (const [name, canvas] of stage.canvases) {
+        const g = canvas.getContext("2d");
+        if (!g) continue;
+        const img = g.createImageData(canvas.width, canvas.height);
+        if (name === "" && this.compare) {
+          paintDifference(this.compare.diff, DIFF_COLOR, img.data);
+          canvas.style.opacity = "0.85";
+        } else {
+          const layer = this.layers.find((l) => l.meta.name === name);
+          if (!layer) continue;
+          const hidden = new Set<number>();
+          for (let id = 0; id <= layer.maxId; id++) if (this.classHidden(id)) hidden.add(id);
+          paintMask(layer.ids, colorTable(layer.maxId, s.colors, hidden), img.data);
+          // A mask alone on its own panel is shown opaque: there is nothing under it to blend with.
+          const alone = stage.root.dataset.stage !== "over";
+          canvas.style.opacity = String(alone ? 1 : this.layerOpacity(name));
+        }
+        g.putImageData(img, 0, 0);
+      }
+    }
+  }
+
+  private drawBoxes(): void {
+    const s = this.settings;
+    const W = this.naturalW;
+    const H = this.naturalH;
+    for (const stage of this.stages) {
+      stage.boxes.replaceChildren();
+      // Boxes annotate the picture: they go where the image is shown.
+      if (stage.root.dataset.stage !== "over" && stage.root.dataset.stage !== "image") continue;
+      this.meta.boxes.forEach((layer, li) => {
+        if (!(s.boxLayerVisible[layer.name] ?? true)) return;
+        const hidden = new Set<number>();
+        for (const b of layer.boxes) if (this.boxClassHidden(b.class_id)) hidden.add(b.class_id);
+        for (const box of visibleBoxes(layer, hidden, s.thresholds)) {
+          const p = boxToPercent(box, layer.domain, W, H);
+          const color = classColor(box.class_id, s.colors);
+          const d = h("div", { class: "ai-box" + (li % 2 ? " dash" : "") + (p.top < 8 ? " below" : "") });
+          d.dataset.layer = layer.name;
+          d.dataset.classId = String(box.class_id);
+          Object.assign(d.style, {
+            left: `${p.left}%`, top: `${p.top}%`, width: `${p.width}%`, height: `${p.height}%`, borderColor: color,
+          });
+          if (s.captions) {
+            const cap = h("span");
+            cap.style.background = color;
+            cap.style.color = textColorOn(color);
+            cap.textContent = boxLabel(box, className(box.class_id, layer.class_labels.length ? layer.class_labels : this.labels));
+            d.append(cap);
+          }
+          stage.boxes.append(d);
+        }
+      });
+    }
+  }
+
+  private renderBar(): void {
+    const s = this.settings;
+    this.bar.replaceChildren();
+    if (this.layers.length) {
+      const layout = h("select", { title: "Where the masks go" });
+      for (const [v, t] of [["over", "Masks over image"], ["beside", "Masks beside"], ["panels", "Layer per panel"]] as const) {
+        const o = h("option", { value: v });
+        o.textContent = t;
+        layout.append(o);
+      }
+      layout.value = s.layout;
+      layout.dataset.control = "layout";
+      layout.addEventListener("change", () => this.set({ [KEYS.layout]: layout.value }));
+      const img = checkbox("image", !s.hideImage, (on) => this.set({ [KEYS.hideImage]: !on }));
+      img.dataset.control = "show-image";
+      this.bar.append(layout, img);
+    }
+    if (this.compare) {
+      const diff = h("button", { type: "button", title: "Highlight pixels where the two layers disagree" });
+      diff.textContent = "difference";
+      diff.dataset.control = "difference";
+      diff.setAttribute("aria-pressed", String(s.view === "difference"));
+      diff.addEventListener("click", () => this.set({ [KEYS.view]: s.view === "difference" ? "classes" : "difference" }));
+      const miou = h("span", {
+        class: "ai-miou",
+        title: `mean IoU of ${this.compare.a.meta.name} vs ${this.compare.b.meta.name} over ${this.compare.iou.perClass.length} classes`,
+      });
+      miou.dataset.miou = String(this.compare.iou.meanIoU);
+      miou.textContent = `mIoU ${this.compare.iou.meanIoU.toFixed(3)}`;
+      this.bar.append(diff, miou);
+    }
+    const more = h("button", { type: "button", title: "Layers, classes and boxes" });
+    more.textContent = "☰ layers";
+    more.dataset.control = "drawer";
+    more.setAttribute("aria-pressed", String(this.drawerOpen));
+    more.addEventListener("click", () => {
+      this.drawerOpen = !this.drawerOpen;
+      this.renderBar();
+      this.renderDrawer();
+    });
+    this.bar.append(more);
+  }
+
+  private renderDrawer(): void {
+    const s = this.settings;
+    const d = this.drawer;
+    d.classList.toggle("open", this.drawerOpen);
+    // Rebuilding while the user types in the search field would steal its focus.
+    const focused = d.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.control : undefined;
+    d.replaceChildren();
+    if (this.layers.length) {
+      d.append(heading("Mask layers"));
+      for (const layer of this.layers) {
+        const name = layer.meta.name;
+        const row = h("div", { class: "ai-row" });
+        row.dataset.layer = name;
+        const vis = checkbox("", this.layerVisible(name), (on) =>
+          this.set({ [KEYS.layerVisible]: { ...s.layerVisible, [name]: on } }),
+        );
+        const nm = h("span", { class: "name" });
+        nm.textContent = name;
+        const op = h("input", { type: "range", min: "0", max: "1", step: "0.05", title: "opacity" });
+        op.value = String(this.layerOpacity(name));
+        op.dataset.control = "opacity";
+        op.addEventListener("input", () => this.set({ [KEYS.layerOpacity]: { ...s.layerOpacity, [name]: Number(op.value) } }));
+        const pct = h("span", { class: "num" });
+        pct.textContent = `${Math.round(this.layerOpacity(name) * 100)}%`;
+        row.append(vis, nm, op, pct);
+        d.append(row);
+      }
+    }
+    const ids = this.classIds();
+    if (ids.length) {
+      d.append(heading(this.layers.length ? "Classes" : "Box classes"));
+      const search = h("input", { type: "search", placeholder: "search classes" });
+      search.value = this.search;
+      search.dataset.control = "class-search";
+      search.addEventListener("input", () => {
+        this.search = search.value;
+        this.renderDrawer();
+      });
+      const all = h("button", { type: "button" });
+      all.textContent = "all";
+      all.dataset.control = "all";
+      const none = h("button", { type: "button" });
+      none.textContent = "none";
+      none.dataset.control = "none";
+      const shown = ids.filter((id) => matches(id, className(id, this.labels), this.search));
+      const setAll = (hidden: boolean) => {
+        const seg = { ...s.hiddenClasses };
+        const box = { ...s.boxHiddenClasses };
+        for (const id of shown) seg[String(id)] = box[String(id)] = hidden;
+        this.set({ [KEYS.hiddenClasses]: seg, [KEYS.boxHiddenClasses]: box });
+      };
+      all.addEventListener("click", () => setAll(false));
+      none.addEventListener("click", () => setAll(true));
+      const tools = h("div", { class: "ai-row" });
+      tools.append(all, none);
+      d.append(search, tools);
+      const iouById = new Map(this.compare?.iou.perClass.map((c) => [c.id, c.iou]) ?? []);
+      for (const id of shown) {
+        const row = h("div", { class: "ai-row" });
+        row.dataset.classId = String(id);
+        const hidden = this.layers.length ? this.classHidden(id) : this.boxClassHidden(id);
+        const cb = checkbox("", !hidden, (on) =>
+          this.set({
+            [KEYS.hiddenClasses]: { ...s.hiddenClasses, [String(id)]: !on },
+            [KEYS.boxHiddenClasses]: { ...s.boxHiddenClasses, [String(id)]: !on },
+          }),
+        );
+        const sw = h("input", { type: "color", title: "class colour" });
+        sw.value = classColor(id, s.colors);
+        sw.addEventListener("input", () => this.set({ [KEYS.colors]: { ...s.colors, [String(id)]: sw.value } }));
+        const nm = h("span", { class: "name" });
+        nm.textContent = className(id, this.labels);
+        nm.title = `id ${id}`;
+        row.append(cb, sw, nm);
+        const iou = iouById.get(id);
+        if (iou !== undefined) {
+          const v = h("span", { class: "num", title: "IoU of this class between the two layers" });
+          v.dataset.iou = String(iou);
+          v.textContent = `IoU ${iou.toFixed(2)}`;
+          row.append(v);
+        }
+        d.append(row);
+      }
+    }
+    if (this.meta.boxes.length) {
+      d.append(heading("Box layers"));
+      for (const layer of this.meta.boxes) {
+        const row = h("div", { class: "ai-row" });
+        row.dataset.boxLayer = layer.name;
+        const cb = checkbox("", s.boxLayerVisible[layer.name] ?? true, (on) =>
+          this.set({ [KEYS.boxLayerVisible]: { ...s.boxLayerVisible, [layer.name]: on } }),
+        );
+        const nm = h("span", { class: "name" });
+        nm.textContent = `${layer.name} (${layer.boxes.length})`;
+        row.append(cb, nm);
+        d.append(row);
+      }
+      const caps = checkbox("captions", s.captions, (on) => this.set({ [KEYS.captions]: on }));
+      caps.dataset.control = "captions";
+      d.append(caps);
+      for (const [key, range] of scoreRanges(this.meta.boxes)) {
+        const row = h("div", { class: "ai-row" });
+        row.dataset.score = key;
+        const nm = h("span", { class: "name" });
+        nm.textContent = `${key} ≥`;
+        const lo = Math.min(0, range.min);
+        const hi = Math.max(1, range.max);
+        const sl = h("input", { type: "range", min: String(lo), max: String(hi), step: String((hi - lo) / 100) });
+        const cur = s.thresholds[key] ?? lo;
+        sl.value = String(cur);
+        sl.dataset.control = "threshold";
+        const v = h("span", { class: "num" });
+        v.textContent = cur.toFixed(2);
+        sl.addEventListener("input", () => this.set({ [KEYS.thresholds]: { ...s.thresholds, [key]: Number(sl.value) } }));
+        row.append(nm, sl, v);
+        d.append(row);
+      }
+    }
+    if (focused) (d.querySelector(`[data-control="${focused}"]`) as HTMLElement | null)?.focus();
+  }
+
+  /** Size stages to the largest that fit, in a row or a column, whichever shows them bigger. */
+  private fit(): void {
+    const n = this.stages.length;
+    const W = this.stagesEl.clientWidth;
+    const H = this.stagesEl.clientHeight;
+    if (!n || W <= 0 || H <= 0) return;
+    const aw = this.naturalW;
+    const ah = this.naturalH;
+    const rowScale = Math.min((W - GAP * (n - 1)) / n / aw, H / ah);
+    const colScale = Math.min(W / aw, (H - GAP * (n - 1)) / n / ah);
+    const col = colScale > rowScale;
+    const scale = Math.max(0.01, col ? colScale : rowScale);
+    this.stagesEl.classList.toggle("col", col);
+    for (const st of this.stages) {
+      st.root.style.width = `${aw * scale}px`;
+      st.root.style.height = `${ah * scale}px`;
+      // Magnified pixels stay square and sharp, like the mask over them; shrunk images smooth.
+      st.img.classList.toggle("px", scale > 1);
+    }
+  }
+
+  private hover(e: MouseEvent): void {
+    const stage = this.stages.find((st) => st.root.contains(e.target as Node));
+    if (!stage || !this.layers.length) {
+      this.tip.style.display = "none";
+      return;
+    }
+    const r = stage.root.getBoundingClientRect();
+    const fx = (e.clientX - r.left) / r.width;
+    const fy = (e.clientY - r.top) / r.height;
+    if (fx < 0 || fy < 0 || fx >= 1 || fy >= 1) return;
+    const lines: string[] = [];
+    for (const layer of this.layers) {
+      const x = Math.floor(fx * layer.meta.width);
+      const y = Math.floor(fy * layer.meta.height);
+      const id = layer.ids[y * layer.meta.width + x];
+      lines.push(`${layer.meta.name}: ${className(id, layer.meta.class_labels.length ? layer.meta.class_labels : this.labels)}`);
+    }
+    if (this.compare) {
+      const x = Math.floor(fx * this.compare.a.meta.width);
+      const y = Math.floor(fy * this.compare.a.meta.height);
+      if (this.compare.diff[y * this.compare.a.meta.width + x]) lines.push("layers disagree");
+    }
+    this.tip.textContent = lines.join("\n");
+    const rr = this.root.getBoundingClientRect();
+    this.tip.style.display = "block";
+    const x = e.clientX - rr.left + 12;
+    const y = e.clientY - rr.top + 12;
+    this.tip.style.left = `${Math.min(x, rr.width - this.tip.offsetWidth - 2)}px`;
+    this.tip.style.top = `${Math.min(y, rr.height - this.tip.offsetHeight - 2)}px`;
+  }
+}
+
+function present(layer: LoadedLayer, id: number): boolean {
+  // maxId bounds the loop; a linear scan per id would be slow, so cache the presence set once.
+  let set = presence.get(layer);
+  if (!set) {
+    set = new Set<number>();
+    for (let i = 0; i < layer.ids.length; i++) set.add(layer.ids[i]);
+    presence.set(layer, set);
+  }
+  return set.has(id);
+}
+const presence = new WeakMap<LoadedLayer, Set<number>>();
+
+function mergeLabels(sets: ClassLabel[][]): ClassLabel[] {
+  const byId = new Map<number, ClassLabel>();
+  for (const set of sets) for (const l of set) if (!byId.has(l.id)) byId.set(l.id, l);
+  return [...byId.values()].sort((a, b) => a.id - b.id);
+}
+
+/** The pair to compare: prediction-like vs truth-like names first, else the first two compatible layers. */
+function pickComparison(layers: LoadedLayer[]) {
+  const compatible: [LoadedLayer, LoadedLayer][] = [];
+  for (let i = 0; i < layers.length; i++)
+    for (let j = i + 1; j < layers.length; j++) if (sameLabelSet(layers[i].meta, layers[j].meta)) compatible.push([layers[i], layers[j]]);
+  if (!compatible.length) return null;
+  const truth = /truth|gt|label|target|true/i;
+  const [a, b] = compatible.find(([x, y]) => truth.test(y.meta.name) || truth.test(x.meta.name)) ?? compatible[0];
+  return { a, b, iou: computeIoU(a.ids, b.ids), diff: differenceMask(a.ids, b.ids) };
+}
+
+function matches(id: number, name: string, q: string): boolean {
+  const t = q.trim().toLowerCase();
+  return !t || name.toLowerCase().includes(t) || String(id) === t;
+}
+
+function heading(text: string): HTMLElement {
+  const el = h("h4");
+  el.textContent = text;
+  return el;
+}
+
+/** Black or white, whichever reads on the class colour. */
+function textColorOn(hex: string): string {
+  const [r, g, b] = hexToRgb(hex);
+  return 0.299 * r + 0.587 * g + 0.114 * b > 150 ? "#000" : "#fff";
+}
+
+export const viewer: Viewer = {
+  async mount(el: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): Promise<ViewerInstance> {
+    const layers = await Promise.all(
+      meta.masks.map(async (m): Promise<LoadedLayer> => {
+        const ids = await ctx.source.fetchMask(ref, m.name, ctx.signal);
+        if (ids.length !== m.width * m.height) {
+          throw new Error(`mask layer "${m.name}": expected ${m.width}×${m.height} class ids, got ${ids.length}`);
+        }
+        return { meta: m, ids, maxId: maxClassId(ids) };
+      }),
+    );
+    return new AnnotatedImage(el, ref, meta, ctx, layers);
+  },
+};
