@@ -253,7 +253,8 @@ class PointCloud(Media):
                 raise ValueError("labels: given twice, as points column 4 and as labels; pass one")
             labels = array[:, 3]
 
-        positions = array[:, :3].astype("<f4", copy=False)
+        with np.errstate(over="ignore"):  # overflow becomes inf, reported just below
+            positions = array[:, :3].astype("<f4", copy=False)
         if not np.isfinite(positions).all():
             bad = int(positions.size - np.count_nonzero(np.isfinite(positions)))
             raise ValueError(
