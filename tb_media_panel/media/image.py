@@ -95,7 +95,7 @@ def encode_png(array: np.ndarray) -> bytes:
 # --- pixel conversion ---------------------------------------------------------------------
 
 
-def _to_uint8(array: np.ndarray, normalize: bool, argument: str) -> np.ndarray:
+def to_uint8(array: np.ndarray, normalize: bool, argument: str) -> np.ndarray:
     """Pixel values -> uint8: uint8 kept, bool -> 0/255, floats in [0, 1] scaled, ints in 0..255
     kept; anything else only with normalize=True (min-max scaled)."""
     if array.dtype == np.uint8:
@@ -459,7 +459,7 @@ class Image(Media):
                     f"got {mask.height}x{mask.width}"
                 )
         if pixels is not None:
-            blob = encode_png(_to_uint8(pixels, normalize, "data"))
+            blob = encode_png(to_uint8(pixels, normalize, "data"))
         record = media_pb2.MediaItem(
             mime=mime,
             format=fmt,
