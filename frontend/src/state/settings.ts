@@ -1,0 +1,132 @@
+// The panel's view settings and their URL form: everything a shared link must reopen.
+import type { ViewerSettings } from "../viewers/types";
+
+export type Axis = "step" | "run" | "index" | "tag";
+export type Mode = "grid" | "gallery";
+export type GalleryBy = "step" | "index" | "run";
+
+export const AXES: readonly Axis[] = ["step", "run", "index", "tag"];
+export const GALLERY_BY: readonly GalleryBy[] = ["step", "index", "run"];
+
+export interface PanelState {
+  mode: Mode;
+  x: Axis;
+  y: Axis;
+  galleryBy: GalleryBy;
+  /** The slider's step; null follows the latest logged step (so live runs keep scrolling). */
+  step: number | null;
+  /** Item index shown where index is not laid out on an axis. */
+  index: number;
+  /** Timeline zoom window [min, max] in steps; null shows every logged step. */
+  zoom: [number, number] | null;
+  runFilter: string;
+  /** Runs switched off; stored this way round so runs that appear later are shown. */
+  runsOff: string[];
+  tagFilter: string;
+  /** Cell edge in CSS pixels, and per-card overrides set by dragging a card's corner. */
+  cell: number;
+  cardCell: Record<string, number>;
+  /** Card shown full screen, by card key. */
+  expanded: string | null;
+  fit: "fit" | "original";
+  pixelated: boolean;
+  captions: boolean;
+  /** Grid-wide viewer settings (mask toggles, camera sync …), owned by the viewers. */
+  viewer: ViewerSettings;
+}
+
+export function defaultState(): PanelState {
+  return {
+    mode: "grid", x: "step", y: "run", galleryBy: "index", step: null, index: 0, zoom: null,
+    runFilter: "", runsOff: [], tagFilter: "", cell: 128, cardCell: {}, expanded: null,
+    fit: "fit", pixelated: false, captions: true, viewer: {},
+  };
+}
+
+const MIN_CELL = 48;
+const MAX_CELL = 1024;
+
+export function clampCell(px: number): number {
+  return Math.round(Math.min(MAX_CELL, Math.max(MIN_CELL, px)));
+}
+
+function isAxis(v: string | null): v is Axis {
+  return v !== null && (AXES as readonly string[]).includes(v);
+}
+
+function intOrNull(v: string | null): number | null {
+  if (v === null || !/^\d+$/.test(v)) return null;
+  return Number(v);
+}
+
+function jsonObject(v: string | null): Record<string, unknown> | null {
+  if (!v) return null;
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Only settings that differ from the defaults are written, so links stay short. */
+export function encodeState(s: PanelState): string {
+  const d = defaultState();
+  const q = new URLSearchParams();
+  if (s.mode !== d.mode) q.set("mode", s.mode);
+  if (s.x !== d.x) q.set("x", s.x);
+  if (s.y !== d.y) q.set("y", s.y);
+  if (s.galleryBy !== d.galleryBy) q.set("by", s.galleryBy);
+  if (s.step !== null) q.set("step", String(s.step));
+  if (s.index !== d.index) q.set("index", String(s.index));
+  if (s.zoom) q.set("zoom", `${s.zoom[0]}-${s.zoom[1]}`);
+  if (s.runFilter) q.set("runs", s.runFilter);
+  for (const r of s.runsOff) q.append("off", r);
+  if (s.tagFilter) q.set("tags", s.tagFilter);
+  if (s.cell !== d.cell) q.set("cell", String(s.cell));
+  if (Object.keys(s.cardCell).length) q.set("cards", JSON.stringify(s.cardCell));
+  if (s.expanded !== null) q.set("expanded", s.expanded);
+  if (s.fit !== d.fit) q.set("fit", s.fit);
+  if (s.pixelated) q.set("pixelated", "1");
+  if (!s.captions) q.set("captions", "0");
+  if (Object.keys(s.viewer).length) q.set("viewer", JSON.stringify(s.viewer));
+  return q.toString();
+}
+
+/** Unknown or malformed values fall back to defaults: a hand-edited link never breaks the panel. */
+export function decodeState(text: string): PanelState {
+  const q = new URLSearchParams(text);
+  const s = defaultState();
+  const mode = q.get("mode");
+  if (mode === "grid" || mode === "gallery") s.mode = mode;
+  const x = q.get("x");
+  const y = q.get("y");
+  if (isAxis(x)) s.x = x;
+  if (isAxis(y)) s.y = y;
+  if (s.x === s.y) s.y = s.x === "run" ? "step" : "run";
+  const by = q.get("by");
+  if (by === "step" || by === "index" || by === "run") s.galleryBy = by;
+  s.step = intOrNull(q.get("step"));
+  s.index = intOrNull(q.get("index")) ?? 0;
+  const zoom = /^(\d+)-(\d+)$/.exec(q.get("zoom") ?? "");
+  if (zoom) {
+    const a = Number(zoom[1]);
+    const b = Number(zoom[2]);
+    if (a <= b) s.zoom = [a, b];
+  }
+  s.runFilter = q.get("runs") ?? "";
+  s.runsOff = q.getAll("off");
+  s.tagFilter = q.get("tags") ?? "";
+  const cell = intOrNull(q.get("cell"));
+  if (cell !== null) s.cell = clampCell(cell);
+  const cards = jsonObject(q.get("cards"));
+  if (cards) {
+    for (const [k, v] of Object.entries(cards)) if (typeof v === "number") s.cardCell[k] = clampCell(v);
+  }
+  s.expanded = q.get("expanded");
+  if (q.get("fit") === "original") s.fit = "original";
+  s.pixelated = q.get("pixelated") === "1";
+  s.captions = q.get("captions") !== "0";
+  s.viewer = jsonObject(q.get("viewer")) ?? {};
+  return s;
+}

@@ -1,0 +1,24 @@
+// Logged HTML runs its scripts inside a sandboxed iframe without allow-same-origin, so it can
+// reach neither TensorBoard nor the panel; the html route adds its own CSP sandbox too.
+import type { ItemMeta, ItemRef } from "../api-types";
+import type { Viewer, ViewerContext, ViewerInstance } from "./types";
+
+export const viewer: Viewer = {
+  async mount(host: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): Promise<ViewerInstance> {
+    const root = document.createElement("div");
+    root.className = "mp-viewer mp-html-viewer";
+    const frame = document.createElement("iframe");
+    frame.className = "mp-html";
+    frame.setAttribute("sandbox", "allow-scripts");
+    frame.setAttribute("referrerpolicy", "no-referrer");
+    frame.title = meta.title || `${ref.tag} at step ${ref.step}`;
+    frame.src = ctx.source.htmlUrl(ref);
+    root.append(frame);
+    host.append(root);
+    await new Promise<void>((resolve) => {
+      frame.addEventListener("load", () => resolve(), { once: true });
+      ctx.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    return { destroy() { root.remove(); } };
+  },
+};

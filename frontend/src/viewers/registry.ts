@@ -1,0 +1,50 @@
+// Viewers keyed by media kind, loaded lazily so heavy libraries (three.js, 3Dmol) stay out of the
+// first bundle. Rich viewers are other modules in this folder, each `export const viewer: Viewer`;
+// import.meta.glob lists only files that exist, so a kind whose viewer has not been written yet
+// shows "viewer not available" instead of failing the build.
+import type { ItemMeta, MediaKind } from "../api-types";
+import { viewer as imageViewer } from "./image";
+import type { Viewer } from "./types";
+
+type ViewerModule = { viewer: Viewer };
+
+const modules = import.meta.glob<ViewerModule>([
+  "./annotated-image.ts", "./object3d.ts", "./pointcloud.ts", "./molecule.ts",
+  "./video.ts", "./audio.ts", "./html.ts", "./text.ts",
+]);
+
+/** The module that shows an item: masks or boxes need the annotated image viewer. */
+export function viewerModuleFor(meta: Pick<ItemMeta, "kind" | "masks" | "boxes">): string {
+  const kind: MediaKind = meta.kind;
+  if (kind === "image") return meta.masks.length || meta.boxes.length ? "annotated-image" : "image";
+  return kind;
+}
+
+export class ViewerUnavailable extends Error {
+  constructor(readonly module: string) {
+    super(`No viewer for ${module} items is available in this build.`);
+    this.name = "ViewerUnavailable";
+  }
+}
+
+const loaded = new Map<string, Promise<Viewer>>();
+
+export function loadViewer(meta: Pick<ItemMeta, "kind" | "masks" | "boxes">): Promise<Viewer> {
+  const name = viewerModuleFor(meta);
+  if (name === "image") return Promise.resolve(imageViewer);
+  let hit = loaded.get(name);
+  if (!hit) {
+    const load = modules[`./${name}.ts`];
+    // Without the annotated viewer an annotated image still shows as a plain image.
+    if (!load && name === "annotated-image") return Promise.resolve(imageViewer);
+    hit = load ? load().then((m) => m.viewer) : Promise.reject(new ViewerUnavailable(name));
+    hit.catch(() => loaded.delete(name));
+    loaded.set(name, hit);
+  }
+  return hit;
+}
+
+export function hasViewer(meta: Pick<ItemMeta, "kind" | "masks" | "boxes">): boolean {
+  const name = viewerModuleFor(meta);
+  return name === "image" || name === "annotated-image" || `./${name}.ts` in modules;
+}

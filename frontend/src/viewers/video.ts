@@ -1,0 +1,104 @@
+// Video viewer: plays in the cell (muted, so autoplay rules never block it), loop toggle,
+// frame-accurate scrubbing, and restart-together when the panel plays a whole row.
+// PyTorch's add_video logs GIFs; those are animated images and are shown as <img>.
+import type { ItemMeta, ItemRef } from "../api-types";
+import { downloadLink } from "./image";
+import { ROW_PLAY_EVENT, downloadName } from "./events";
+import type { Viewer, ViewerContext, ViewerInstance } from "./types";
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function gif(host: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): ViewerInstance {
+  const root = el("div", "mp-viewer mp-image-viewer");
+  const frame = el("div", "mp-image-frame");
+  const img = new Image();
+  img.className = "mp-image";
+  img.src = ctx.source.dataUrl(ref);
+  img.alt = meta.caption || `${ref.tag} at step ${ref.step}`;
+  frame.append(img);
+  root.append(frame);
+  if (meta.caption) root.append(el("div", "mp-caption", meta.caption));
+  host.append(root);
+  return { destroy() { root.remove(); } };
+}
+
+export const viewer: Viewer = {
+  async mount(host: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): Promise<ViewerInstance> {
+    if (meta.format === "gif" || meta.mime === "image/gif") return gif(host, ref, meta, ctx);
+    const url = ctx.source.dataUrl(ref);
+    const root = el("div", "mp-viewer mp-video-viewer");
+    const video = el("video", "mp-video");
+    video.muted = true;
+    video.loop = true;
+    video.playsInline = true;
+    video.preload = "auto";
+    video.src = url;
+    const bar = el("div", "mp-media-bar");
+    const play = el("button", "mp-tool mp-play", "▶");
+    play.setAttribute("aria-label", "Play");
+    const fps = meta.fps > 0 ? meta.fps : 25;
+    const scrub = el("input", "mp-scrub");
+    scrub.type = "range";
+    scrub.min = "0";
+    scrub.step = "1";
+    scrub.setAttribute("aria-label", "Frame");
+    const label = el("span", "mp-media-time");
+    const loop = el("button", "mp-tool mp-loop on", "⟲");
+    loop.title = "Loop";
+    loop.setAttribute("aria-pressed", "true");
+    bar.append(play, scrub, label, loop, downloadLink(url, downloadName(ref, meta.format || "mp4")));
+    root.append(video, bar);
+    if (meta.caption) root.append(el("div", "mp-caption", meta.caption));
+    host.append(root);
+
+    const frames = () => meta.frames > 0 ? meta.frames : Math.max(1, Math.round((video.duration || 0) * fps));
+    const sync = () => {
+      const f = Math.min(frames() - 1, Math.floor(video.currentTime * fps + 1e-3));
+      scrub.max = String(frames() - 1);
+      scrub.value = String(f);
+      label.textContent = `${f + 1}/${frames()}`;
+      play.textContent = video.paused ? "▶" : "❚❚";
+      play.setAttribute("aria-label", video.paused ? "Play" : "Pause");
+    };
+    video.addEventListener("timeupdate", sync);
+    video.addEventListener("play", sync);
+    video.addEventListener("pause", sync);
+    video.addEventListener("loadedmetadata", sync);
+    play.addEventListener("click", () => { if (video.paused) void video.play(); else video.pause(); });
+    scrub.addEventListener("input", () => {
+      video.pause();
+      // Seek to the middle of the frame so rounding never lands on its neighbour.
+      video.currentTime = (Number(scrub.value) + 0.5) / fps;
+    });
+    loop.addEventListener("click", () => {
+      video.loop = !video.loop;
+      loop.classList.toggle("on", video.loop);
+      loop.setAttribute("aria-pressed", String(video.loop));
+    });
+    const rowPlay = () => {
+      video.currentTime = 0;
+      void video.play();
+    };
+    host.addEventListener(ROW_PLAY_EVENT, rowPlay);
+    await new Promise<void>((resolve, reject) => {
+      if (video.readyState >= 1) return resolve();
+      video.addEventListener("loadedmetadata", () => resolve(), { once: true });
+      video.addEventListener("error", () => reject(new Error("This browser cannot play the video.")), { once: true });
+      ctx.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    return {
+      destroy() {
+        host.removeEventListener(ROW_PLAY_EVENT, rowPlay);
+        video.pause();
+        video.removeAttribute("src");
+        video.load(); // releases the decoder and the connection
+        root.remove();
+      },
+    };
+  },
+};
