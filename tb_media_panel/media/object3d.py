@@ -131,9 +131,13 @@ def _obj_problem(data: bytes) -> str | None:
 
 def _stl_problem(data: bytes) -> str | None:
     # Binary STL headers may begin with "solid" too, so the size check decides first.
-    if _binary_stl_problem(data) is None:
+    binary = _binary_stl_problem(data)
+    if binary is None:
         return None
-    return _ascii_stl_problem(data)
+    text = _ascii_stl_problem(data)
+    if text is None:
+        return None
+    return text if data.lstrip().startswith(b"solid") else binary
 
 
 _CHECKS = {
