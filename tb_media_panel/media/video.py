@@ -106,18 +106,31 @@ def to_thwc(array: np.ndarray, argument: str) -> np.ndarray:
     return array[..., :3]  # browsers play no alpha in H.264 or GIF: drop it
 
 
-def _quantize(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """RGB frame -> (palette indices, 256x4 ARGB palette) for GIF's 8-bit frames."""
+def _gif_frames(frames: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """RGB frames -> (palette indices, 256x4 ARGB palette) per frame, one palette for all.
+
+    A shared palette avoids flicker, and FFmpeg's GIF encoder skips regions whose palette
+    indices did not change, which is only right when every frame has the same palette.
+    """
     from PIL import Image as PILImage
 
-    quantized = PILImage.fromarray(frame).quantize(
-        256, method=PILImage.Quantize.FASTOCTREE, dither=PILImage.Dither.NONE
-    )
-    rgb = np.asarray(quantized.getpalette() or [], dtype=np.uint8).reshape(-1, 3)[:256]
+    # Build the palette from at most ~1M pixels spread over the clip.
+    step = max(1, len(frames) * frames.shape[1] * frames.shape[2] // 1_000_000)
+    sample = frames[::step].reshape(-1, frames.shape[2], 3)
+    reference = PILImage.fromarray(sample).quantize(256, method=PILImage.Quantize.FASTOCTREE)
+    rgb = np.asarray(reference.getpalette() or [], dtype=np.uint8).reshape(-1, 3)[:256]
     palette = np.zeros((256, 4), dtype=np.uint8)
     palette[:, 0] = 255
     palette[: len(rgb), 1:] = rgb
-    return np.asarray(quantized), palette
+    return [
+        (
+            np.asarray(
+                PILImage.fromarray(frame).quantize(palette=reference, dither=PILImage.Dither.NONE)
+            ),
+            palette,
+        )
+        for frame in frames
+    ]
 
 
 def encode_video(frames: np.ndarray, fps: float, fmt: str) -> tuple[bytes, int, int]:
@@ -149,12 +162,11 @@ def encode_video(frames: np.ndarray, fps: float, fmt: str) -> tuple[bytes, int, 
                 stream = container.add_stream("gif", rate=rate)
                 stream.pix_fmt = "pal8"
             stream.width, stream.height = width, height
-            for frame in frames:
-                if fmt == "gif":
-                    video_frame = av.VideoFrame.from_ndarray(_quantize(frame), format="pal8")
-                else:
-                    video_frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
-                container.mux(stream.encode(video_frame))
+            pixel_format = "pal8" if fmt == "gif" else "rgb24"
+            for pixels in _gif_frames(frames) if fmt == "gif" else frames:
+                container.mux(
+                    stream.encode(av.VideoFrame.from_ndarray(pixels, format=pixel_format))
+                )
             container.mux(stream.encode(None))
         return Path(path).read_bytes(), width, height
 
