@@ -32,6 +32,7 @@ _EMBED_SEED = 0xF00D  # fixed, so the same molecule always gets the same 3D coor
 
 _PDB_ATOM = re.compile(r"^(ATOM  |HETATM)", re.MULTILINE)
 _SDF_COUNTS = re.compile(r"V[23]000\s*$")
+_PQR_REMARK = re.compile(r"^REMARK.*\bPQR\b", re.MULTILINE)
 
 
 def _normalize_format(name: str) -> str | None:
@@ -156,12 +157,16 @@ _CHECKS: dict[str, Callable[[str], str | None]] = {
 
 
 def sniff_format(text: str) -> str | None:
-    """The molecule format the text is, or None. PQR reads as PDB unless its columns
-    only parse whitespace-separated."""
-    for name in ("mol2", "cif", "sdf", "xyz", "gro", "pdb", "pqr"):
+    """The molecule format the text is, or None. PQR and PDB share ATOM lines: PQR is
+    chosen when a REMARK says so or the fixed PDB columns do not parse."""
+    for name in ("mol2", "cif", "sdf", "xyz", "gro"):
         if _CHECKS[name](text) is None:
             return name
-    return None
+    if _pqr_problem(text) is None and (
+        _PQR_REMARK.search(text) is not None or _pdb_problem(text) is not None
+    ):
+        return "pqr"
+    return "pdb" if _pdb_problem(text) is None else None
 
 
 def _pdb_title(text: str) -> str:
