@@ -31,6 +31,7 @@ _CHECK_LINES = 1000  # atom lines checked per file: enough to catch a wrong form
 _EMBED_SEED = 0xF00D  # fixed, so the same molecule always gets the same 3D coordinates
 
 _PDB_ATOM = re.compile(r"^(ATOM  |HETATM)", re.MULTILINE)
+_PQR_ATOM = re.compile(r"^(ATOM|HETATM)\s", re.MULTILINE)  # not column-bound
 _SDF_COUNTS = re.compile(r"V[23]000\s*$")
 _PQR_REMARK = re.compile(r"^REMARK.*\bPQR\b", re.MULTILINE)
 
@@ -50,9 +51,9 @@ def _floats(fields: list[str]) -> bool:
     return True
 
 
-def _atom_lines(text: str) -> list[str]:
+def _atom_lines(text: str, pattern: re.Pattern[str] = _PDB_ATOM) -> list[str]:
     lines = []
-    for match in _PDB_ATOM.finditer(text):
+    for match in pattern.finditer(text):
         end = text.find("\n", match.start())
         lines.append(text[match.start() : end if end >= 0 else len(text)].rstrip("\r"))
         if len(lines) >= _CHECK_LINES:
@@ -72,7 +73,7 @@ def _pdb_problem(text: str) -> str | None:
 
 
 def _pqr_problem(text: str) -> str | None:
-    lines = _atom_lines(text)
+    lines = _atom_lines(text, _PQR_ATOM)
     if not lines:
         return "no ATOM or HETATM lines"
     for line in lines:
