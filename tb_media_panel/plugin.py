@@ -1,0 +1,407 @@
+"""The TensorBoard plugin: registration and the HTTP routes of docs/http-api.md.
+
+Routes are thin: parse and check parameters, ask the store, respond. The store reads the
+event files itself (see tb_media_panel/store), so this works the same under
+`--load_fast=true`, `--load_fast=false` and the default, and never needs the multiplexer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import mimetypes
+import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tensorboard.plugins import base_plugin
+from werkzeug import wrappers
+
+from tb_media_panel.records import PLUGIN_NAME
+from tb_media_panel.store import (
+    DEFAULT_MAX_STEPS,
+    LogdirIndex,
+    MediaReader,
+    NotFound,
+    Payload,
+    window,
+)
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+IMMUTABLE = "public, max-age=31536000, immutable"
+LEGACY_PLUGINS = ("images", "audio", "mesh", "text")
+DEFAULT_RELOAD_SECONDS = 5.0
+MAX_STEPS_LIMIT = 1_000_000
+INT64_MAX = (1 << 63) - 1
+_HASHED_ASSET = re.compile(r"[-.][A-Za-z0-9_-]{8,}\.[a-z0-9]+$")
+_STATIC_TYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".wasm": "application/wasm",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".html": "text/html",
+    ".txt": "text/plain",
+}
+HTML_HEADERS = {
+    "Content-Security-Policy": "sandbox allow-scripts",
+    "X-Content-Type-Options": "nosniff",
+}
+
+Handler = Callable[[wrappers.Request], wrappers.Response]
+
+
+class BadRequest(ValueError):
+    """A missing or malformed parameter (HTTP 400)."""
+
+
+def json_response(body: Any, status: int = 200) -> wrappers.Response:
+    return wrappers.Response(
+        json.dumps(body, allow_nan=False), status=status, content_type="application/json"
+    )
+
+
+def error_response(status: int, message: str) -> wrappers.Response:
+    return json_response({"error": message}, status)
+
+
+def route(handler: Handler) -> Callable[..., Any]:
+    """A WSGI app answering 400/404 with a JSON error body, and never a stack trace."""
+
+    @wrappers.Request.application
+    def app(request: wrappers.Request) -> wrappers.Response:
+        try:
+            return handler(request)
+        except BadRequest as exc:
+            return error_response(400, str(exc))
+        except NotFound as exc:
+            return error_response(404, str(exc).strip("'\""))
+        except Exception:
+            logger.exception("media_panel: %s failed", request.path)
+            return error_response(
+                500, "internal error while reading the logdir; see the server log"
+            )
+
+    return app
+
+
+# ---- parameters ----------------------------------------------------------------------
+
+
+def text_param(request: wrappers.Request, name: str) -> str:
+    value = request.args.get(name)
+    if value is None or value == "":
+        raise BadRequest(f"missing parameter {name!r}")
+    if len(value) > 4096:
+        raise BadRequest(f"parameter {name!r} is longer than 4096 characters")
+    return value
+
+
+def int_param(
+    request: wrappers.Request,
+    name: str,
+    default: int | None = None,
+    *,
+    minimum: int = 0,
+    maximum: int = INT64_MAX,
+) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not re.fullmatch(r"-?[0-9]{1,19}", raw):
+        raise BadRequest(f"parameter {name!r} must be an integer, got {raw[:40]!r}")
+    value = int(raw)
+    if not minimum <= value <= maximum:
+        raise BadRequest(f"parameter {name!r} must be between {minimum} and {maximum}, got {value}")
+    return value
+
+
+def required_int(request: wrappers.Request, name: str, *, minimum: int = 0) -> int:
+    value = int_param(request, name, minimum=minimum)
+    if value is None:
+        raise BadRequest(f"missing parameter {name!r}")
+    return value
+
+
+def item_address(request: wrappers.Request) -> tuple[str, str, int, int]:
+    return (
+        text_param(request, "run"),
+        text_param(request, "tag"),
+        required_int(request, "step", minimum=-INT64_MAX),
+        required_int(request, "index"),
+    )
+
+
+def finite(values: Any) -> list[float]:
+    return [v if math.isfinite(v) else 0.0 for v in values.tolist()]
+
+
+# ---- payload responses ---------------------------------------------------------------
+
+
+def payload_response(
+    request: wrappers.Request, payload: Payload, extra_headers: dict[str, str] | None = None
+) -> wrappers.Response:
+    """The payload with ETag/immutable caching, 304 on a matching If-None-Match, and Range."""
+    headers = {
+        "ETag": payload.etag,
+        "Cache-Control": IMMUTABLE,
+        "Accept-Ranges": "bytes",
+        "X-Content-Type-Options": "nosniff",
+        **(extra_headers or {}),
+    }
+    if payload.etag in request.if_none_match.as_set() or request.if_none_match.star_tag:
+        return wrappers.Response(status=304, headers=headers)
+    size = payload.size
+    byte_range = request.range
+    if byte_range is not None and request.headers.get("Range"):
+        span = byte_range.range_for_length(size)
+        if span is None:
+            headers["Content-Range"] = f"bytes */{size}"
+            return wrappers.Response(status=416, headers=headers)
+        start, stop = span
+        headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+        body = payload.read(start, stop)
+        return wrappers.Response(body, status=206, headers=headers, content_type=payload.mime)
+    return wrappers.Response(
+        payload.read(0, size), status=200, headers=headers, content_type=payload.mime
+    )
+
+
+# ---- the plugin ----------------------------------------------------------------------
+
+
+class MediaPanelPlugin(base_plugin.TBPlugin):
+    plugin_name = PLUGIN_NAME
+
+    def __init__(
+        self,
+        context: base_plugin.TBContext,
+        max_record_bytes: int | None = None,
+        static_dir: Path = STATIC_DIR,
+    ) -> None:
+        self._static_dir = static_dir.resolve()
+        self._logdir = context.logdir or ""
+        flags = context.flags
+        self._reload_seconds = float(getattr(flags, "reload_interval", DEFAULT_RELOAD_SECONDS))
+        if max_record_bytes is None:
+            mb = getattr(flags, "media_panel_max_record_mb", None)
+            max_record_bytes = int(mb * (1 << 20)) if mb else None
+        self.index = (
+            LogdirIndex(self._logdir, max_record_bytes)
+            if max_record_bytes
+            else LogdirIndex(self._logdir)
+        )
+        self.reader = MediaReader(self.index)
+        self._started = False
+        self._start_lock = threading.Lock()
+        self._stop = threading.Event()
+
+    # -- indexing lifecycle --
+
+    def ensure_indexed(self) -> None:
+        """The first call indexes the logdir; later refreshes run in a background thread."""
+        if self._started or not self._logdir:
+            return
+        with self._start_lock:
+            if self._started:
+                return
+            self.index.refresh()
+            self._started = True
+            if self._reload_seconds > 0:
+                threading.Thread(
+                    target=self._reload_loop, name="media_panel-reload", daemon=True
+                ).start()
+
+    def _reload_loop(self) -> None:
+        while not self._stop.wait(self._reload_seconds):
+            try:
+                self.index.refresh()
+            except Exception:  # keep reloading: the logdir may come back
+                logger.warning("media_panel: reload failed", exc_info=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    # -- TBPlugin --
+
+    def get_plugin_apps(self) -> dict[str, Callable[..., Any]]:
+        return {
+            "/static/*": route(self._serve_static),
+            "/runs": route(self._serve_runs),
+            "/tags": route(self._serve_tags),
+            "/series": route(self._serve_series),
+            "/items": route(self._serve_items),
+            "/data": route(self._serve_data),
+            "/mask": route(self._serve_mask),
+            "/points": route(self._serve_points),
+            "/html": route(self._serve_html),
+            "/reload": route(self._serve_reload),
+        }
+
+    def is_active(self) -> bool:
+        self.ensure_indexed()
+        return self.index.has_media()
+
+    def data_plugin_names(self) -> tuple[str, ...]:
+        return (PLUGIN_NAME, *LEGACY_PLUGINS)
+
+    def frontend_metadata(self) -> base_plugin.FrontendMetadata:
+        return base_plugin.FrontendMetadata(es_module_path="/static/index.js", tab_name="Media")
+
+    # -- routes --
+
+    def _serve_static(self, request: wrappers.Request) -> wrappers.Response:
+        marker = "/static/"
+        relative = request.path.split(f"/{PLUGIN_NAME}{marker}", 1)[-1]
+        if relative == request.path:
+            relative = request.path.split(marker, 1)[-1]
+        if not relative or "\\" in relative or "\x00" in relative or relative.startswith("/"):
+            raise NotFound(f"no static file {relative!r}")
+        target = (self._static_dir / relative).resolve()
+        if not target.is_relative_to(self._static_dir) or not target.is_file():
+            raise NotFound(f"no static file {relative!r}")
+        stat = target.stat()
+        etag = (
+            '"'
+            + hashlib.sha1(f"{relative}|{stat.st_mtime_ns}|{stat.st_size}".encode()).hexdigest()[
+                :24
+            ]
+            + '"'
+        )
+        cache = IMMUTABLE if _HASHED_ASSET.search(target.name) else "no-cache"
+        headers = {"ETag": etag, "Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
+        if etag in request.if_none_match.as_set():
+            return wrappers.Response(status=304, headers=headers)
+        mime = _STATIC_TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0]
+        return wrappers.Response(
+            target.read_bytes(), headers=headers, content_type=mime or "application/octet-stream"
+        )
+
+    def _runs_body(self) -> dict[str, Any]:
+        return {
+            "runs": [
+                {"name": name, "skipped_records": self.index.skipped_records(name)}
+                for name in self.index.run_names()
+            ]
+        }
+
+    def _serve_runs(self, request: wrappers.Request) -> wrappers.Response:
+        self.ensure_indexed()
+        return json_response(self._runs_body())
+
+    def _serve_reload(self, request: wrappers.Request) -> wrappers.Response:
+        self.ensure_indexed()
+        self.index.refresh()
+        return json_response(self._runs_body())
+
+    def _serve_tags(self, request: wrappers.Request) -> wrappers.Response:
+        self.ensure_indexed()
+        run = request.args.get("run")
+        if run is not None and not self.index.has_run(run):
+            raise NotFound(f"unknown run {run!r}")
+        runs = [run] if run is not None else self.index.run_names()
+        return json_response({"tags": [vars(t) for t in self.index.tag_summaries(runs)]})
+
+    def _serve_series(self, request: wrappers.Request) -> wrappers.Response:
+        self.ensure_indexed()
+        tag = text_param(request, "tag")
+        step_min = int_param(request, "step_min", minimum=-INT64_MAX)
+        step_max = int_param(request, "step_max", minimum=-INT64_MAX)
+        max_steps = int_param(
+            request, "max_steps", DEFAULT_MAX_STEPS, minimum=2, maximum=MAX_STEPS_LIMIT
+        )
+        assert max_steps is not None
+        if step_min is not None and step_max is not None and step_min > step_max:
+            raise BadRequest(f"step_min ({step_min}) is greater than step_max ({step_max})")
+        runs = request.args.getlist("run") or self.index.run_names()
+        for run in runs:
+            if not self.index.has_run(run):
+                raise NotFound(f"unknown run {run!r}")
+        answered: dict[str, Any] = {}
+        for run in runs:
+            series = self.index.series(run, tag)
+            if series is None:
+                continue
+            picked = window(self.index.step_table(series), step_min, step_max, max_steps)
+            answered[run] = {
+                "steps": picked.steps.tolist(),
+                "counts": picked.counts.tolist(),
+                "wall_times": finite(picked.wall_times),
+                "total": picked.total,
+            }
+        if not answered:
+            raise NotFound(f"no run has the tag {tag!r}")
+        return json_response(
+            {"tag": tag, "step_min": step_min, "step_max": step_max, "runs": answered}
+        )
+
+    def _serve_items(self, request: wrappers.Request) -> wrappers.Response:
+        self.ensure_indexed()
+        run, tag = text_param(request, "run"), text_param(request, "tag")
+        step = required_int(request, "step", minimum=-INT64_MAX)
+        body = self.reader.items(run, tag, step)
+        if not math.isfinite(body["wall_time"]):
+            body["wall_time"] = 0.0
+        return json_response(body)
+
+    def _serve_data(self, request: wrappers.Request) -> wrappers.Response:
+        self.ensure_indexed()
+        payload = self.reader.data(*item_address(request))
+        # a logged HTML item opened through this route must not run with TensorBoard's origin
+        extra = HTML_HEADERS if payload.mime.startswith("text/html") else None
+        return payload_response(request, payload, extra)
+
+    def _serve_mask(self, request: wrappers.Request) -> wrappers.Response:
+        self.ensure_indexed()
+        address = item_address(request)
+        layer = text_param(request, "layer")
+        return payload_response(request, self.reader.mask(*address, layer))
+
+    def _serve_points(self, request: wrappers.Request) -> wrappers.Response:
+        self.ensure_indexed()
+        address = item_address(request)
+        array = text_param(request, "array")
+        if array not in ("positions", "colors", "labels"):
+            raise BadRequest(
+                f"parameter 'array' must be positions, colors or labels, got {array[:40]!r}"
+            )
+        return payload_response(request, self.reader.points(*address, array))
+
+    def _serve_html(self, request: wrappers.Request) -> wrappers.Response:
+        self.ensure_indexed()
+        html = self.reader.html(*item_address(request))
+        headers = {**HTML_HEADERS, "Cache-Control": IMMUTABLE}
+        return wrappers.Response(html, headers=headers, content_type="text/html; charset=utf-8")
+
+
+class MediaPanelLoader(base_plugin.TBLoader):
+    """Adds the plugin's flags and builds the plugin."""
+
+    def define_flags(self, parser: Any) -> None:
+        parser.add_argument(
+            "--media_panel_max_record_mb",
+            type=float,
+            default=1024.0,
+            help="Media panel: event records larger than this many MiB are skipped and counted "
+            "(default 1024).",
+        )
+
+    def fix_flags(self, flags: Any) -> None:
+        limit = getattr(flags, "media_panel_max_record_mb", 1024.0)
+        if limit is not None and limit <= 0:
+            raise base_plugin.FlagsError("--media_panel_max_record_mb must be positive")
+
+    def load(self, context: base_plugin.TBContext) -> MediaPanelPlugin:
+        return MediaPanelPlugin(context)

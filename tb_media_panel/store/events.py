@@ -1,0 +1,336 @@
+"""Turns one event record into index entries for a run, reading only headers.
+
+Wire layout walked here (tensorboard/compat/proto): Event{wall_time=1 double, step=2,
+summary=5}; Summary{value=1}; Value{tag=1, image=4, audio=6, tensor=8, metadata=9} where
+metadata follows the tensor on the wire; SummaryMetadata{plugin_data=1{plugin_name=1,
+content=2}}; TensorProto{dtype=1, tensor_shape=2{dim=2{size=1}}, string_val=8}.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tb_media_panel.records import KINDS, PLUGIN_NAME
+from tb_media_panel.store.series import (
+    LAYOUT_MEDIA_ITEM,
+    LAYOUT_RAW,
+    LAYOUT_TEXT_TENSOR,
+    AnySeries,
+    MeshPart,
+    MeshSeries,
+    Series,
+    sniff_format,
+)
+from tb_media_panel.store.wire import (
+    LENGTH_DELIMITED,
+    VARINT,
+    WireError,
+    as_int64,
+    fields,
+    fixed64_double,
+)
+
+LEGACY_SOURCES = ("images", "audio", "mesh", "text")
+TORCH_TEXT_SUFFIX = "/text_summary"
+MESH_COMPONENTS = {1: "VERTEX", 2: "FACE", 3: "COLOR"}
+_SNIFF_BYTES = 16
+
+
+@dataclass
+class RunIndex:
+    """Everything indexed for one run; mutated only by the scanner, under the store lock."""
+
+    name: str
+    series: dict[str, AnySeries] = field(default_factory=dict)
+    # plugin of each raw tag, from the first value that carried metadata (later ones may not)
+    tag_plugins: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    skipped_records: int = 0
+
+    def _series(self, tag: str, source: str) -> Series:
+        existing = self.series.get(tag)
+        if isinstance(existing, Series) and existing.source == source:
+            return existing
+        if existing is not None:  # the same tag from two sources: keep them apart
+            tag = f"{tag} ({source})"
+            existing = self.series.get(tag)
+            if isinstance(existing, Series):
+                return existing
+        created = Series(tag, source)
+        self.series[tag] = created
+        return created
+
+    def _mesh_series(self, name: str) -> MeshSeries:
+        existing = self.series.get(name)
+        if isinstance(existing, MeshSeries):
+            return existing
+        key = name if existing is None else f"{name} (mesh)"
+        found = self.series.get(key)
+        if isinstance(found, MeshSeries):
+            return found
+        created = MeshSeries(key)
+        self.series[key] = created
+        return created
+
+    def drop_file(self, file_id: int) -> None:
+        for series in self.series.values():
+            series.drop_file(file_id)
+        for tag in [t for t, s in self.series.items() if len(s) == 0]:
+            del self.series[tag]
+
+    def add_event(self, buf: bytes, start: int, end: int, base: int, file_id: int) -> None:
+        """Index one event record; `base` is the absolute file offset of buf[0]."""
+        wall_time = 0.0
+        step = 0
+        summary: tuple[int, int] | None = None
+        for number, wire_type, value, _ in fields(buf, start, end):
+            if number == 1 and wire_type == 1:
+                wall_time = fixed64_double(buf, value)
+            elif number == 2 and wire_type == VARINT:
+                step = as_int64(value)
+            elif number == 5 and wire_type == LENGTH_DELIMITED:
+                summary = value
+        if summary is None:
+            return
+        for number, wire_type, value, _ in fields(buf, summary[0], summary[1]):
+            if number == 1 and wire_type == LENGTH_DELIMITED:
+                self._add_value(buf, value[0], value[1], base, file_id, step, wall_time)
+
+    def _add_value(
+        self, buf: bytes, start: int, end: int, base: int, file_id: int, step: int, wall_time: float
+    ) -> None:
+        tag = ""
+        image = audio = tensor = metadata = None
+        for number, wire_type, value, _ in fields(buf, start, end):
+            if wire_type != LENGTH_DELIMITED:
+                continue
+            if number == 1:
+                tag = buf[value[0] : value[1]].decode("utf-8", "replace")
+            elif number == 4:
+                image = value
+            elif number == 6:
+                audio = value
+            elif number == 8:
+                tensor = value
+            elif number == 9:
+                metadata = value
+        if metadata is not None and tag not in self.tag_plugins:
+            plugin = _plugin_data(buf, metadata[0], metadata[1])
+            if plugin is not None:
+                self.tag_plugins[tag] = plugin
+        if image is not None:
+            self._add_legacy_image(buf, image, base, file_id, tag, step, wall_time)
+        elif audio is not None:
+            self._add_legacy_audio(buf, audio, base, file_id, tag, step, wall_time)
+        elif tensor is not None and tag in self.tag_plugins:
+            plugin_name, content = self.tag_plugins[tag]
+            if plugin_name == PLUGIN_NAME:
+                self._add_media_items(buf, tensor, base, file_id, tag, step, wall_time)
+            elif plugin_name == "images":
+                self._add_image_blobs(buf, tensor, base, file_id, tag, step, wall_time)
+            elif plugin_name == "audio":
+                self._add_audio_blobs(buf, tensor, base, file_id, tag, step, wall_time)
+            elif plugin_name == "text":
+                self._add_text(tensor, base, file_id, tag, step, wall_time)
+            elif plugin_name == "mesh":
+                self._add_mesh_part(buf, tensor, content, base, file_id, tag, step, wall_time)
+
+    def _add_media_items(self, buf, tensor, base, file_id, tag, step, wall_time) -> None:
+        series = self._series(tag, PLUGIN_NAME)
+        try:
+            for s, e in _tensor_strings(buf, tensor)[1]:
+                kind, header_length, data_length = _media_item_header(buf, s, e)
+                series.add_item(
+                    file_id,
+                    base + s,
+                    e - s,
+                    LAYOUT_MEDIA_ITEM,
+                    kind,
+                    header_length=header_length,
+                    data_length=data_length,
+                )
+        except ValueError:
+            series.drop_pending()
+            raise
+        series.add_step(step, wall_time)
+
+    def _add_image_blobs(self, buf, tensor, base, file_id, tag, step, wall_time) -> None:
+        strings = _tensor_strings(buf, tensor)[1]
+        if len(strings) < 2:
+            raise WireError("images tensor without width and height")
+        width = _ascii_int(buf, strings[0])
+        height = _ascii_int(buf, strings[1])
+        series = self._series(tag, "images")
+        for s, e in strings[2:]:
+            fmt = sniff_format(buf[s : s + _SNIFF_BYTES])
+            series.add_item(
+                file_id,
+                base + s,
+                e - s,
+                LAYOUT_RAW,
+                "video" if fmt == "gif" else "image",
+                fmt,
+                data_length=e - s,
+                width=width,
+                height=height,
+            )
+        series.add_step(step, wall_time)
+
+    def _add_audio_blobs(self, buf, tensor, base, file_id, tag, step, wall_time) -> None:
+        shape, strings = _tensor_strings(buf, tensor)
+        paired = len(shape) == 2 and shape[1] == 2
+        series = self._series(tag, "audio")
+        stride = 2 if paired else 1
+        for i in range(0, len(strings) - stride + 1, stride):
+            s, e = strings[i]
+            label = strings[i + 1] if paired else (0, 0)
+            series.add_item(
+                file_id,
+                base + s,
+                e - s,
+                LAYOUT_RAW,
+                "audio",
+                sniff_format(buf[s : s + _SNIFF_BYTES]),
+                data_length=e - s,
+                caption_offset=base + label[0] if paired else 0,
+                caption_length=label[1] - label[0],
+            )
+        series.add_step(step, wall_time)
+
+    def _add_text(self, tensor, base, file_id, tag, step, wall_time) -> None:
+        if tag.endswith(TORCH_TEXT_SUFFIX):
+            tag = tag[: -len(TORCH_TEXT_SUFFIX)]
+        series = self._series(tag, "text")
+        s, e = tensor
+        series.add_item(file_id, base + s, e - s, LAYOUT_TEXT_TENSOR, "text", "txt")
+        series.add_step(step, wall_time)
+
+    def _add_mesh_part(self, buf, tensor, content, base, file_id, tag, step, wall_time) -> None:
+        from tensorboard.plugins.mesh import plugin_data_pb2
+
+        mesh_data = plugin_data_pb2.MeshPluginData.FromString(content)
+        component = MESH_COMPONENTS.get(mesh_data.content_type)
+        if component is None:
+            return
+        name = mesh_data.name or tag.rsplit("_", 1)[0]
+        shape = _tensor_shape(buf, tensor)
+        s, e = tensor
+        self._mesh_series(name).add_part(
+            step, wall_time, component, MeshPart(file_id, base + s, e - s, shape)
+        )
+
+    def _add_legacy_image(self, buf, image, base, file_id, tag, step, wall_time) -> None:
+        height = width = 0
+        payload = (0, 0)
+        for number, wire_type, value, _ in fields(buf, image[0], image[1]):
+            if number == 1 and wire_type == VARINT:
+                height = value
+            elif number == 2 and wire_type == VARINT:
+                width = value
+            elif number == 4 and wire_type == LENGTH_DELIMITED:
+                payload = value
+        s, e = payload
+        fmt = sniff_format(buf[s : s + _SNIFF_BYTES])
+        series = self._series(tag, "images")
+        series.add_item(
+            file_id,
+            base + s,
+            e - s,
+            LAYOUT_RAW,
+            "video" if fmt == "gif" else "image",
+            fmt,
+            data_length=e - s,
+            width=width,
+            height=height,
+        )
+        series.add_step(step, wall_time)
+
+    def _add_legacy_audio(self, buf, audio, base, file_id, tag, step, wall_time) -> None:
+        payload = (0, 0)
+        for number, wire_type, value, _ in fields(buf, audio[0], audio[1]):
+            if number == 4 and wire_type == LENGTH_DELIMITED:
+                payload = value
+        s, e = payload
+        series = self._series(tag, "audio")
+        series.add_item(
+            file_id,
+            base + s,
+            e - s,
+            LAYOUT_RAW,
+            "audio",
+            sniff_format(buf[s : s + _SNIFF_BYTES]),
+            data_length=e - s,
+        )
+        series.add_step(step, wall_time)
+
+
+def _plugin_data(buf: bytes, start: int, end: int) -> tuple[str, bytes] | None:
+    for number, wire_type, value, _ in fields(buf, start, end):
+        if number == 1 and wire_type == LENGTH_DELIMITED:
+            name = ""
+            content = b""
+            for n2, w2, v2, _ in fields(buf, value[0], value[1]):
+                if n2 == 1 and w2 == LENGTH_DELIMITED:
+                    name = buf[v2[0] : v2[1]].decode("utf-8", "replace")
+                elif n2 == 2 and w2 == LENGTH_DELIMITED:
+                    content = buf[v2[0] : v2[1]]
+            if name in LEGACY_SOURCES or name == PLUGIN_NAME:
+                return name, content
+            return name, b""
+    return None
+
+
+def _tensor_shape(buf: bytes, tensor: tuple[int, int]) -> tuple[int, ...]:
+    dims: list[int] = []
+    for number, wire_type, value, _ in fields(buf, tensor[0], tensor[1]):
+        if number == 2 and wire_type == LENGTH_DELIMITED:
+            for n2, w2, v2, _ in fields(buf, value[0], value[1]):
+                if n2 == 2 and w2 == LENGTH_DELIMITED:
+                    size = 0
+                    for n3, w3, v3, _ in fields(buf, v2[0], v2[1]):
+                        if n3 == 1 and w3 == VARINT:
+                            size = as_int64(v3)
+                    dims.append(size)
+    return tuple(dims)
+
+
+def _tensor_strings(
+    buf: bytes, tensor: tuple[int, int]
+) -> tuple[tuple[int, ...], list[tuple[int, int]]]:
+    """The shape and the spans of every `string_val` element of a TensorProto."""
+    dims: list[int] = []
+    strings: list[tuple[int, int]] = []
+    for number, wire_type, value, _ in fields(buf, tensor[0], tensor[1]):
+        if wire_type != LENGTH_DELIMITED:
+            continue
+        if number == 8:
+            strings.append(value)
+        elif number == 2:
+            for n2, w2, v2, _ in fields(buf, value[0], value[1]):
+                if n2 == 2 and w2 == LENGTH_DELIMITED:
+                    size = 0
+                    for n3, w3, v3, _ in fields(buf, v2[0], v2[1]):
+                        if n3 == 1 and w3 == VARINT:
+                            size = as_int64(v3)
+                    dims.append(size)
+    return tuple(dims), strings
+
+
+def _media_item_header(buf: bytes, start: int, end: int) -> tuple[str, int, int]:
+    """(kind, bytes before the `data` field, payload length) of a serialized MediaItem."""
+    kind = ""
+    header_length = end - start
+    data_length = 0
+    for number, wire_type, value, key_start in fields(buf, start, end):
+        if number == 2 and wire_type == LENGTH_DELIMITED:
+            kind = buf[value[0] : value[1]].decode("utf-8", "replace")
+        elif number == 31 and wire_type == LENGTH_DELIMITED:
+            header_length = key_start - start
+            data_length = value[1] - value[0]
+    if kind not in KINDS:
+        raise WireError(f"media item of unknown kind {kind!r}")
+    return kind, header_length, data_length
+
+
+def _ascii_int(buf: bytes, span: tuple[int, int]) -> int:
+    text = buf[span[0] : span[1]]
+    return int(text) if text.isdigit() and len(text) < 10 else 0

@@ -1,0 +1,154 @@
+"""Listing and ranged reads of event files: plain OS calls locally, TensorBoard's gfile remotely.
+
+TensorBoard's TF-free gfile (`tensorflow_stub`) is used for remote paths even when
+TensorFlow is installed: it reads `s3://` through boto3 and other schemes through fsspec,
+while TensorFlow's own gfile dropped S3. Local paths skip gfile, which reopens the file
+on every read.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+EVENT_FILE_MARKER = "tfevents"
+
+
+def is_remote(path: str) -> bool:
+    return "://" in path
+
+
+def is_event_file_name(name: str) -> bool:
+    return EVENT_FILE_MARKER in name
+
+
+@dataclass(frozen=True)
+class EventFileListing:
+    run: str  # "." for the logdir itself, else the relative directory with "/" separators
+    path: str  # full path or URL
+
+
+class RangeReader(Protocol):
+    def read(self, offset: int, size: int) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class LocalRangeReader:
+    def __init__(self, path: str) -> None:
+        self._file = open(path, "rb", buffering=0)
+
+    def read(self, offset: int, size: int) -> bytes:
+        return os.pread(self._file.fileno(), size, offset)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class RemoteRangeReader:
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._fs = _remote_filesystem(path)
+
+    def read(self, offset: int, size: int) -> bytes:
+        if size <= 0:
+            return b""
+        # S3 continues from "byte_offset", fsspec from "opaque_offset"; S3 ranges are inclusive
+        # and may return one byte more than asked.
+        token = {"byte_offset": offset, "opaque_offset": offset}
+        data, _ = self._fs.read(self._path, True, size, token)
+        return bytes(data[:size])
+
+    def close(self) -> None:
+        return None
+
+
+def open_reader(path: str) -> RangeReader:
+    return RemoteRangeReader(path) if is_remote(path) else LocalRangeReader(path)
+
+
+def read_range(path: str, offset: int, size: int) -> bytes:
+    reader = open_reader(path)
+    try:
+        return reader.read(offset, size)
+    finally:
+        reader.close()
+
+
+def file_size(path: str) -> int | None:
+    """The file's size, or None when it is gone."""
+    try:
+        if not is_remote(path):
+            return os.stat(path).st_size
+        return int(_remote_filesystem(path).stat(path).length)
+    except Exception:  # gone, unreadable, or a remote error: treat as absent this round
+        return None
+
+
+def _gfile() -> Any:
+    from tensorboard.compat.tensorflow_stub.io import gfile
+
+    return gfile
+
+
+def _remote_filesystem(path: str) -> Any:
+    return _gfile().get_filesystem(path)
+
+
+def list_event_files(logdir: str) -> list[EventFileListing]:
+    """Every event file under `logdir`, with its run name, sorted by run then file name."""
+    if not is_remote(logdir):
+        return _list_local(logdir)
+    if logdir.startswith("s3://"):
+        return _list_s3(logdir)
+    return _list_gfile_walk(logdir)
+
+
+def _run_name(relative_dir: str) -> str:
+    relative_dir = relative_dir.strip("/")
+    return relative_dir if relative_dir else "."
+
+
+def _list_local(logdir: str) -> list[EventFileListing]:
+    found: list[EventFileListing] = []
+    for dirpath, dirnames, filenames in os.walk(logdir, followlinks=True):
+        dirnames.sort()
+        rel = os.path.relpath(dirpath, logdir)
+        run = "." if rel == "." else rel.replace(os.sep, "/")
+        for name in sorted(filenames):
+            if is_event_file_name(name):
+                found.append(EventFileListing(run, os.path.join(dirpath, name)))
+    return sorted(found, key=lambda f: (f.run, f.path))
+
+
+def _list_s3(logdir: str) -> list[EventFileListing]:
+    base = logdir.rstrip("/") + "/"
+    fs = _remote_filesystem(logdir)
+    try:
+        keys = fs.glob(base + "*")  # one paginated listing of every key under the prefix
+    except Exception:
+        return []
+    found = []
+    for key in keys:
+        rel = key[len(base) :]
+        directory, name = posixpath.split(rel)
+        if is_event_file_name(name):
+            found.append(EventFileListing(_run_name(directory), key))
+    return sorted(found, key=lambda f: (f.run, f.path))
+
+
+def _list_gfile_walk(logdir: str) -> list[EventFileListing]:
+    gfile = _gfile()
+    base = logdir.rstrip("/")
+    found = []
+    try:
+        for dirpath, _dirs, filenames in gfile.walk(base):
+            rel = dirpath[len(base) :]
+            for name in filenames:
+                if is_event_file_name(name):
+                    found.append(EventFileListing(_run_name(rel), posixpath.join(dirpath, name)))
+    except Exception:
+        return []
+    return sorted(found, key=lambda f: (f.run, f.path))

@@ -1,0 +1,242 @@
+"""The logdir index: runs -> tags -> steps -> item locations, refreshed incrementally.
+
+Each event file remembers how far it was scanned; a refresh lists the logdir, scans only
+new bytes, starts over on a file that shrank or whose first bytes changed (rotation), and
+drops files and runs that disappeared.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from tb_media_panel.eventfile import masked_crc32c
+from tb_media_panel.store.events import RunIndex
+from tb_media_panel.store.files import file_size, list_event_files, open_reader, read_range
+from tb_media_panel.store.scanner import scan_records
+from tb_media_panel.store.series import AnySeries, StepTable
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_RECORD_BYTES = 1 << 30
+FINGERPRINT_BYTES = 64
+DEFAULT_MAX_STEPS = 1000
+
+
+@dataclass
+class FileState:
+    file_id: int
+    path: str
+    offset: int = 0  # where the next scan starts
+    size: int = 0  # size seen at the last scan
+    fingerprint: int | None = None  # CRC of the first bytes, to notice a replaced file
+    ignored: bool = False  # not an event file
+    stuck_at: int | None = None  # a counted corrupt header with nothing readable after it yet
+
+
+@dataclass(frozen=True)
+class TagSummary:
+    run: str
+    tag: str
+    kind: str
+    source: str
+    step_count: int
+    first_step: int
+    last_step: int
+    max_items: int
+
+
+@dataclass(frozen=True)
+class SeriesWindow:
+    steps: np.ndarray
+    counts: np.ndarray
+    wall_times: np.ndarray
+    total: int
+
+
+class LogdirIndex:
+    def __init__(self, logdir: str, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> None:
+        self.logdir = logdir
+        self.max_record_bytes = max_record_bytes
+        self._runs: dict[str, RunIndex] = {}
+        self._files: dict[str, FileState] = {}
+        self._paths: dict[int, str] = {}
+        self._next_file_id = 0
+        self._lock = threading.Lock()  # guards the index structures
+        self._refresh_lock = threading.Lock()  # one refresh at a time
+        self.last_refresh: float | None = None
+
+    # ---- refresh -------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        with self._refresh_lock:
+            listing = list_event_files(self.logdir)
+            seen_runs = {entry.run for entry in listing}
+            seen_paths = {entry.path for entry in listing}
+            with self._lock:
+                for path in [p for p in self._files if p not in seen_paths]:
+                    self._forget_file(path)
+                for run in [r for r in self._runs if r not in seen_runs]:
+                    del self._runs[run]
+            for entry in listing:
+                try:
+                    self._refresh_file(entry.run, entry.path)
+                except Exception:  # a remote hiccup or an unreadable file must not stop the rest
+                    logger.warning("media_panel: could not read %s", entry.path, exc_info=True)
+            self.last_refresh = time.monotonic()
+
+    def _forget_file(self, path: str) -> None:
+        state = self._files.pop(path)
+        for run in self._runs.values():
+            run.drop_file(state.file_id)
+        self._paths.pop(state.file_id, None)
+
+    def _new_state(self, path: str) -> FileState:
+        state = FileState(self._next_file_id, path)
+        self._next_file_id += 1
+        self._files[path] = state
+        self._paths[state.file_id] = path
+        return state
+
+    def _refresh_file(self, run_name: str, path: str) -> None:
+        size = file_size(path)
+        if size is None:
+            return
+        with self._lock:
+            run = self._runs.get(run_name)
+            if run is None:
+                run = self._runs[run_name] = RunIndex(run_name)
+            state = self._files.get(path) or self._new_state(path)
+        if size == state.size and state.fingerprint is not None:
+            return
+        if state.fingerprint is not None and (
+            size < state.size or self._fingerprint(path, size) != state.fingerprint
+        ):
+            logger.info("media_panel: %s was replaced; reading it again", path)
+            with self._lock:
+                self._forget_file(path)
+                state = self._new_state(path)
+        if state.fingerprint is None and size > 0:
+            state.fingerprint = self._fingerprint(path, size)
+        if state.ignored or size <= state.offset:
+            state.size = size
+            return
+        reader = open_reader(path)
+        file_id = state.file_id
+
+        def on_record(buf: bytes, start: int, end: int, base: int) -> None:
+            with self._lock:
+                run.add_event(buf, start, end, base, file_id)
+
+        try:
+            outcome = scan_records(reader, state.offset, size, on_record, self.max_record_bytes)
+        finally:
+            reader.close()
+        state.size = size
+        if outcome.not_an_event_file:
+            state.ignored = True
+            logger.info("media_panel: %s is not an event file; ignored", path)
+            return
+        skipped = outcome.skipped
+        if state.stuck_at == state.offset and skipped:
+            skipped -= 1  # the corrupt header we stopped at last time was counted then
+        state.stuck_at = outcome.next_offset if outcome.stuck else None
+        if skipped:
+            with self._lock:
+                run.skipped_records += skipped
+            for problem in outcome.problems:
+                logger.warning("media_panel: %s: %s", path, problem)
+        state.offset = outcome.next_offset
+
+    def _fingerprint(self, path: str, size: int) -> int:
+        return masked_crc32c(read_range(path, 0, min(size, FINGERPRINT_BYTES)))
+
+    # ---- queries -------------------------------------------------------------------
+
+    def run_names(self) -> list[str]:
+        with self._lock:
+            return sorted(self._runs)
+
+    def skipped_records(self, run: str) -> int:
+        with self._lock:
+            return self._runs[run].skipped_records
+
+    def has_run(self, run: str) -> bool:
+        with self._lock:
+            return run in self._runs
+
+    def has_media(self) -> bool:
+        with self._lock:
+            return any(len(s) for r in self._runs.values() for s in r.series.values())
+
+    def tag_summaries(self, runs: Iterable[str]) -> list[TagSummary]:
+        found = []
+        with self._lock:
+            for run_name in runs:
+                run = self._runs.get(run_name)
+                if run is None:
+                    continue
+                for tag, series in sorted(run.series.items()):
+                    table, _ = series.table()
+                    if not len(table.steps):
+                        continue
+                    found.append(
+                        TagSummary(
+                            run=run_name,
+                            tag=tag,
+                            kind=series.first_kind or "image",
+                            source=series.source,
+                            step_count=len(table.steps),
+                            first_step=int(table.steps[0]),
+                            last_step=int(table.steps[-1]),
+                            max_items=int(table.counts.max()),
+                        )
+                    )
+        return found
+
+    def series(self, run: str, tag: str) -> AnySeries | None:
+        with self._lock:
+            found = self._runs.get(run)
+            return None if found is None else found.series.get(tag)
+
+    def step_table(self, series: AnySeries) -> StepTable:
+        with self._lock:
+            return series.table()[0]
+
+    def locked(self) -> threading.Lock:
+        """Hold while reading a series' rows: the scanner appends to them concurrently."""
+        return self._lock
+
+    def path_of(self, file_id: int) -> str | None:
+        with self._lock:
+            return self._paths.get(file_id)
+
+    def read(self, file_id: int, offset: int, size: int) -> bytes:
+        path = self.path_of(file_id)
+        if path is None:
+            raise FileNotFoundError(f"event file {file_id} is gone")
+        data = read_range(path, offset, size)
+        if len(data) != size:
+            raise FileNotFoundError(f"{path} is shorter than indexed")
+        return data
+
+
+def window(
+    table: StepTable, step_min: int | None, step_max: int | None, max_steps: int
+) -> SeriesWindow:
+    """At most `max_steps` logged steps in [step_min, step_max], evenly spread over the
+    logged steps there, always including the first and the last of them."""
+    steps = table.steps
+    lo = 0 if step_min is None else int(np.searchsorted(steps, step_min, side="left"))
+    hi = len(steps) if step_max is None else int(np.searchsorted(steps, step_max, side="right"))
+    total = max(hi - lo, 0)
+    if total <= max_steps:
+        picked = np.arange(lo, lo + total)
+    else:
+        picked = np.unique(np.rint(np.linspace(lo, hi - 1, max_steps)).astype(np.int64))
+    return SeriesWindow(steps[picked], table.counts[picked], table.wall_times[picked], total)

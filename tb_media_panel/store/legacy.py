@@ -1,0 +1,110 @@
+"""Decoders for what built-in TensorBoard plugins wrote: text tensors, meshes, WAV headers."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+from tb_media_panel.compat import tensor_pb2
+
+
+def tensor_array(tensor_bytes: bytes) -> np.ndarray:
+    from tensorboard.util import tensor_util
+
+    return np.asarray(tensor_util.make_ndarray(tensor_pb2.TensorProto.FromString(tensor_bytes)))
+
+
+def text_of_tensor(tensor_bytes: bytes) -> str:
+    """A text summary as plain text: a scalar as is, a vector one per line, a table with '|'."""
+    proto = tensor_pb2.TensorProto.FromString(tensor_bytes)
+    strings = [s.decode("utf-8", "replace") for s in proto.string_val]
+    dims = [d.size for d in proto.tensor_shape.dim]
+    if len(dims) == 2 and dims[0] * dims[1] == len(strings) and dims[1] > 1:
+        width = dims[1]
+        rows = [strings[i : i + width] for i in range(0, len(strings), width)]
+        return "\n".join(" | ".join(row) for row in rows)
+    return "\n".join(strings)
+
+
+@dataclass(frozen=True)
+class WavInfo:
+    sample_rate: int
+    channels: int
+    duration: float
+
+
+def wav_info(head: bytes) -> WavInfo | None:
+    """Sample rate, channels and duration from the first bytes of a WAV file."""
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    pos = 12
+    sample_rate = channels = byte_rate = 0
+    while pos + 8 <= len(head):
+        chunk_id = head[pos : pos + 4]
+        (chunk_size,) = struct.unpack_from("<I", head, pos + 4)
+        body = pos + 8
+        if chunk_id == b"fmt " and body + 16 <= len(head):
+            _, channels, sample_rate, byte_rate = struct.unpack_from("<HHII", head, body)
+        elif chunk_id == b"data":
+            duration = chunk_size / byte_rate if byte_rate else 0.0
+            return WavInfo(sample_rate, channels, duration)
+        pos = body + chunk_size + (chunk_size & 1)
+    return WavInfo(sample_rate, channels, 0.0) if sample_rate else None
+
+
+@dataclass(frozen=True)
+class MeshArrays:
+    positions: np.ndarray  # float32 (N, 3)
+    colors: np.ndarray | None  # uint8 (N, 3)
+    faces: np.ndarray | None  # uint32 (F, 3)
+
+
+def mesh_arrays(vertex: bytes, face: bytes | None, color: bytes | None, index: int) -> MeshArrays:
+    """Element `index` of the batch of a mesh summary's tensors."""
+    positions = tensor_array(vertex)[index].reshape(-1, 3).astype("<f4")
+    colors = None
+    if color is not None:
+        colors = (
+            np.clip(np.rint(tensor_array(color)[index]), 0, 255).reshape(-1, 3).astype(np.uint8)
+        )
+        if len(colors) != len(positions):
+            colors = None
+    faces = None
+    if face is not None:
+        faces = np.rint(tensor_array(face)[index]).reshape(-1, 3).astype("<u4")
+    return MeshArrays(positions, colors, faces)
+
+
+def binary_ply(mesh: MeshArrays) -> bytes:
+    """A binary little-endian PLY of a triangle mesh, with vertex colours when present."""
+    n = len(mesh.positions)
+    faces = mesh.faces if mesh.faces is not None else np.zeros((0, 3), "<u4")
+    header = [
+        "ply",
+        "format binary_little_endian 1.0",
+        f"element vertex {n}",
+        "property float x",
+        "property float y",
+        "property float z",
+    ]
+    fields: list[tuple[str, str]] = [("x", "<f4"), ("y", "<f4"), ("z", "<f4")]
+    if mesh.colors is not None:
+        header += ["property uchar red", "property uchar green", "property uchar blue"]
+        fields += [("red", "u1"), ("green", "u1"), ("blue", "u1")]
+    header += [
+        f"element face {len(faces)}",
+        "property list uchar uint vertex_indices",
+        "end_header",
+    ]
+    vertices = np.empty(n, dtype=fields)
+    for axis, name in enumerate("xyz"):
+        vertices[name] = mesh.positions[:, axis]
+    if mesh.colors is not None:
+        for axis, name in enumerate(("red", "green", "blue")):
+            vertices[name] = mesh.colors[:, axis]
+    face_rows = np.empty(len(faces), dtype=[("n", "u1"), ("v", "<u4", (3,))])
+    face_rows["n"] = 3
+    face_rows["v"] = faces
+    return ("\n".join(header) + "\n").encode() + vertices.tobytes() + face_rows.tobytes()

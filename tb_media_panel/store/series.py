@@ -1,0 +1,330 @@
+"""Per-tag step tables and item locations, kept in compact typed arrays (no payload bytes).
+
+An item costs about 40 bytes of index (file, offset, lengths, kind, format, size hints) and a
+step about 24, whatever the size of the media, so memory does not grow with logged bytes.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+
+import numpy as np
+
+from tb_media_panel.records import KINDS
+from tb_media_panel.store.wire import varint_size
+
+KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}
+
+# How an item's bytes are laid out in the event record.
+LAYOUT_MEDIA_ITEM = 0  # a serialized MediaItem (string_val element); payload is its `data`
+LAYOUT_RAW = 1  # the payload itself (legacy image / audio bytes)
+LAYOUT_TEXT_TENSOR = 2  # a TensorProto of strings (text plugin)
+
+# Formats sniffed from legacy payloads; media_panel items carry their own format and MIME.
+FORMATS = ("", "png", "jpeg", "gif", "webp", "bmp", "wav", "txt")
+FORMAT_CODES = {name: code for code, name in enumerate(FORMATS)}
+MIME_TYPES = {
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "bmp": "image/bmp",
+    "wav": "audio/wav",
+    "txt": "text/plain; charset=utf-8",
+    "ply": "application/ply",
+    "": "application/octet-stream",
+}
+
+
+def sniff_format(head: bytes) -> str:
+    if head.startswith(b"\x89PNG"):
+        return "png"
+    if head.startswith(b"\xff\xd8"):
+        return "jpeg"
+    if head.startswith(b"GIF8"):
+        return "gif"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "webp"
+    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
+        return "wav"
+    if head.startswith(b"BM"):
+        return "bmp"
+    return ""
+
+
+@dataclass(frozen=True)
+class ItemLocation:
+    """Where one item's bytes are, and what the scan learned about it."""
+
+    file_id: int
+    offset: int  # absolute offset of the element (MediaItem, raw payload or TensorProto)
+    length: int
+    layout: int
+    kind: str
+    format: str  # sniffed format for legacy items, "" for MediaItems
+    header_length: int  # MediaItem: bytes before the `data` field
+    data_length: int  # payload bytes
+    width: int
+    height: int
+    caption_offset: int  # legacy audio label, 0 when none
+    caption_length: int
+
+    @property
+    def data_offset(self) -> int:
+        """Absolute offset of the payload bytes."""
+        if self.layout != LAYOUT_MEDIA_ITEM:
+            return self.offset
+        # header, then the `data` key (field 31: two bytes) and its length varint
+        return self.offset + self.header_length + 2 + varint_size(self.data_length)
+
+
+@dataclass(frozen=True)
+class StepTable:
+    """Distinct logged steps in ascending order, with the row holding each."""
+
+    steps: np.ndarray  # int64
+    counts: np.ndarray  # int64, items per step
+    wall_times: np.ndarray  # float64
+
+
+class Series:
+    """The steps and items of one (run, tag) from a single source."""
+
+    def __init__(self, tag: str, source: str) -> None:
+        self.tag = tag
+        self.source = source
+        # one row per logged (step, record); a re-logged step is answered by its last row
+        self._steps = array("q")
+        self._wall_times = array("d")
+        self._first_item = array("Q")
+        self._item_count = array("I")
+        # one row per item
+        self._file = array("I")
+        self._offset = array("q")
+        self._length = array("Q")
+        self._layout = array("B")
+        self._kind = array("B")
+        self._format = array("B")
+        self._header_length = array("Q")
+        self._data_length = array("Q")
+        self._width = array("I")
+        self._height = array("I")
+        self._caption_offset = array("q")
+        self._caption_length = array("I")
+        self._table: tuple[StepTable, np.ndarray] | None = None
+        self.first_kind = ""
+
+    def add_item(
+        self,
+        file_id: int,
+        offset: int,
+        length: int,
+        layout: int,
+        kind: str,
+        fmt: str = "",
+        header_length: int = 0,
+        data_length: int = 0,
+        width: int = 0,
+        height: int = 0,
+        caption_offset: int = 0,
+        caption_length: int = 0,
+    ) -> None:
+        """Append an item; `add_step` then claims the items appended since the last step."""
+        self._file.append(file_id)
+        self._offset.append(offset)
+        self._length.append(length)
+        self._layout.append(layout)
+        self._kind.append(KIND_CODES[kind])
+        self._format.append(FORMAT_CODES.get(fmt, 0))
+        self._header_length.append(header_length)
+        self._data_length.append(data_length)
+        self._width.append(width)
+        self._height.append(height)
+        self._caption_offset.append(caption_offset)
+        self._caption_length.append(caption_length)
+        if not self.first_kind:
+            self.first_kind = kind
+
+    def pending_items(self) -> int:
+        start = self._first_item[-1] + self._item_count[-1] if self._steps else 0
+        return len(self._file) - start
+
+    def add_step(self, step: int, wall_time: float) -> None:
+        count = self.pending_items()
+        self._first_item.append(len(self._file) - count)
+        self._item_count.append(count)
+        self._wall_times.append(wall_time)
+        self._steps.append(step)  # last: readers size the table by this array
+        self._table = None
+
+    def drop_pending(self) -> None:
+        """Forget items appended since the last step (their record turned out unreadable)."""
+        keep = len(self._file) - self.pending_items()
+        for column in self._item_columns():
+            del column[keep:]
+
+    def _item_columns(self) -> tuple[array, ...]:
+        return (
+            self._file,
+            self._offset,
+            self._length,
+            self._layout,
+            self._kind,
+            self._format,
+            self._header_length,
+            self._data_length,
+            self._width,
+            self._height,
+            self._caption_offset,
+            self._caption_length,
+        )
+
+    def drop_file(self, file_id: int) -> None:
+        """Remove every item of a file (rotated or deleted) and steps left empty by it."""
+        files = np.frombuffer(self._file, dtype=np.uint32).copy()
+        keep_items = files != file_id
+        if keep_items.all():
+            return
+        new_index = np.cumsum(keep_items) - 1
+        columns = self._item_columns()
+        for column in columns:
+            kept = [column[i] for i in np.flatnonzero(keep_items)]
+            del column[:]
+            column.extend(kept)
+        steps, walls = list(self._steps), list(self._wall_times)
+        firsts, counts = list(self._first_item), list(self._item_count)
+        for column in (self._steps, self._wall_times, self._first_item, self._item_count):
+            del column[:]
+        for step, wall, first, count in zip(steps, walls, firsts, counts, strict=True):
+            kept_rows = np.flatnonzero(keep_items[first : first + count])
+            if count and not len(kept_rows):
+                continue
+            self._first_item.append(int(new_index[first + kept_rows[0]]) if len(kept_rows) else 0)
+            self._item_count.append(len(kept_rows))
+            self._wall_times.append(wall)
+            self._steps.append(step)
+        self._table = None
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def table(self) -> tuple[StepTable, np.ndarray]:
+        """Distinct steps ascending (the last record of a re-logged step wins) and their rows."""
+        if self._table is None:
+            rows_total = len(self._steps)
+            steps = np.array(self._steps[:rows_total], dtype=np.int64)
+            order = np.argsort(steps, kind="stable")
+            ordered = steps[order]
+            last_of_each = np.ones(len(ordered), dtype=bool)
+            if len(ordered) > 1:
+                last_of_each[:-1] = ordered[:-1] != ordered[1:]
+            rows = order[last_of_each]
+            counts = np.array(self._item_count[:rows_total], dtype=np.int64)[rows]
+            walls = np.array(self._wall_times[:rows_total], dtype=np.float64)[rows]
+            self._table = (StepTable(steps[rows], counts, walls), rows)
+        return self._table
+
+    def items_at(self, step: int) -> tuple[float, list[ItemLocation]] | None:
+        table, rows = self.table()
+        i = int(np.searchsorted(table.steps, step))
+        if i >= len(table.steps) or table.steps[i] != step:
+            return None
+        row = int(rows[i])
+        first, count = int(self._first_item[row]), int(self._item_count[row])
+        return float(self._wall_times[row]), [
+            self._location(j) for j in range(first, first + count)
+        ]
+
+    def _location(self, j: int) -> ItemLocation:
+        return ItemLocation(
+            file_id=self._file[j],
+            offset=self._offset[j],
+            length=self._length[j],
+            layout=self._layout[j],
+            kind=KINDS[self._kind[j]],
+            format=FORMATS[self._format[j]],
+            header_length=self._header_length[j],
+            data_length=self._data_length[j],
+            width=self._width[j],
+            height=self._height[j],
+            caption_offset=self._caption_offset[j],
+            caption_length=self._caption_length[j],
+        )
+
+
+@dataclass(frozen=True)
+class MeshPart:
+    """One logged `_VERTEX`/`_FACE`/`_COLOR` tensor of a mesh summary."""
+
+    file_id: int
+    offset: int  # absolute offset of the TensorProto
+    length: int
+    shape: tuple[int, ...]
+
+
+@dataclass
+class MeshStep:
+    wall_time: float
+    parts: dict[str, MeshPart]  # "VERTEX" / "FACE" / "COLOR"
+
+    @property
+    def batch(self) -> int:
+        vertex = self.parts.get("VERTEX")
+        return vertex.shape[0] if vertex is not None and vertex.shape else 0
+
+
+class MeshSeries:
+    """The mesh plugin's per-component tensors of one name, combined into items per step.
+
+    Meshes are few and small in number of records, so a dict per step is fine here.
+    """
+
+    source = "mesh"
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.steps: dict[int, MeshStep] = {}
+        self._table: tuple[StepTable, np.ndarray] | None = None
+
+    @property
+    def first_kind(self) -> str:
+        for step in self.steps.values():
+            return "object3d" if "FACE" in step.parts else "pointcloud"
+        return "pointcloud"
+
+    def add_part(self, step: int, wall_time: float, component: str, part: MeshPart) -> None:
+        entry = self.steps.get(step)
+        if entry is None or component in entry.parts:  # a re-logged step starts over
+            entry = self.steps[step] = MeshStep(wall_time, {})
+        entry.parts[component] = part
+        entry.wall_time = wall_time
+        self._table = None
+
+    def drop_file(self, file_id: int) -> None:
+        for step in list(self.steps):
+            parts = self.steps[step].parts
+            for name in [n for n, p in parts.items() if p.file_id == file_id]:
+                del parts[name]
+            if not parts:
+                del self.steps[step]
+        self._table = None
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def table(self) -> tuple[StepTable, np.ndarray]:
+        if self._table is None:
+            ordered = sorted(s for s, e in self.steps.items() if e.batch > 0)
+            steps = np.array(ordered, dtype=np.int64)
+            counts = np.array([self.steps[s].batch for s in ordered], dtype=np.int64)
+            walls = np.array([self.steps[s].wall_time for s in ordered], dtype=np.float64)
+            self._table = (StepTable(steps, counts, walls), np.arange(len(ordered)))
+        return self._table
+
+    def step_at(self, step: int) -> MeshStep | None:
+        entry = self.steps.get(step)
+        return entry if entry is not None and entry.batch > 0 else None
+
+
+AnySeries = Series | MeshSeries
