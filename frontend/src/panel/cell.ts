@@ -1,0 +1,173 @@
+// One grid cell: resolves its address to a logged item (the nearest earlier step when the run
+// lacks the requested one), mounts the item's viewer, and swaps to a new item only once the new
+// one is ready, so scrubbing never flashes blank cells.
+import type { ItemMeta, ItemRef, RunSeries } from "../api-types";
+import { ViewerUnavailable, loadViewer } from "../viewers/registry";
+import type { ViewerContext, ViewerInstance, ViewerSettings } from "../viewers/types";
+import type { PanelData } from "./data";
+import { errorText } from "./data";
+import { h } from "./dom";
+import type { CellAddress } from "./layout";
+
+export interface CellEnv {
+  data: PanelData;
+  settings(): ViewerSettings;
+  setSettings(patch: ViewerSettings): void;
+  /** The run's known steps for the tag in the current window (for nearest-earlier lookups). */
+  known(run: string, tag: string): RunSeries | undefined;
+  /** Items of other tags at this run and step, offered to 3D and molecule viewers as overlays. */
+  overlays(ref: ItemRef, meta: ItemMeta): Promise<{ ref: ItemRef; meta: ItemMeta }[]>;
+  runColor(run: string): string;
+  /** Show the run's colour on the cell (when run is not labelled by a row or column). */
+  showRun: boolean;
+  label?: string;
+}
+
+const OVERLAY_KINDS = new Set(["object3d", "pointcloud", "molecule"]);
+
+export class Cell {
+  readonly el: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly badge: HTMLElement;
+  private instance: ViewerInstance | null = null;
+  private content: HTMLElement | null = null;
+  private shown: string | null = null;
+  private pending: AbortController | null = null;
+  private token = 0;
+
+  constructor(private readonly env: CellEnv, private addr: CellAddress) {
+    this.body = h("div", { class: "mp-cell-body" });
+    this.badge = h("div", { class: "mp-cell-badge" });
+    this.el = h("div", { class: "mp-cell", "data-state": "loading" }, this.body, this.badge);
+    if (env.showRun) this.el.style.setProperty("--run-color", env.runColor(addr.run));
+    this.el.classList.toggle("mp-show-run", env.showRun);
+    if (env.label !== undefined) this.el.append(h("div", { class: "mp-tile-label", text: env.label, title: env.label }));
+    void this.load();
+  }
+
+  get address(): CellAddress {
+    return this.addr;
+  }
+
+  setAddress(addr: CellAddress): void {
+    const a = this.addr;
+    if (a.run === addr.run && a.tag === addr.tag && a.step === addr.step && a.index === addr.index) return;
+    this.addr = addr;
+    void this.load();
+  }
+
+  /** Re-resolve after new data arrived (live updates) even when the address is unchanged. */
+  reload(): void {
+    void this.load();
+  }
+
+  update(settings: ViewerSettings): void {
+    this.instance?.update?.(settings);
+  }
+
+  resize(width: number, height: number): void {
+    this.instance?.resize?.(width, height);
+  }
+
+  private setState(state: "loading" | "ready" | "empty" | "error", text?: string): void {
+    this.el.dataset.state = state;
+    if (state === "ready") return;
+    this.swap(null, null, null);
+    if (text) this.body.append(h("div", { class: `mp-cell-msg mp-cell-${state}`, text }));
+  }
+
+  private swap(content: HTMLElement | null, instance: ViewerInstance | null, key: string | null): void {
+    this.instance?.destroy();
+    this.content?.remove();
+    for (const msg of this.body.querySelectorAll(".mp-cell-msg")) msg.remove();
+    this.instance = instance;
+    this.content = content;
+    this.shown = key;
+  }
+
+  private async load(): Promise<void> {
+    const token = ++this.token;
+    this.pending?.abort();
+    const ctrl = new AbortController();
+    this.pending = ctrl;
+    const { run, tag, step, index } = this.addr;
+    this.el.dataset.run = run;
+    this.el.dataset.tag = tag;
+    this.el.dataset.requestedStep = String(step);
+    if (!this.content) this.setState("loading", "Loading…");
+    try {
+      const actual = await this.env.data.resolveStep(run, tag, step, this.env.known(run, tag));
+      if (token !== this.token) return;
+      if (actual === null) {
+        this.setState("empty", `No ${tag} in ${run} at or before step ${step}`);
+        this.setBadge(null, step);
+        return;
+      }
+      const key = JSON.stringify([run, tag, actual, index]);
+      if (key === this.shown) {
+        this.setBadge(actual, step);
+        return;
+      }
+      const res = await this.env.data.api.items(run, tag, actual);
+      if (token !== this.token) return;
+      const meta = res.items.find((it) => it.index === index);
+      if (!meta) {
+        this.setState("empty", `No item #${index} at step ${actual}`);
+        this.setBadge(actual, step);
+        return;
+      }
+      const ref: ItemRef = { run, tag, step: actual, index };
+      const viewer = await loadViewer(meta);
+      const overlays = OVERLAY_KINDS.has(meta.kind) ? await this.env.overlays(ref, meta) : undefined;
+      if (token !== this.token) return;
+      const content = h("div", { class: "mp-cell-content" });
+      const ctx: ViewerContext = {
+        source: this.env.data.api,
+        settings: this.env.settings(),
+        setSettings: (patch) => this.env.setSettings(patch),
+        signal: ctrl.signal,
+        overlays,
+      };
+      // Mounted off to the side and swapped in when ready: the old item stays until then.
+      content.hidden = true;
+      this.body.append(content);
+      let instance: ViewerInstance;
+      try {
+        instance = await viewer.mount(content, ref, meta, ctx);
+      } catch (err) {
+        content.remove();
+        throw err;
+      }
+      if (token !== this.token) {
+        instance.destroy();
+        content.remove();
+        return;
+      }
+      this.swap(content, instance, key);
+      content.hidden = false;
+      this.el.dataset.state = "ready";
+      this.el.dataset.kind = meta.kind;
+      this.setBadge(actual, step);
+    } catch (err) {
+      if (token !== this.token || ctrl.signal.aborted) return;
+      this.setState("error", err instanceof ViewerUnavailable
+        ? `Viewer not available: ${err.module} items cannot be shown by this build`
+        : `Could not load: ${errorText(err)}`);
+    }
+  }
+
+  private setBadge(actual: number | null, requested: number): void {
+    const earlier = actual !== null && actual !== requested;
+    this.el.dataset.step = actual === null ? "" : String(actual);
+    this.el.classList.toggle("mp-earlier", earlier);
+    this.badge.textContent = earlier ? `step ${actual}` : "";
+    this.badge.title = earlier ? `${this.addr.run} has no item at step ${requested}; showing step ${actual}, the nearest earlier` : "";
+  }
+
+  destroy(): void {
+    this.token++;
+    this.pending?.abort();
+    this.swap(null, null, null);
+    this.el.remove();
+  }
+}

@@ -1,0 +1,118 @@
+// What the panel knows about the logdir: runs, tags, per-tag step series for the zoom window,
+// and where a run's nearest earlier step is. Series are cached per (tag, window) and dropped
+// when polling sees the tag grow.
+import type { ApiError, MediaApi } from "../api";
+import type { RunInfo, RunSeries, SeriesResponse, TagInfo } from "../api-types";
+import { nearestEarlier } from "./steps";
+
+/** Steps fetched per tag and window: enough for dense ticks and for the slider to snap to. */
+export const SERIES_STEPS = 1000;
+
+export type Window = [number, number] | null;
+
+export interface TagSummary {
+  tag: string;
+  kind: TagInfo["kind"];
+  runs: Map<string, TagInfo>;
+  maxItems: number;
+  firstStep: number;
+  lastStep: number;
+}
+
+export function summarizeTags(tags: readonly TagInfo[]): Map<string, TagSummary> {
+  const out = new Map<string, TagSummary>();
+  for (const t of tags) {
+    let s = out.get(t.tag);
+    if (!s) {
+      s = { tag: t.tag, kind: t.kind, runs: new Map(), maxItems: 0, firstStep: t.first_step, lastStep: t.last_step };
+      out.set(t.tag, s);
+    }
+    s.runs.set(t.run, t);
+    s.maxItems = Math.max(s.maxItems, t.max_items);
+    s.firstStep = Math.min(s.firstStep, t.first_step);
+    s.lastStep = Math.max(s.lastStep, t.last_step);
+  }
+  return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** A fingerprint of what polling compares: a tag changed when any run's count or last step did. */
+export function tagFingerprint(t: TagSummary): string {
+  return [...t.runs.values()].map((r) => `${r.run}:${r.step_count}:${r.last_step}`).sort().join("|");
+}
+
+export class PanelData {
+  runs: RunInfo[] = [];
+  runNames: string[] = [];
+  tags = new Map<string, TagSummary>();
+  private series = new Map<string, Promise<SeriesResponse>>();
+  private earlier = new Map<string, Promise<number | null>>();
+
+  constructor(readonly api: MediaApi) {}
+
+  /** Loads runs and tags; returns the tags whose data changed since the last call. */
+  async refresh(rescan: boolean): Promise<Set<string>> {
+    const runs = rescan ? await this.api.reload() : await this.api.runs();
+    const tags = summarizeTags(await this.api.tags());
+    const changed = new Set<string>();
+    for (const [name, t] of tags) {
+      const old = this.tags.get(name);
+      if (!old || tagFingerprint(old) !== tagFingerprint(t)) changed.add(name);
+    }
+    for (const name of this.tags.keys()) if (!tags.has(name)) changed.add(name);
+    this.runs = runs;
+    this.runNames = runs.map((r) => r.name).sort();
+    this.tags = tags;
+    for (const name of changed) this.forget(name);
+    return changed;
+  }
+
+  private forget(tag: string): void {
+    const prefix = `${JSON.stringify(tag)}|`;
+    for (const k of [...this.series.keys()]) if (k.startsWith(prefix)) this.series.delete(k);
+    for (const k of [...this.earlier.keys()]) if (k.startsWith(prefix)) this.earlier.delete(k);
+  }
+
+  /** Steps of every run that has `tag`, inside the window. */
+  seriesFor(tag: string, window: Window): Promise<SeriesResponse> {
+    const key = `${JSON.stringify(tag)}|${window ? window.join("-") : "all"}`;
+    let hit = this.series.get(key);
+    if (!hit) {
+      const runs = [...(this.tags.get(tag)?.runs.keys() ?? [])];
+      hit = this.api.series({ tag, runs, stepMin: window?.[0], stepMax: window?.[1], maxSteps: SERIES_STEPS });
+      hit.catch(() => this.series.delete(key));
+      this.series.set(key, hit);
+    }
+    return hit;
+  }
+
+  /**
+   * The step a run shows when the slider is at `step`: the latest logged one at or before it.
+   * `known` (the run's steps in the window) answers directly when it lists every logged step;
+   * otherwise the series route, asked for the last step up to `step`, answers exactly.
+   */
+  resolveStep(run: string, tag: string, step: number, known: RunSeries | undefined): Promise<number | null> {
+    if (known && known.total === known.steps.length) {
+      const hit = nearestEarlier(known.steps, step);
+      if (hit !== null) return Promise.resolve(hit);
+    }
+    const key = `${JSON.stringify(tag)}|${run}|${step}`;
+    let hit = this.earlier.get(key);
+    if (!hit) {
+      hit = this.api.series({ tag, runs: [run], stepMax: step, maxSteps: 2 }).then((res) => {
+        const steps = res.runs[run]?.steps ?? [];
+        return steps.length ? steps[steps.length - 1] : null;
+      });
+      hit.catch(() => this.earlier.delete(key));
+      this.earlier.set(key, hit);
+    }
+    return hit;
+  }
+}
+
+export function errorText(err: unknown): string {
+  if (err && typeof err === "object" && "message" in err) {
+    const e = err as ApiError;
+    return e.status ? `${e.message} (HTTP ${e.status})` : String(e.message);
+  }
+  return String(err);
+}

@@ -1,0 +1,189 @@
+// A grid that only creates the cells (and row/column labels) inside the visible part of the
+// page, so DOM nodes and requests scale with the screen, not with steps × runs.
+import type { ViewerSettings } from "../viewers/types";
+import { Cell } from "./cell";
+import type { CellEnv } from "./cell";
+import { h } from "./dom";
+import type { CellAddress } from "./layout";
+
+export interface GridModel {
+  rows: number;
+  cols: number;
+  cellW: number;
+  cellH: number;
+  gap: number;
+  /** Width of the row-label column and height of the column-label row; 0 when absent. */
+  labelW: number;
+  headerH: number;
+  rowLabel?(r: number): HTMLElement;
+  colLabel?(c: number): HTMLElement;
+  address(r: number, c: number): CellAddress | null;
+  env(r: number, c: number): CellEnv;
+}
+
+/** Extra rows/columns kept mounted beyond the visible edge, so small scrolls show ready cells. */
+const OVERSCAN = 1;
+
+interface Rect { left: number; top: number; right: number; bottom: number }
+
+function intersect(a: Rect, b: Rect): Rect {
+  return { left: Math.max(a.left, b.left), top: Math.max(a.top, b.top), right: Math.min(a.right, b.right), bottom: Math.min(a.bottom, b.bottom) };
+}
+
+export class VirtualGrid {
+  readonly el: HTMLElement;
+  private readonly labels: HTMLElement;
+  private readonly scroller: HTMLElement;
+  private readonly inner: HTMLElement;
+  private readonly cells = new Map<string, Cell>();
+  private readonly rowLabels = new Map<number, HTMLElement>();
+  private readonly colLabels = new Map<number, HTMLElement>();
+
+  constructor(private model: GridModel) {
+    this.labels = h("div", { class: "mp-grid-rowlabels" });
+    this.inner = h("div", { class: "mp-grid-inner" });
+    this.scroller = h("div", { class: "mp-grid-scroll mp-clip" }, this.inner);
+    this.el = h("div", { class: "mp-grid" }, this.labels, this.scroller);
+    this.scroller.addEventListener("scroll", () => this.updateVisible(), { passive: true });
+    this.applySize();
+  }
+
+  private applySize(): void {
+    const m = this.model;
+    const height = m.headerH + m.rows * (m.cellH + m.gap);
+    this.labels.style.width = `${m.labelW}px`;
+    this.labels.style.height = `${height}px`;
+    this.labels.hidden = m.labelW === 0;
+    this.inner.style.width = `${m.cols * (m.cellW + m.gap)}px`;
+    this.inner.style.height = `${height}px`;
+  }
+
+  /** Cells currently in the DOM (for tests of boundedness and for the panel's bookkeeping). */
+  get mounted(): Cell[] {
+    return [...this.cells.values()];
+  }
+
+  /** Which rows/columns intersect the visible part of the page (with overscan). */
+  visibleRange(): { r0: number; r1: number; c0: number; c1: number } | null {
+    const m = this.model;
+    if (!this.el.isConnected || !m.rows || !m.cols) return null;
+    const win = this.inner.ownerDocument.defaultView;
+    let clip: Rect = { left: 0, top: 0, right: win?.innerWidth ?? 0, bottom: win?.innerHeight ?? 0 };
+    for (let p: HTMLElement | null = this.scroller; p; p = p.parentElement) {
+      if (p.classList.contains("mp-clip")) clip = intersect(clip, p.getBoundingClientRect());
+    }
+    const box = this.inner.getBoundingClientRect();
+    const x0 = clip.left - box.left;
+    const x1 = clip.right - box.left;
+    const y0 = clip.top - box.top - m.headerH;
+    const y1 = clip.bottom - box.top - m.headerH;
+    if (x1 <= 0 || y1 <= 0 || x0 >= m.cols * (m.cellW + m.gap) || y0 >= m.rows * (m.cellH + m.gap)) return null;
+    const pw = m.cellW + m.gap;
+    const ph = m.cellH + m.gap;
+    return {
+      r0: Math.max(0, Math.floor(y0 / ph) - OVERSCAN),
+      r1: Math.min(m.rows - 1, Math.floor(y1 / ph) + OVERSCAN),
+      c0: Math.max(0, Math.floor(x0 / pw) - OVERSCAN),
+      c1: Math.min(m.cols - 1, Math.floor(x1 / pw) + OVERSCAN),
+    };
+  }
+
+  updateVisible(): void {
+    const m = this.model;
+    const range = this.visibleRange();
+    const keep = new Set<string>();
+    const keepRows = new Set<number>();
+    const keepCols = new Set<number>();
+    if (range) {
+      for (let r = range.r0; r <= range.r1; r++) {
+        keepRows.add(r);
+        for (let c = range.c0; c <= range.c1; c++) {
+          keepCols.add(c);
+          const addr = m.address(r, c);
+          if (!addr) continue;
+          const key = `${r},${c}`;
+          keep.add(key);
+          const existing = this.cells.get(key);
+          if (existing) continue;
+          const cell = new Cell(m.env(r, c), addr);
+          cell.el.dataset.row = String(r);
+          cell.el.dataset.col = String(c);
+          Object.assign(cell.el.style, {
+            left: `${c * (m.cellW + m.gap)}px`, top: `${m.headerH + r * (m.cellH + m.gap)}px`,
+            width: `${m.cellW}px`, height: `${m.cellH}px`,
+          });
+          this.cells.set(key, cell);
+          this.inner.append(cell.el);
+        }
+      }
+    }
+    for (const [key, cell] of this.cells) {
+      if (!keep.has(key)) {
+        cell.destroy();
+        this.cells.delete(key);
+      }
+    }
+    if (m.rowLabel) this.syncLabels(this.rowLabels, keepRows, this.labels, (r) => {
+      const el = m.rowLabel!(r);
+      Object.assign(el.style, { top: `${m.headerH + r * (m.cellH + m.gap)}px`, height: `${m.cellH}px` });
+      return el;
+    });
+    if (m.colLabel) this.syncLabels(this.colLabels, keepCols, this.inner, (c) => {
+      const el = m.colLabel!(c);
+      Object.assign(el.style, { left: `${c * (m.cellW + m.gap)}px`, width: `${m.cellW}px`, height: `${m.headerH}px` });
+      return el;
+    });
+  }
+
+  private syncLabels(map: Map<number, HTMLElement>, keep: Set<number>, parent: HTMLElement, make: (i: number) => HTMLElement): void {
+    for (const [i, el] of map) {
+      if (!keep.has(i)) {
+        el.remove();
+        map.delete(i);
+      }
+    }
+    for (const i of keep) {
+      if (map.has(i)) continue;
+      const el = make(i);
+      map.set(i, el);
+      parent.append(el);
+    }
+  }
+
+  /** The fixed dimensions changed (e.g. the slider's step): every mounted cell re-resolves in place. */
+  readdress(): void {
+    for (const [key, cell] of this.cells) {
+      const [r, c] = key.split(",").map(Number);
+      const addr = this.model.address(r, c);
+      if (addr) cell.setAddress(addr);
+    }
+  }
+
+  /** Labels depend on the slider (the current step's column is highlighted): rebuild them. */
+  refreshLabels(): void {
+    for (const el of this.rowLabels.values()) el.remove();
+    for (const el of this.colLabels.values()) el.remove();
+    this.rowLabels.clear();
+    this.colLabels.clear();
+    this.updateVisible();
+  }
+
+  reloadCells(): void {
+    for (const cell of this.cells.values()) cell.reload();
+  }
+
+  updateSettings(settings: ViewerSettings): void {
+    for (const cell of this.cells.values()) cell.update(settings);
+  }
+
+  /** Cells of row r that are mounted (to play a row of videos together). */
+  rowCells(r: number): Cell[] {
+    return [...this.cells.entries()].filter(([k]) => Number(k.split(",")[0]) === r).map(([, c]) => c);
+  }
+
+  destroy(): void {
+    for (const cell of this.cells.values()) cell.destroy();
+    this.cells.clear();
+    this.el.remove();
+  }
+}
