@@ -35,13 +35,14 @@ class Writer:
 
     def add(self, tag: str, media_or_list: Any, step: int, walltime: float | None = None) -> None:
         """Log one item or a list of items (the index axis) under `tag` at `step`."""
-        value = summary.pb(tag, media_or_list)  # validates and encodes before any write
         step = summary.check_step(step)
         if walltime is not None and not isinstance(walltime, (int, float)):
             raise TypeError(f"walltime: expected a float (seconds) or None, got {describe(walltime)}")
         event = event_pb2.Event(
-            wall_time=time.time() if walltime is None else float(walltime), step=step, summary=value
+            wall_time=time.time() if walltime is None else float(walltime), step=step
         )
+        # Validates and encodes before any write; built in place to avoid copying the bytes.
+        summary.fill(event.summary, tag, media_or_list)
         self._events().write_event(event)
         if time.monotonic() - self._last_flush >= self._flush_secs:
             self.flush()
