@@ -1,0 +1,181 @@
+// 3D objects (OBJ, glTF/GLB, STL, PLY) drawn by the shared renderer, with overlays of other tags.
+import {
+  BufferGeometry, Color, Group, Mesh, MeshStandardMaterial, Points, PointsMaterial,
+  TextureLoader, type Material, type Object3D,
+} from "three";
+import { GLTFLoader } from "three/examples/jsm/loaders/GLTFLoader.js";
+import { OBJLoader } from "three/examples/jsm/loaders/OBJLoader.js";
+import { PLYLoader } from "three/examples/jsm/loaders/PLYLoader.js";
+import { STLLoader } from "three/examples/jsm/loaders/STLLoader.js";
+import type { ItemMeta, ItemRef } from "../api-types";
+import { embeddedGltfToGlb, isGlb } from "./gltf-embedded";
+import { boundsOf, overlayColors, readSync, View3D } from "./three-shared";
+import { message, OVERLAY_HIDDEN_KEY, overlayRows, readHidden, root3d, syncSelect } from "./three-ui";
+import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
+import { checkbox } from "./viewer-dom";
+
+export const WIREFRAME_KEY = "3d.wireframe";
+
+const NEUTRAL = "#b0b4bb";
+
+/** Parse one logged 3D file into a three.js object, by its format. */
+export async function parseObject(data: ArrayBuffer, format: string): Promise<Object3D> {
+  const f = format.toLowerCase();
+  if (f === "gltf" || f === "glb") {
+    const loader = new GLTFLoader();
+    // Textures through <img> (img-src allows data: and blob:), not fetch() which the CSP blocks.
+    loader.register((parser) => {
+      parser.textureLoader = new TextureLoader(parser.options.manager);
+      return { name: "tbmp_texture_loader" };
+    });
+    const glb = isGlb(data) ? data : embeddedGltfToGlb(data);
+    const gltf = await loader.parseAsync(glb, "");
+    return gltf.scene;
+  }
+  if (f === "obj") {
+    const group = new OBJLoader().parse(new TextDecoder().decode(data));
+    group.traverse((o) => {
+      // OBJ without a material library comes out flat-shaded grey; give it a lit surface.
+      if (o instanceof Mesh) {
+        if (!o.geometry.getAttribute("normal")) o.geometry.computeVertexNormals();
+        o.material = new MeshStandardMaterial({ color: NEUTRAL, roughness: 0.6, metalness: 0.05 });
+      }
+    });
+    return group;
+  }
+  if (f === "stl") return surface(new STLLoader().parse(data));
+  if (f === "ply") {
+    const geometry = new PLYLoader().parse(data);
+    // A PLY without faces is a scan: show its vertices as points.
+    if (!geometry.index) {
+      const material = new PointsMaterial({ size: 2, sizeAttenuation: false, vertexColors: !!geometry.getAttribute("color"), color: geometry.getAttribute("color") ? "#ffffff" : NEUTRAL });
+      return new Points(geometry, material);
+    }
+    return surface(geometry);
+  }
+  throw new Error(`no 3D loader for format "${format}" (expected obj, gltf, glb, stl or ply)`);
+}
+
+function surface(geometry: BufferGeometry): Mesh {
+  if (!geometry.getAttribute("normal")) geometry.computeVertexNormals();
+  const hasColor = !!geometry.getAttribute("color");
+  return new Mesh(
+    geometry,
+    new MeshStandardMaterial({ color: hasColor ? "#ffffff" : NEUTRAL, vertexColors: hasColor, roughness: 0.6, metalness: 0.05 }),
+  );
+}
+
+interface Part { tag: string; object: Object3D; color: string; own: boolean; original: Map<Mesh | Points, Material | Material[]> }
+
+function materials(obj: Object3D): Map<Mesh | Points, Material | Material[]> {
+  const m = new Map<Mesh | Points, Material | Material[]>();
+  obj.traverse((o) => {
+    if (o instanceof Mesh || o instanceof Points) m.set(o, o.material);
+  });
+  return m;
+}
+
+class ObjectView implements ViewerInstance {
+  private readonly view: View3D;
+  private readonly bar: HTMLDivElement;
+  private readonly panel: HTMLDivElement;
+  private readonly root: HTMLDivElement;
+  private settings: ViewerSettings;
+  private readonly tints = new Map<string, Material>();
+
+  constructor(el: HTMLElement, private readonly parts: Part[], private readonly ctx: ViewerContext) {
+    const { root, bar, panel } = root3d(el);
+    this.root = root;
+    this.bar = bar;
+    this.panel = panel;
+    this.view = new View3D(root);
+    root.append(bar, panel);
+    this.view.scene.environment = this.view.environment();
+    const group = new Group();
+    for (const p of parts) group.add(p.object);
+    this.view.scene.add(group);
+    this.settings = ctx.settings;
+    this.apply();
+    this.view.fit(boundsOf(group));
+  }
+
+  update(settings: ViewerSettings): void {
+    this.settings = settings;
+    this.apply();
+  }
+
+  resize(): void {
+    this.view.requestRender();
+  }
+
+  destroy(): void {
+    this.view.destroy();
+    for (const p of this.parts) p.object.traverse((o) => {
+      if (o instanceof Mesh || o instanceof Points) o.geometry.dispose();
+    });
+    this.root.remove();
+  }
+
+  private apply(): void {
+    const s = this.settings;
+    const wire = s[WIREFRAME_KEY] === true;
+    const hidden = readHidden(s, OVERLAY_HIDDEN_KEY);
+    const overlaid = this.parts.filter((p) => !p.own && !hidden[p.tag]).length > 0;
+    this.view.sync = readSync(s);
+    for (const p of this.parts) {
+      p.object.visible = p.own || !hidden[p.tag];
+      for (const [o, original] of p.original) {
+        // With other items overlaid, each item is drawn in its own solid colour so they can be told apart.
+        const m = overlaid ? this.tint(p.color, o instanceof Points) : original;
+        o.material = m;
+        for (const mm of Array.isArray(m) ? m : [m]) if ("wireframe" in mm) (mm as MeshStandardMaterial).wireframe = wire;
+      }
+    }
+    this.bar.replaceChildren(
+      syncSelect(readSync(s), (p) => this.ctx.setSettings(p)),
+      checkbox("wireframe", wire, (on) => this.ctx.setSettings({ [WIREFRAME_KEY]: on })),
+    );
+    (this.bar.lastElementChild as HTMLElement).dataset.control = "wireframe";
+    this.panel.replaceChildren(...(this.parts.length > 1 ? overlayRows(this.parts, hidden, (x) => this.ctx.setSettings(x)) : []));
+    this.view.requestRender();
+  }
+
+  private tint(color: string, points: boolean): Material {
+    const key = color + (points ? "p" : "m");
+    let m = this.tints.get(key);
+    if (!m) {
+      m = points
+        ? new PointsMaterial({ color: new Color(color), size: 2, sizeAttenuation: false })
+        : new MeshStandardMaterial({ color: new Color(color), roughness: 0.5, metalness: 0, transparent: true, opacity: 0.75 });
+      this.tints.set(key, m);
+    }
+    return m;
+  }
+}
+
+async function loadPart(ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): Promise<Object3D> {
+  const data = await ctx.source.fetchData(ref, ctx.signal);
+  return parseObject(data, meta.format);
+}
+
+export const viewer: Viewer = {
+  async mount(el: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): Promise<ViewerInstance> {
+    const others = (ctx.overlays ?? []).filter((o) => o.meta.kind === "object3d");
+    const colors = overlayColors([ref.tag, ...others.map((o) => o.ref.tag)]);
+    let own: Object3D;
+    try {
+      own = await loadPart(ref, meta, ctx);
+    } catch (err) {
+      const { root } = root3d(el);
+      message(root, `Could not show this ${meta.format.toUpperCase()} file: ${(err as Error).message}`);
+      return { destroy: () => root.remove() };
+    }
+    const parts: Part[] = [{ tag: ref.tag, object: own, color: colors[0], own: true, original: materials(own) }];
+    // An overlay that fails to load is left out rather than hiding the cell's own object.
+    const loaded = await Promise.allSettled(others.map((o) => loadPart(o.ref, o.meta, ctx)));
+    loaded.forEach((r, i) => {
+      if (r.status === "fulfilled") parts.push({ tag: others[i].ref.tag, object: r.value, color: colors[i + 1], own: false, original: materials(r.value) });
+    });
+    return new ObjectView(el, parts, ctx);
+  },
+};

@@ -1,0 +1,92 @@
+// Point-cloud arrays -> render attributes: pure functions over typed arrays (no three.js), tested in Node.
+import type { Box3DMeta, PointCloudMeta } from "../api-types";
+import { classColor, hexToRgb } from "./segmentation/colors";
+
+export type ColorBy = "rgb" | "class" | "height";
+
+/** Class labels as a typed array of the logged width, viewing the fetched bytes without a copy. */
+export function labelArray(buf: ArrayBuffer, labelBytes: PointCloudMeta["label_bytes"]): Uint8Array | Uint16Array | Uint32Array {
+  if (labelBytes === 1) return new Uint8Array(buf);
+  if (labelBytes === 2) return new Uint16Array(buf);
+  if (labelBytes === 4) return new Uint32Array(buf);
+  throw new Error(`label_bytes must be 1, 2 or 4, got ${labelBytes}`);
+}
+
+/** What "colour by" can do for this cloud: the asked mode if it has the data, else the best it has. */
+export function effectiveColorBy(asked: unknown, meta: PointCloudMeta): ColorBy {
+  if (asked === "rgb" && meta.has_colors) return "rgb";
+  if (asked === "class" && meta.label_bytes) return "class";
+  if (asked === "height") return "height";
+  return meta.has_colors ? "rgb" : meta.label_bytes ? "class" : "height";
+}
+
+/** rgb per point from class ids, through the same stable palette as the masks. */
+export function classRGB(labels: ArrayLike<number>, overrides?: Record<string, string>): Uint8Array {
+  const out = new Uint8Array(labels.length * 3);
+  const cache = new Map<number, [number, number, number]>();
+  for (let i = 0; i < labels.length; i++) {
+    const id = labels[i];
+    let c = cache.get(id);
+    if (!c) cache.set(id, (c = hexToRgb(classColor(id, overrides))));
+    out[i * 3] = c[0];
+    out[i * 3 + 1] = c[1];
+    out[i * 3 + 2] = c[2];
+  }
+  return out;
+}
+
+/** A perceptual blue-green-yellow ramp (viridis stops), t in [0, 1]. */
+const RAMP: [number, number, number][] = [
+  [68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37],
+];
+export function ramp(t: number): [number, number, number] {
+  const x = Math.min(1, Math.max(0, t)) * (RAMP.length - 1);
+  const i = Math.min(RAMP.length - 2, Math.floor(x));
+  const f = x - i;
+  const [a, b] = [RAMP[i], RAMP[i + 1]];
+  return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
+}
+
+/** rgb per point from its coordinate along the up axis (0 = x, 1 = y, 2 = z), min to max. */
+export function heightRGB(positions: Float32Array, axis: 0 | 1 | 2): Uint8Array {
+  const n = positions.length / 3;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = axis; i < positions.length; i += 3) {
+    const v = positions[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const span = hi - lo || 1;
+  const lut = Array.from({ length: 256 }, (_, k) => ramp(k / 255));
+  const out = new Uint8Array(n * 3);
+  for (let p = 0; p < n; p++) {
+    const c = lut[Math.round(((positions[p * 3 + axis] - lo) / span) * 255)] ?? lut[0];
+    out[p * 3] = c[0];
+    out[p * 3 + 1] = c[1];
+    out[p * 3 + 2] = c[2];
+  }
+  return out;
+}
+
+/** Indices of the points whose class is shown; null when every class is shown (draw all, no index). */
+export function visibleIndex(labels: ArrayLike<number>, hidden: ReadonlySet<number>): Uint32Array | null {
+  if (!hidden.size) return null;
+  let count = 0;
+  for (let i = 0; i < labels.length; i++) if (!hidden.has(labels[i])) count++;
+  const out = new Uint32Array(count);
+  for (let i = 0, k = 0; i < labels.length; i++) if (!hidden.has(labels[i])) out[k++] = i;
+  return out;
+}
+
+/** Points per class id. */
+export function countLabels(labels: ArrayLike<number>): Map<number, number> {
+  const m = new Map<number, number>();
+  for (let i = 0; i < labels.length; i++) m.set(labels[i], (m.get(labels[i]) ?? 0) + 1);
+  return m;
+}
+
+/** Boxes shown at a score threshold: boxes without a score are always shown. */
+export function boxesAbove(boxes: readonly Box3DMeta[], minScore: number): Box3DMeta[] {
+  return boxes.filter((b) => b.score === null || b.score === undefined || b.score >= minScore);
+}

@@ -1,0 +1,313 @@
+// Point clouds from the binary arrays, straight into a BufferGeometry: every point is drawn
+// (a million included), coloured by rgb, class or height, with 3D boxes, vectors and overlays.
+import {
+  ArrowHelper, BoxGeometry, BufferAttribute, BufferGeometry, Color, EdgesGeometry, Group, LineBasicMaterial,
+  LineSegments, Points, PointsMaterial, Quaternion, Vector3,
+} from "three";
+import type { ItemMeta, ItemRef, PointCloudMeta } from "../api-types";
+import {
+  boxesAbove, classRGB, countLabels, effectiveColorBy, heightRGB, labelArray, ramp, visibleIndex, type ColorBy,
+} from "./pointcloud-data";
+import { className, classColor, rgbToHex } from "./segmentation/colors";
+import { boundsOf, overlayColors, readSync, View3D } from "./three-shared";
+import { legendRow, message, OVERLAY_HIDDEN_KEY, overlayRows, readHidden, root3d, select, syncSelect } from "./three-ui";
+import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
+import { checkbox, h } from "./viewer-dom";
+
+export const KEYS = {
+  colorBy: "pc.colorBy",
+  pointSize: "pc.pointSize",
+  hiddenClasses: "pc.hiddenClasses",
+  minScore: "pc.minScore",
+  up: "pc.up",
+} as const;
+
+interface Cloud {
+  meta: PointCloudMeta;
+  positions: Float32Array;
+  colors: Uint8Array | null;
+  labels: Uint8Array | Uint16Array | Uint32Array | null;
+}
+
+interface Overlay { tag: string; points: Points; color: string }
+
+const UNIT_BOX = new EdgesGeometry(new BoxGeometry(1, 1, 1));
+
+function num(v: unknown, fallback: number): number {
+  return typeof v === "number" && Number.isFinite(v) ? v : fallback;
+}
+
+class PointCloudView implements ViewerInstance {
+  private readonly view: View3D;
+  private readonly root: HTMLDivElement;
+  private readonly bar: HTMLDivElement;
+  private readonly panel: HTMLDivElement;
+  private readonly geometry = new BufferGeometry();
+  private readonly material = new PointsMaterial({ size: 2, sizeAttenuation: false, vertexColors: true });
+  private readonly points: Points;
+  private readonly boxes = new Group();
+  private readonly vectors = new Group();
+  private readonly counts: Map<number, number>;
+  private settings: ViewerSettings = {};
+  private applied = { colorBy: "", hidden: "", colors: "", up: "" };
+  private readonly labelsToDraw: { at: Vector3; text: string; color: string }[] = [];
+  private fitted = "";
+
+  constructor(
+    el: HTMLElement,
+    private readonly ref: ItemRef,
+    private readonly cloud: Cloud,
+    private readonly overlays: Overlay[],
+    private readonly ctx: ViewerContext,
+  ) {
+    const { root, bar, panel } = root3d(el);
+    this.root = root;
+    this.bar = bar;
+    this.panel = panel;
+    this.view = new View3D(root, { annotate: (g, project) => this.drawLabels(g, project) });
+    root.append(bar, panel);
+    root.dataset.numPoints = String(cloud.meta.num_points);
+    this.geometry.setAttribute("position", new BufferAttribute(cloud.positions, 3));
+    this.points = new Points(this.geometry, this.material);
+    this.view.scene.add(this.points, this.boxes, this.vectors);
+    for (const o of overlays) this.view.scene.add(o.points);
+    this.counts = cloud.labels ? countLabels(cloud.labels) : new Map();
+    this.buildVectors();
+    this.update(ctx.settings);
+  }
+
+  update(settings: ViewerSettings): void {
+    this.settings = settings;
+    const s = settings;
+    const colorBy = effectiveColorBy(s[KEYS.colorBy], this.cloud.meta);
+    const hidden = this.hiddenClasses();
+    const overrides = readColors(s);
+    const up = s[KEYS.up] === "y" ? "y" : "z";
+    const hiddenOverlays = readHidden(s, OVERLAY_HIDDEN_KEY);
+    const overlaid = this.overlays.some((o) => !hiddenOverlays[o.tag]);
+    const key = { colorBy: colorBy + (overlaid ? "+overlay" : ""), hidden: [...hidden].join(","), colors: JSON.stringify(overrides), up };
+    // Recolouring a million points is the only costly step: redo it only when its inputs change.
+    if (key.colorBy !== this.applied.colorBy || key.colors !== this.applied.colors || key.up !== this.applied.up) this.recolor(colorBy, overrides, up, overlaid);
+    if (key.hidden !== this.applied.hidden) {
+      const index = this.cloud.labels ? visibleIndex(this.cloud.labels, hidden) : null;
+      this.geometry.setIndex(index ? new BufferAttribute(index, 1) : null);
+    }
+    this.applied = key;
+    this.material.size = Math.min(10, Math.max(1, num(s[KEYS.pointSize], 2)));
+    for (const o of this.overlays) {
+      o.points.visible = !hiddenOverlays[o.tag];
+      (o.points.material as PointsMaterial).size = this.material.size;
+    }
+    this.buildBoxes(num(s[KEYS.minScore], 0));
+    this.view.sync = readSync(s);
+    if (this.fitted !== up) {
+      this.fitted = up;
+      this.view.fit(boundsOf(this.points), up === "z" ? new Vector3(0, 0, 1) : new Vector3(0, 1, 0));
+    }
+    this.renderControls(colorBy, hidden, overrides, up, hiddenOverlays);
+    this.view.requestRender();
+  }
+
+  resize(): void {
+    this.view.requestRender();
+  }
+
+  destroy(): void {
+    this.view.destroy();
+    this.geometry.dispose();
+    this.material.dispose();
+    for (const o of this.overlays) o.points.geometry.dispose();
+    this.root.remove();
+  }
+
+  private hiddenClasses(): Set<number> {
+    const hidden = new Set<number>();
+    for (const [k, v] of Object.entries(readHidden(this.settings, KEYS.hiddenClasses))) if (v) hidden.add(Number(k));
+    return hidden;
+  }
+
+  private recolor(colorBy: ColorBy, overrides: Record<string, string>, up: "y" | "z", overlaid: boolean): void {
+    const c = this.cloud;
+    let rgb: Uint8Array;
+    if (overlaid) {
+      // Overlaid clouds are told apart by one solid colour per item.
+      const [r, g, b] = new Color(this.ownColor()).toArray().map((x) => Math.round(x * 255));
+      rgb = new Uint8Array(c.meta.num_points * 3);
+      for (let i = 0; i < rgb.length; i += 3) {
+        rgb[i] = r;
+        rgb[i + 1] = g;
+        rgb[i + 2] = b;
+      }
+    } else if (colorBy === "rgb" && c.colors) rgb = c.colors;
+    else if (colorBy === "class" && c.labels) rgb = classRGB(c.labels, overrides);
+    else rgb = heightRGB(c.positions, up === "z" ? 2 : 1);
+    this.geometry.setAttribute("color", new BufferAttribute(rgb, 3, true));
+  }
+
+  private ownColor(): string {
+    return overlayColors([this.ref.tag, ...this.overlays.map((o) => o.tag)])[0];
+  }
+
+  private buildBoxes(minScore: number): void {
+    this.boxes.clear();
+    this.labelsToDraw.length = 0;
+    for (const b of boxesAbove(this.cloud.meta.boxes, minScore)) {
+      const color = b.color ? rgbToHex(b.color) : "#ff9800";
+      const box = new LineSegments(UNIT_BOX, new LineBasicMaterial({ color }));
+      box.position.set(...b.center);
+      const [w, x, y, z] = b.rotation;
+      box.quaternion.copy(new Quaternion(x, y, z, w).normalize());
+      box.scale.set(...b.size);
+      this.boxes.add(box);
+      const text = b.score === null || b.score === undefined ? b.label : `${b.label} ${b.score.toFixed(2)}`;
+      if (text) {
+        // The label sits above the box's top face along the box's own up.
+        const top = new Vector3(0, 0, 0.5).applyQuaternion(box.quaternion).multiplyScalar(b.size[2]).add(box.position);
+        this.labelsToDraw.push({ at: top, text, color });
+      }
+    }
+  }
+
+  private buildVectors(): void {
+    for (const v of this.cloud.meta.vectors) {
+      const start = new Vector3(...v.start);
+      const dir = new Vector3(...v.end).sub(start);
+      const len = dir.length();
+      if (len === 0) continue;
+      const color = v.color ? rgbToHex(v.color) : "#e91e63";
+      this.vectors.add(new ArrowHelper(dir.normalize(), start, len, color, Math.min(len * 0.25, len), Math.min(len * 0.12, len)));
+    }
+  }
+
+  private drawLabels(g: CanvasRenderingContext2D, project: (p: Vector3) => { x: number; y: number; visible: boolean }): void {
+    if (!this.labelsToDraw.length) return;
+    const dpr = g.canvas.width / Math.max(1, g.canvas.clientWidth);
+    g.save();
+    g.scale(dpr, dpr);
+    g.font = "11px system-ui, sans-serif";
+    g.textBaseline = "bottom";
+    for (const l of this.labelsToDraw) {
+      const p = project(l.at);
+      if (!p.visible) continue;
+      // fillText draws the logged label as text, never markup.
+      const w = g.measureText(l.text).width + 6;
+      g.fillStyle = l.color;
+      g.fillRect(p.x - w / 2, p.y - 15, w, 14);
+      g.fillStyle = "#fff";
+      g.fillText(l.text, p.x - w / 2 + 3, p.y - 2);
+    }
+    g.restore();
+  }
+
+  private renderControls(colorBy: ColorBy, hidden: Set<number>, overrides: Record<string, string>, up: "y" | "z", hiddenOverlays: Record<string, boolean>): void {
+    const m = this.cloud.meta;
+    const set = (p: ViewerSettings) => this.ctx.setSettings(p);
+    const modes: [string, string][] = [];
+    if (m.has_colors) modes.push(["rgb", "colour: rgb"]);
+    if (m.label_bytes) modes.push(["class", "colour: class"]);
+    modes.push(["height", "colour: height"]);
+    const by = select("Colour points by", modes, colorBy, (v) => set({ [KEYS.colorBy]: v }));
+    by.dataset.control = "color-by";
+    const size = h("label", { title: "point size (pixels)" });
+    const sl = h("input", { type: "range", min: "1", max: "8", step: "1" });
+    sl.value = String(this.material.size);
+    sl.dataset.control = "point-size";
+    sl.addEventListener("input", () => set({ [KEYS.pointSize]: Number(sl.value) }));
+    size.append(document.createTextNode("size"), sl);
+    const upSel = select("Which axis points up", [["z", "z up"], ["y", "y up"]], up, (v) => set({ [KEYS.up]: v }));
+    const controls: HTMLElement[] = [by, size, upSel, syncSelect(readSync(this.settings), set)];
+    const scored = m.boxes.filter((b) => typeof b.score === "number");
+    if (scored.length) {
+      const lab = h("label", { title: "hide boxes scoring below" });
+      const ms = h("input", { type: "range", min: "0", max: "1", step: "0.01" });
+      const cur = num(this.settings[KEYS.minScore], 0);
+      ms.value = String(cur);
+      ms.dataset.control = "min-score";
+      ms.addEventListener("input", () => set({ [KEYS.minScore]: Number(ms.value) }));
+      const v = h("span");
+      v.textContent = cur.toFixed(2);
+      lab.append(document.createTextNode("score ≥"), ms, v);
+      controls.push(lab);
+    }
+    this.bar.replaceChildren(...controls);
+
+    const rows: HTMLElement[] = [];
+    if (this.overlays.length) {
+      rows.push(...overlayRows([{ tag: this.ref.tag, color: this.ownColor(), own: true }, ...this.overlays.map((o) => ({ tag: o.tag, color: o.color, own: false }))], hiddenOverlays, set));
+    } else if (colorBy === "class") {
+      const all = readHidden(this.settings, KEYS.hiddenClasses);
+      for (const [id, count] of [...this.counts].sort((a, b) => a[0] - b[0])) {
+        const row = legendRow(classColor(id, overrides), className(id, m.class_labels), count.toLocaleString());
+        row.dataset.classId = String(id);
+        const cb = checkbox("", !hidden.has(id), (on) => set({ [KEYS.hiddenClasses]: { ...all, [String(id)]: !on } }));
+        row.prepend(cb);
+        rows.push(row);
+      }
+    } else if (colorBy === "height") {
+      const row = h("div", { class: "v3d-row" });
+      const bar = h("span", { class: "v3d-sw" });
+      bar.style.width = "60px";
+      bar.style.background = `linear-gradient(90deg, ${[0, 0.25, 0.5, 0.75, 1].map((t) => `rgb(${ramp(t).join(",")})`).join(",")})`;
+      const t = h("span");
+      t.textContent = `height (${up}) low → high`;
+      row.append(bar, t);
+      rows.push(row);
+    }
+    const count = h("div", { class: "v3d-row" });
+    count.textContent = `${m.num_points.toLocaleString()} points`;
+    this.panel.replaceChildren(...rows, count);
+  }
+}
+
+function readColors(s: ViewerSettings): Record<string, string> {
+  const v = s["seg.colors"];
+  const out: Record<string, string> = {};
+  if (v && typeof v === "object") for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (typeof x === "string") out[k] = x;
+  return out;
+}
+
+async function loadCloud(ref: ItemRef, meta: PointCloudMeta, ctx: ViewerContext): Promise<Cloud> {
+  const [pos, col, lab] = await Promise.all([
+    ctx.source.fetchPoints(ref, "positions", ctx.signal),
+    meta.has_colors ? ctx.source.fetchPoints(ref, "colors", ctx.signal) : Promise.resolve(null),
+    meta.label_bytes ? ctx.source.fetchPoints(ref, "labels", ctx.signal) : Promise.resolve(null),
+  ]);
+  const positions = new Float32Array(pos);
+  if (positions.length !== meta.num_points * 3) {
+    throw new Error(`expected ${meta.num_points} xyz positions, got ${positions.length / 3}`);
+  }
+  return {
+    meta,
+    positions,
+    colors: col ? new Uint8Array(col) : null,
+    labels: lab ? labelArray(lab, meta.label_bytes) : null,
+  };
+}
+
+export const viewer: Viewer = {
+  async mount(el: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): Promise<ViewerInstance> {
+    const pc = meta.point_cloud;
+    let cloud: Cloud;
+    try {
+      if (!pc) throw new Error("the item has no point-cloud metadata");
+      cloud = await loadCloud(ref, pc, ctx);
+    } catch (err) {
+      if ((err as Error).name === "AbortError") throw err;
+      const { root } = root3d(el);
+      message(root, `Could not show this point cloud: ${(err as Error).message}`);
+      return { destroy: () => root.remove() };
+    }
+    const others = (ctx.overlays ?? []).filter((o) => o.meta.kind === "pointcloud" && o.meta.point_cloud);
+    const colors = overlayColors([ref.tag, ...others.map((o) => o.ref.tag)]);
+    const loaded = await Promise.allSettled(others.map((o) => ctx.source.fetchPoints(o.ref, "positions", ctx.signal)));
+    const overlays: Overlay[] = [];
+    loaded.forEach((r, i) => {
+      if (r.status !== "fulfilled") return;
+      const g = new BufferGeometry();
+      g.setAttribute("position", new BufferAttribute(new Float32Array(r.value), 3));
+      const points = new Points(g, new PointsMaterial({ color: colors[i + 1], size: 2, sizeAttenuation: false }));
+      overlays.push({ tag: others[i].ref.tag, points, color: colors[i + 1] });
+    });
+    return new PointCloudView(el, ref, cloud, overlays, ctx);
+  },
+};

@@ -1,0 +1,294 @@
+// One WebGL renderer for every 3D cell of the page.
+//
+// Browsers keep about 16 WebGL contexts alive and silently kill the oldest past that, which
+// leaves black cells. So no cell owns a context: each cell has a plain 2D canvas, the shared
+// renderer draws the cell's scene into a corner of its own (hidden) canvas and the result is
+// copied into the cell with drawImage. A cell always keeps its last frame, even if the one
+// context is lost and restored, and a 6×4 grid costs one context.
+import {
+  Box3, Color, DirectionalLight, HemisphereLight, PMREMGenerator, PerspectiveCamera, Scene, Sphere,
+  Vector3, WebGLRenderer, type Object3D, type Texture,
+} from "three";
+import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
+import { RoomEnvironment } from "three/examples/jsm/environments/RoomEnvironment.js";
+import type { ViewerSettings } from "./types";
+
+export type CameraSync = "off" | "row" | "grid";
+export const SYNC_KEY = "3d.cameraSync";
+
+export function readSync(s: ViewerSettings): CameraSync {
+  const v = s[SYNC_KEY];
+  return v === "off" || v === "grid" ? v : "row";
+}
+
+export interface ViewOptions {
+  /** Called after the scene is copied into the cell, to draw text labels in 2D. */
+  annotate?: (g: CanvasRenderingContext2D, project: (p: Vector3) => { x: number; y: number; visible: boolean }) => void;
+  background?: string;
+}
+
+/** A 3D cell: its scene, camera and controls, drawn by the shared renderer on demand. */
+export class View3D {
+  readonly scene = new Scene();
+  readonly camera = new PerspectiveCamera(45, 1, 0.01, 1000);
+  readonly controls: OrbitControls;
+  readonly canvas: HTMLCanvasElement;
+  readonly headlight = new DirectionalLight(0xffffff, 1.6);
+  sync: CameraSync = "row";
+  /** Where auto-fit put the camera: sync maps cameras between cells relative to this. */
+  private home = { target: new Vector3(), distance: 1 };
+  private visible = true;
+  private readonly observer: IntersectionObserver;
+  frames = 0;
+
+  constructor(
+    readonly container: HTMLElement,
+    readonly options: ViewOptions = {},
+  ) {
+    this.canvas = document.createElement("canvas");
+    this.canvas.className = "v3d-canvas";
+    Object.assign(this.canvas.style, { width: "100%", height: "100%", display: "block", touchAction: "none", cursor: "grab" });
+    container.append(this.canvas);
+    this.scene.background = new Color(options.background ?? "#f7f7f8");
+    this.scene.add(new HemisphereLight(0xffffff, 0x8d8d8d, 1.2));
+    // A light that follows the camera keeps whatever side the user turns to lit.
+    this.camera.add(this.headlight);
+    this.headlight.position.set(0.5, 1, 1);
+    this.scene.add(this.camera);
+    this.controls = new OrbitControls(this.camera, this.canvas);
+    this.controls.enableDamping = false; // renders on demand only, so no animation loop is needed
+    this.controls.addEventListener("change", () => {
+      this.requestRender();
+      if (!syncing) propagate(this);
+    });
+    this.controls.addEventListener("start", () => (this.canvas.style.cursor = "grabbing"));
+    this.controls.addEventListener("end", () => (this.canvas.style.cursor = "grab"));
+    this.observer = new IntersectionObserver((entries) => {
+      this.visible = entries.some((e) => e.isIntersecting);
+      if (this.visible) this.requestRender();
+    });
+    this.observer.observe(this.canvas);
+    shared().views.add(this);
+    this.requestRender();
+  }
+
+  requestRender(): void {
+    shared().schedule(this);
+  }
+
+  /** Point the camera at an object (or box) so all of it shows, from a 3/4 view. */
+  fit(box: Box3, up: Vector3 = new Vector3(0, 1, 0)): void {
+    const sphere = box.isEmpty() ? new Sphere(new Vector3(), 1) : box.getBoundingSphere(new Sphere());
+    const r = Math.max(sphere.radius, 1e-6);
+    const fov = (this.camera.fov * Math.PI) / 180;
+    const distance = (r / Math.sin(fov / 2)) * 1.05;
+    this.camera.up.copy(up);
+    const dir = up.y === 1 ? new Vector3(1, 0.8, 1.4) : new Vector3(1.4, -1.2, 0.9);
+    this.camera.position.copy(sphere.center).addScaledVector(dir.normalize(), distance);
+    this.camera.near = distance / 1000;
+    this.camera.far = distance * 100;
+    this.camera.updateProjectionMatrix();
+    this.controls.target.copy(sphere.center);
+    this.controls.update();
+    this.home = { target: sphere.center.clone(), distance };
+    this.requestRender();
+  }
+
+  /** Whether this cell should follow `other` under the current sync mode. */
+  followsOf(other: View3D): boolean {
+    if (this.sync === "off" || other.sync === "off") return false;
+    if (this.sync === "grid") return true;
+    const a = this.canvas.getBoundingClientRect();
+    const b = other.canvas.getBoundingClientRect();
+    const ca = (a.top + a.bottom) / 2;
+    return ca >= b.top && ca <= b.bottom; // same visual row of the grid
+  }
+
+  /** Take `leader`'s view: same direction, zoom and pan, scaled to this cell's own object size. */
+  follow(leader: View3D): void {
+    const k = this.home.distance / leader.home.distance;
+    const offset = leader.camera.position.clone().sub(leader.controls.target).multiplyScalar(k);
+    const pan = leader.controls.target.clone().sub(leader.home.target).multiplyScalar(k);
+    this.controls.target.copy(this.home.target).add(pan);
+    this.camera.position.copy(this.controls.target).add(offset);
+    this.camera.up.copy(leader.camera.up);
+    this.camera.lookAt(this.controls.target);
+    this.camera.zoom = leader.camera.zoom;
+    this.camera.updateProjectionMatrix();
+    this.requestRender();
+  }
+
+  /** Width and height of the drawing in device pixels. */
+  pixelSize(): { w: number; h: number } {
+    const dpr = Math.min(window.devicePixelRatio || 1, 2);
+    return { w: Math.max(1, Math.round(this.canvas.clientWidth * dpr)), h: Math.max(1, Math.round(this.canvas.clientHeight * dpr)) };
+  }
+
+  isDrawable(): boolean {
+    return this.visible && this.canvas.isConnected && this.canvas.clientWidth > 0 && this.canvas.clientHeight > 0;
+  }
+
+  environment(): Texture | null {
+    return shared().environment();
+  }
+
+  destroy(): void {
+    this.observer.disconnect();
+    this.controls.dispose();
+    shared().views.delete(this);
+    this.canvas.remove();
+  }
+}
+
+let syncing = false;
+
+function propagate(leader: View3D): void {
+  if (leader.sync === "off") return;
+  syncing = true;
+  try {
+    for (const v of shared().views) if (v !== leader && v.followsOf(leader)) v.follow(leader);
+  } finally {
+    syncing = false;
+  }
+}
+
+class SharedRenderer {
+  readonly views = new Set<View3D>();
+  private renderer: WebGLRenderer | null = null;
+  private readonly dirty = new Set<View3D>();
+  private frame = 0;
+  private lost = false;
+  private env: Texture | null = null;
+  private size = { w: 0, h: 0 };
+
+  private gl(): WebGLRenderer {
+    if (this.renderer) return this.renderer;
+    const canvas = document.createElement("canvas");
+    const r = new WebGLRenderer({ canvas, antialias: true, alpha: false, powerPreference: "high-performance" });
+    r.setPixelRatio(1);
+    r.autoClear = true;
+    canvas.addEventListener("webglcontextlost", (e) => {
+      e.preventDefault(); // asks the browser to restore it; cells keep their last frame meanwhile
+      this.lost = true;
+    });
+    canvas.addEventListener("webglcontextrestored", () => {
+      this.lost = false;
+      this.env = null;
+      for (const v of this.views) this.schedule(v);
+    });
+    this.renderer = r;
+    return r;
+  }
+
+  environment(): Texture | null {
+    if (this.env) return this.env;
+    const pmrem = new PMREMGenerator(this.gl());
+    this.env = pmrem.fromScene(new RoomEnvironment(), 0.04).texture;
+    pmrem.dispose();
+    return this.env;
+  }
+
+  schedule(view: View3D): void {
+    this.dirty.add(view);
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
+  }
+
+  private flush(): void {
+    this.frame = 0;
+    if (this.lost) return;
+    const views = [...this.dirty].filter((v) => this.views.has(v));
+    this.dirty.clear();
+    for (const v of views) if (v.isDrawable()) this.draw(v);
+  }
+
+  private draw(view: View3D): void {
+    const r = this.gl();
+    const { w, h } = view.pixelSize();
+    // Grow the shared drawing buffer to the largest cell; each cell uses its bottom-left corner.
+    if (w > this.size.w || h > this.size.h) {
+      this.size = { w: Math.max(w, this.size.w), h: Math.max(h, this.size.h) };
+      r.setSize(this.size.w, this.size.h, false);
+    }
+    view.camera.aspect = w / h;
+    view.camera.updateProjectionMatrix();
+    r.setViewport(0, 0, w, h);
+    r.setScissor(0, 0, w, h);
+    r.setScissorTest(true);
+    r.render(view.scene, view.camera);
+    const points = r.info.render.points;
+    const triangles = r.info.render.triangles;
+    const cell = view.canvas;
+    if (cell.width !== w || cell.height !== h) {
+      cell.width = w;
+      cell.height = h;
+    }
+    const g = cell.getContext("2d");
+    if (!g) return;
+    // WebGL's origin is bottom-left: the cell's picture is the bottom rows of the shared buffer.
+    g.drawImage(r.domElement, 0, this.size.h - h, w, h, 0, 0, w, h);
+    view.frames++;
+    cell.dataset.frames = String(view.frames);
+    cell.dataset.renderedPoints = String(points);
+    cell.dataset.renderedTriangles = String(triangles);
+    if (view.frames === 1) cell.dataset.firstFrameMs = String(performance.now());
+    if (view.options.annotate) {
+      const dpr = w / Math.max(1, cell.clientWidth);
+      view.options.annotate(g, (p) => {
+        const v = p.clone().project(view.camera);
+        return { x: ((v.x + 1) / 2) * w / dpr, y: ((1 - v.y) / 2) * h / dpr, visible: v.z > -1 && v.z < 1 };
+      });
+    }
+  }
+
+  /** How many WebGL contexts the 3D viewers hold (tests check it stays 1). */
+  contexts(): number {
+    return this.renderer ? 1 : 0;
+  }
+}
+
+let instance: SharedRenderer | null = null;
+function shared(): SharedRenderer {
+  if (!instance) {
+    instance = new SharedRenderer();
+    // Introspection for tests and benchmarks: how many contexts the 3D cells use.
+    (window as unknown as { __tbmp3d?: { contexts(): number; views(): number } }).__tbmp3d = {
+      contexts: () => instance?.contexts() ?? 0,
+      views: () => instance?.views.size ?? 0,
+    };
+  }
+  return instance;
+}
+
+/** Bounding box of an object in world space. */
+export function boundsOf(obj: Object3D): Box3 {
+  obj.updateMatrixWorld(true);
+  return new Box3().setFromObject(obj);
+}
+
+/** Distinct colours for overlaid items; the first two follow the convention red = truth, blue = prediction. */
+export const OVERLAY_COLORS = ["#1e63d6", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#e377c2"];
+
+/**
+ * Colours of overlaid items, one per tag, all distinct: a truth-like tag gets red and a
+ * prediction-like one blue (the convention of the talk), the rest take the next free colour.
+ */
+export function overlayColors(tags: readonly string[]): string[] {
+  const used = new Set<string>();
+  const out: string[] = new Array<string>(tags.length).fill("");
+  const prefer = (tag: string) =>
+    /pred|output|recon|fake|gen/i.test(tag) ? OVERLAY_COLORS[0] : /true|truth|gt|target|label|real|ref/i.test(tag) ? OVERLAY_COLORS[1] : "";
+  tags.forEach((t, i) => {
+    const c = prefer(t);
+    if (c && !used.has(c)) {
+      out[i] = c;
+      used.add(c);
+    }
+  });
+  tags.forEach((_, i) => {
+    if (out[i]) return;
+    const c = OVERLAY_COLORS.find((x) => !used.has(x)) ?? OVERLAY_COLORS[i % OVERLAY_COLORS.length];
+    out[i] = c;
+    used.add(c);
+  });
+  return out;
+}
