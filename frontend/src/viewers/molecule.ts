@@ -1,0 +1,296 @@
+// Molecules with 3Dmol.js: PDB, mmCIF, SDF/MOL, MOL2, XYZ, PQR, GRO; cartoon, sticks, ball and
+// stick, spheres, lines, surface; colour by element, chain, residue or secondary structure;
+// overlays of other tags (prediction blue over truth red).
+//
+// 3Dmol gives every viewer its own WebGL context and browsers keep only ~16 alive, so live viewers
+// are rationed: at most MAX_LIVE at once, the least recently used one is replaced by a picture of
+// itself (its last frame) and its context released; pointing at the picture brings it back live.
+import * as $3Dmol from "3dmol";
+import type { ItemMeta, ItemRef } from "../api-types";
+import { overlayColors, readSync } from "./three-shared";
+import { OVERLAY_HIDDEN_KEY, overlayRows, readHidden, root3d, select, syncSelect, message } from "./three-ui";
+import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
+import { h } from "./viewer-dom";
+
+export const KEYS = { style: "mol.style", color: "mol.color" } as const;
+
+export type MolStyle = "auto" | "cartoon" | "sticks" | "ballstick" | "spheres" | "lines" | "surface";
+export type MolColor = "auto" | "element" | "chain" | "residue" | "ss";
+
+const MAX_LIVE = 8;
+
+/** 3Dmol's parser name for each logged format. */
+export function parserFormat(format: string): string {
+  const f = format.toLowerCase();
+  if (f === "mmcif" || f === "cif") return "cif";
+  if (f === "mol" || f === "sdf") return "sdf";
+  if (["pdb", "mol2", "xyz", "pqr", "gro"].includes(f)) return f;
+  throw new Error(`unsupported molecule format "${format}" (expected pdb, cif, sdf, mol, mol2, xyz, pqr or gro)`);
+}
+
+function readStyle(s: ViewerSettings): MolStyle {
+  const v = s[KEYS.style];
+  return ["cartoon", "sticks", "ballstick", "spheres", "lines", "surface"].includes(v as string) ? (v as MolStyle) : "auto";
+}
+
+function readColor(s: ViewerSettings): MolColor {
+  const v = s[KEYS.color];
+  return ["element", "chain", "residue", "ss"].includes(v as string) ? (v as MolColor) : "auto";
+}
+
+const SCHEME: Record<Exclude<MolColor, "auto">, string> = {
+  element: "Jmol", chain: "chain", residue: "amino", ss: "ssJmol",
+};
+
+type Style = Record<string, Record<string, unknown>>;
+
+/** The 3Dmol style specs of a representation; `solid` paints everything one colour (overlays). */
+export function styleSpecs(style: MolStyle, color: MolColor, protein: boolean, solid: string | null): { sel: Record<string, unknown>; style: Style; add?: boolean }[] {
+  const paint = (c: MolColor): Record<string, unknown> => (solid ? { color: solid } : { colorscheme: SCHEME[c === "auto" ? "element" : c] });
+  const elem = paint(color === "auto" ? "element" : color);
+  switch (style) {
+    case "cartoon":
+      return [{ sel: {}, style: { cartoon: solid ? { color: solid } : color === "auto" ? { color: "spectrum" } : paint(color) } }];
+    case "sticks":
+      return [{ sel: {}, style: { stick: { radius: 0.2, ...elem } } }];
+    case "ballstick":
+      return [{ sel: {}, style: { stick: { radius: 0.12, ...elem }, sphere: { scale: 0.28, ...elem } } }];
+    case "spheres":
+      return [{ sel: {}, style: { sphere: elem } }];
+    case "lines":
+      return [{ sel: {}, style: { line: { linewidth: 2, ...elem } } }];
+    case "surface":
+      return [{ sel: {}, style: { line: { ...elem, opacity: 0.6 } } }];
+    case "auto":
+      if (!protein) return [{ sel: {}, style: { stick: { radius: 0.14, ...elem }, sphere: { scale: 0.25, ...elem } } }];
+      // The talk's default: a ribbon for the backbone, sticks for side chains and ligands.
+      return [
+        { sel: {}, style: { cartoon: solid ? { color: solid } : color === "auto" ? { color: "spectrum" } : paint(color) } },
+        { sel: { not: { atom: ["C", "O", "N"] }, hetflag: false }, style: { stick: { radius: 0.15, ...elem } }, add: true },
+        { sel: { hetflag: true, not: { resn: ["HOH", "WAT"] } }, style: { stick: { radius: 0.2, ...elem } }, add: true },
+      ];
+  }
+}
+
+interface Part { tag: string; text: string; format: string; color: string; own: boolean }
+
+/** Live 3Dmol viewers, least recently used first. */
+const live: MoleculeView[] = [];
+
+class MoleculeView implements ViewerInstance {
+  private readonly root: HTMLDivElement;
+  private readonly bar: HTMLDivElement;
+  private readonly panel: HTMLDivElement;
+  private readonly host: HTMLDivElement;
+  private readonly still: HTMLImageElement;
+  private viewer: $3Dmol.GLViewer | null = null;
+  private view: unknown[] | null = null;
+  private settings: ViewerSettings;
+  private protein = false;
+  private readonly observer: IntersectionObserver;
+  private destroyed = false;
+
+  constructor(el: HTMLElement, private readonly parts: Part[], private readonly ctx: ViewerContext) {
+    const { root, bar, panel } = root3d(el);
+    this.root = root;
+    this.bar = bar;
+    this.panel = panel;
+    this.settings = ctx.settings;
+    this.host = h("div", { class: "mol-host" });
+    Object.assign(this.host.style, { position: "absolute", inset: "0" });
+    this.still = h("img", { class: "mol-still", alt: "molecule (point at it to turn it)" });
+    Object.assign(this.still.style, { position: "absolute", inset: "0", width: "100%", height: "100%", display: "none", cursor: "grab" });
+    this.still.draggable = false;
+    root.append(this.host, this.still, bar, panel);
+    // A picture comes back to life as soon as the pointer reaches it.
+    this.still.addEventListener("pointerenter", () => this.wake());
+    this.still.addEventListener("pointerdown", () => this.wake());
+    this.host.addEventListener("pointerdown", () => touch(this));
+    this.observer = new IntersectionObserver((entries) => {
+      if (!entries.some((e) => e.isIntersecting)) this.sleep();
+    });
+    this.observer.observe(root);
+    this.wake();
+  }
+
+  update(settings: ViewerSettings): void {
+    this.settings = settings;
+    if (this.viewer) this.applyStyle();
+    else {
+      // Asleep: the picture is stale after a style change, so redraw it once.
+      this.wake();
+    }
+    this.renderControls();
+  }
+
+  resize(): void {
+    if (this.viewer) {
+      this.viewer.resize();
+      this.viewer.render();
+    }
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.observer.disconnect();
+    this.sleep(false);
+    this.root.remove();
+  }
+
+  isLive(): boolean {
+    return this.viewer !== null;
+  }
+
+  /** Create the 3Dmol viewer (one WebGL context), evicting the least recently used beyond the cap. */
+  wake(): void {
+    if (this.destroyed || this.viewer || !this.root.isConnected) return;
+    while (live.length >= MAX_LIVE) live[0].sleep();
+    this.host.style.display = "block";
+    const v = $3Dmol.createViewer(this.host, { backgroundColor: "white", antialias: true } as $3Dmol.ViewerSpec);
+    this.viewer = v;
+    live.push(this);
+    for (const p of this.parts) v.addModel(p.text, parserFormat(p.format));
+    this.protein = v.selectedAtoms({ atom: "CA" }).length > 0;
+    this.applyStyle();
+    if (this.view) v.setView(this.view);
+    else v.zoomTo();
+    v.render();
+    this.still.style.display = "none";
+    v.setViewChangeCallback(() => this.onView());
+    this.renderControls();
+    this.host.dataset.live = "1";
+  }
+
+  /** Keep a picture of the last frame and give the WebGL context back. */
+  sleep(snapshot = true): void {
+    const v = this.viewer;
+    if (!v) return;
+    const i = live.indexOf(this);
+    if (i >= 0) live.splice(i, 1);
+    this.view = v.getView();
+    if (snapshot && !this.destroyed) {
+      v.render();
+      this.still.src = v.pngURI();
+      this.still.style.display = "block";
+    }
+    const canvas = v.getCanvas();
+    v.clear();
+    this.viewer = null;
+    this.host.replaceChildren();
+    delete this.host.dataset.live;
+    // Release the context now rather than whenever garbage collection gets to it.
+    const gl = canvas.getContext("webgl2") ?? canvas.getContext("webgl");
+    gl?.getExtension("WEBGL_lose_context")?.loseContext();
+  }
+
+  private applyStyle(): void {
+    const v = this.viewer;
+    if (!v) return;
+    const style = readStyle(this.settings);
+    const color = readColor(this.settings);
+    const hidden = readHidden(this.settings, OVERLAY_HIDDEN_KEY);
+    const overlaid = this.parts.some((p) => !p.own && !hidden[p.tag]);
+    v.removeAllSurfaces();
+    this.parts.forEach((p, i) => {
+      const model = v.getModel(i);
+      if (!model) return;
+      if (!p.own && hidden[p.tag]) {
+        v.setStyle({ model }, {});
+        return;
+      }
+      const solid = overlaid ? p.color : null;
+      for (const spec of styleSpecs(style, color, this.protein, solid)) {
+        if (spec.add) v.addStyle({ ...spec.sel, model }, spec.style);
+        else v.setStyle({ ...spec.sel, model }, spec.style);
+      }
+      if (style === "surface") {
+        v.addSurface($3Dmol.SurfaceType.VDW, solid ? { opacity: 0.8, color: solid } : { opacity: 0.85, colorscheme: SCHEME[color === "auto" ? "element" : color] }, { model });
+      }
+    });
+    v.render();
+  }
+
+  private onView(): void {
+    touch(this);
+    if (syncing || !this.viewer) return;
+    const mode = readSync(this.settings);
+    if (mode === "off") return;
+    const view = this.viewer.getView();
+    const me = this.root.getBoundingClientRect();
+    syncing = true;
+    try {
+      for (const other of live) {
+        if (other === this || !other.viewer) continue;
+        const r = other.root.getBoundingClientRect();
+        const c = (r.top + r.bottom) / 2;
+        if (mode === "grid" || (c >= me.top && c <= me.bottom)) {
+          other.viewer.setView(view);
+          other.viewer.render();
+        }
+      }
+    } finally {
+      syncing = false;
+    }
+  }
+
+  private renderControls(): void {
+    const set = (p: ViewerSettings) => this.ctx.setSettings(p);
+    const style = select(
+      "Representation",
+      [["auto", this.protein ? "cartoon + side chains" : "ball and stick"], ["cartoon", "cartoon"], ["sticks", "sticks"], ["ballstick", "ball and stick"], ["spheres", "spheres"], ["lines", "lines"], ["surface", "surface"]],
+      readStyle(this.settings),
+      (v) => set({ [KEYS.style]: v }),
+    );
+    style.dataset.control = "mol-style";
+    const color = select(
+      "Colour by",
+      [["auto", "colour: auto"], ["element", "colour: element"], ["chain", "colour: chain"], ["residue", "colour: residue"], ["ss", "colour: secondary structure"]],
+      readColor(this.settings),
+      (v) => set({ [KEYS.color]: v }),
+    );
+    color.dataset.control = "mol-color";
+    this.bar.replaceChildren(style, color, syncSelect(readSync(this.settings), set));
+    const hidden = readHidden(this.settings, OVERLAY_HIDDEN_KEY);
+    this.panel.replaceChildren(...(this.parts.length > 1 ? overlayRows(this.parts, hidden, set) : []));
+  }
+}
+
+let syncing = false;
+
+function touch(view: MoleculeView): void {
+  const i = live.indexOf(view);
+  if (i >= 0) {
+    live.splice(i, 1);
+    live.push(view);
+  }
+}
+
+async function text(ref: ItemRef, ctx: ViewerContext): Promise<string> {
+  return new TextDecoder().decode(await ctx.source.fetchData(ref, ctx.signal));
+}
+
+// Surfaces in a web worker would need a blob: worker, which TensorBoard's CSP does not allow.
+$3Dmol.setSyncSurface(true);
+
+export const viewer: Viewer = {
+  async mount(el: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): Promise<ViewerInstance> {
+    const others = (ctx.overlays ?? []).filter((o) => o.meta.kind === "molecule");
+    const colors = overlayColors([ref.tag, ...others.map((o) => o.ref.tag)]);
+    let own: string;
+    try {
+      parserFormat(meta.format);
+      own = await text(ref, ctx);
+    } catch (err) {
+      if ((err as Error).name === "AbortError") throw err;
+      const { root } = root3d(el);
+      message(root, `Could not show this molecule: ${(err as Error).message}`);
+      return { destroy: () => root.remove() };
+    }
+    const parts: Part[] = [{ tag: ref.tag, text: own, format: meta.format, color: colors[0], own: true }];
+    const loaded = await Promise.allSettled(others.map((o) => text(o.ref, ctx)));
+    loaded.forEach((r, i) => {
+      if (r.status === "fulfilled") parts.push({ tag: others[i].ref.tag, text: r.value, format: others[i].meta.format, color: colors[i + 1], own: false });
+    });
+    return new MoleculeView(el, parts, ctx);
+  },
+};
