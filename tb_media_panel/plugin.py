@@ -86,7 +86,7 @@ def route(handler: Handler) -> Callable[..., Any]:
         except BadRequest as exc:
             return error_response(400, str(exc))
         except NotFound as exc:
-            return error_response(404, str(exc).strip("'\""))
+            return error_response(404, str(exc))
         except Exception:
             logger.exception("media_panel: %s failed", request.path)
             return error_response(
@@ -150,6 +150,11 @@ def finite(values: Any) -> list[float]:
 # ---- payload responses ---------------------------------------------------------------
 
 
+def etag_matches(request: wrappers.Request, etag: str) -> bool:
+    """Whether If-None-Match names this (quoted) entity tag."""
+    return request.if_none_match.contains_weak(etag.strip('"'))
+
+
 def payload_response(
     request: wrappers.Request, payload: Payload, extra_headers: dict[str, str] | None = None
 ) -> wrappers.Response:
@@ -161,7 +166,7 @@ def payload_response(
         "X-Content-Type-Options": "nosniff",
         **(extra_headers or {}),
     }
-    if payload.etag in request.if_none_match.as_set() or request.if_none_match.star_tag:
+    if etag_matches(request, payload.etag):
         return wrappers.Response(status=304, headers=headers)
     size = payload.size
     byte_range = request.range
@@ -282,7 +287,7 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
         )
         cache = IMMUTABLE if _HASHED_ASSET.search(target.name) else "no-cache"
         headers = {"ETag": etag, "Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
-        if etag in request.if_none_match.as_set():
+        if etag_matches(request, etag):
             return wrappers.Response(status=304, headers=headers)
         mime = _STATIC_TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0]
         return wrappers.Response(
