@@ -1,6 +1,7 @@
 // A card: one tag (or all tags when tag is an axis), with a header, one or more labelled grid
 // sections, a corner handle that resizes its cells, and a full-screen toggle.
 import type { ViewerSettings } from "../viewers/types";
+import { setIcon } from "../viewers/icons";
 import { h } from "./dom";
 import { VirtualGrid } from "./virtual-grid";
 import type { GridModel } from "./virtual-grid";
@@ -34,8 +35,9 @@ export class Card {
   constructor(readonly model: CardModel, events: CardEvents) {
     const expand = h("button", {
       class: "mp-icon-btn", title: model.expanded ? "Exit full screen (Esc)" : "Full screen",
-      "aria-label": model.expanded ? "Exit full screen" : "Full screen", text: model.expanded ? "✕" : "⛶",
+      "aria-label": model.expanded ? "Exit full screen" : "Full screen",
     });
+    setIcon(expand, model.expanded ? "close" : "fullscreen");
     expand.addEventListener("click", () => events.expand(model.key, !model.expanded));
     const header = h("div", { class: "mp-card-header" },
       h("span", { class: "mp-card-title", text: model.title, title: model.title }),

@@ -5,6 +5,7 @@ import type { ItemMeta, ItemRef, SeriesResponse } from "../api-types";
 import type { Axis, GalleryBy, PanelState } from "../state/settings";
 import { AXES, GALLERY_BY, clampCell, decodeState, encodeState } from "../state/settings";
 import { ROW_PLAY_EVENT } from "../viewers/events";
+import { setIcon } from "../viewers/icons";
 import type { ViewerSettings } from "../viewers/types";
 import { Card } from "./card";
 import type { CardModel, SectionModel } from "./card";
@@ -350,7 +351,8 @@ export class Panel {
         if (s[other] === v) patch[other] = s[which]; // picking the other axis's value swaps them
         this.update(patch);
       };
-      const swap = h("button", { class: "mp-icon-btn", text: "⇄", title: "Swap x and y", "aria-label": "Swap axes" });
+      const swap = h("button", { class: "mp-icon-btn", title: "Swap x and y", "aria-label": "Swap axes" });
+      setIcon(swap, "swap");
       swap.addEventListener("click", () => this.update({ x: s.y, y: s.x }));
       this.toolbar.append(
         this.select("x", s.x, AXES, (v) => setAxis("x", v), "x axis"), swap,
@@ -389,8 +391,10 @@ export class Panel {
 
   private renderStepBox(): void {
     clear(this.stepBox);
-    const prev = h("button", { class: "mp-icon-btn", text: "◀", title: "Previous step (←)", "aria-label": "Previous step" });
-    const next = h("button", { class: "mp-icon-btn", text: "▶", title: "Next step (→)", "aria-label": "Next step" });
+    const prev = h("button", { class: "mp-icon-btn", title: "Previous step (←)", "aria-label": "Previous step" });
+    const next = h("button", { class: "mp-icon-btn", title: "Next step (→)", "aria-label": "Next step" });
+    setIcon(prev, "prev", 20);
+    setIcon(next, "next", 20);
     prev.addEventListener("click", () => this.onKey(new KeyboardEvent("keydown", { key: "ArrowLeft" })));
     next.addEventListener("click", () => this.onKey(new KeyboardEvent("keydown", { key: "ArrowRight" })));
     const label = h("div", { class: "mp-step-label" },
@@ -456,7 +460,8 @@ export class Panel {
     const current = v.step !== undefined && v.step === this.current;
     let extra: HTMLElement | undefined;
     if (rowCells) {
-      extra = h("button", { class: "mp-row-play", text: "▶", title: "Play this row's videos together", "aria-label": "Play row" });
+      extra = h("button", { class: "mp-row-play", title: "Play this row's videos together", "aria-label": "Play row" });
+      setIcon(extra, "play", 14);
       // Viewers listen on their own host element, so the event goes to each cell's content.
       extra.addEventListener("click", () => {
         for (const c of rowCells()) for (const host of c.querySelectorAll(".mp-cell-content")) host.dispatchEvent(new Event(ROW_PLAY_EVENT));

@@ -3,6 +3,7 @@
 import type { ItemMeta, ItemRef } from "../api-types";
 import { downloadLink } from "./image";
 import { downloadName } from "./events";
+import { setIcon } from "./icons";
 import type { Viewer, ViewerContext, ViewerInstance } from "./types";
 
 /** Min and max sample per column: the classic waveform envelope, exact at any zoom. */
@@ -176,10 +177,13 @@ export const viewer: Viewer = {
     audio.preload = "none";
     audio.src = url;
     const bar = el("div", "mp-media-bar");
-    const play = el("button", "mp-tool mp-play", "▶");
+    const play = el("button", "mp-tool mp-play");
+    setIcon(play, "play", 14);
     play.setAttribute("aria-label", "Play");
-    const time = el("span", "mp-media-time", `0:00.0 / ${clock(buffer.duration)}`);
-    const specBtn = el("button", "mp-tool mp-spec-toggle", "Spectrogram");
+    const time = el("span", "mp-media-time", clock(buffer.duration));
+    time.title = "Position / duration";
+    const specBtn = el("button", "mp-tool mp-spec-toggle", "FFT");
+    specBtn.title = "Show the spectrogram";
     specBtn.setAttribute("aria-pressed", "false");
     bar.append(play, time, specBtn, downloadLink(url, downloadName(ref, meta.format || "wav")));
     root.append(canvas, bar, audio);
@@ -199,20 +203,23 @@ export const viewer: Viewer = {
       const p = buffer.duration ? audio.currentTime / buffer.duration : 0;
       if (showSpec) drawSpectrogram(canvas, samples, p);
       else drawWave(canvas, samples, p);
-      time.textContent = `${clock(audio.currentTime)} / ${clock(buffer.duration)}`;
+      time.textContent = audio.currentTime > 0 ? clock(audio.currentTime) : clock(buffer.duration);
     };
     const tick = () => {
       draw();
       raf = audio.paused ? 0 : requestAnimationFrame(tick);
     };
     draw();
+    // Mounted while hidden, then swapped in: draw again whenever the canvas gets its real size.
+    const observer = new ResizeObserver(() => draw());
+    observer.observe(canvas);
     audio.addEventListener("play", () => {
-      play.textContent = "❚❚";
+      setIcon(play, "pause", 14);
       play.setAttribute("aria-label", "Pause");
       if (!raf) raf = requestAnimationFrame(tick);
     });
     audio.addEventListener("pause", () => {
-      play.textContent = "▶";
+      setIcon(play, "play", 14);
       play.setAttribute("aria-label", "Play");
       draw();
     });
@@ -234,6 +241,7 @@ export const viewer: Viewer = {
       resize() { draw(); },
       destroy() {
         cancelAnimationFrame(raf);
+        observer.disconnect();
         audio.pause();
         audio.removeAttribute("src");
         root.remove();

@@ -2,6 +2,7 @@
 // screen with wheel zoom and drag pan, download of the original bytes.
 import type { ItemMeta, ItemRef } from "../api-types";
 import { downloadName } from "./events";
+import { setIcon } from "./icons";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
 
 /** Recently shown images stay referenced so scrubbing back is served from memory, not the network. */
@@ -48,7 +49,8 @@ function applySettings(frame: HTMLElement, img: HTMLImageElement, cap: HTMLEleme
 }
 
 export function downloadLink(url: string, name: string): HTMLAnchorElement {
-  const a = el("a", "mp-tool", "⤓");
+  const a = el("a", "mp-tool");
+  setIcon(a, "download", 14);
   a.href = url;
   a.download = name;
   a.title = "Download the original";
@@ -161,7 +163,8 @@ export const viewer: Viewer = {
     if (cap) cap.title = meta.caption;
     const ext = meta.format || "png";
     const tools = el("div", "mp-tools");
-    const full = el("button", "mp-tool", "⤢");
+    const full = el("button", "mp-tool");
+    setIcon(full, "fullscreen", 14);
     full.title = "Full screen (zoom and pan)";
     full.setAttribute("aria-label", "Full screen");
     full.addEventListener("click", (e) => {

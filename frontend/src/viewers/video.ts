@@ -4,6 +4,7 @@
 import type { ItemMeta, ItemRef } from "../api-types";
 import { downloadLink } from "./image";
 import { ROW_PLAY_EVENT, downloadName } from "./events";
+import { setIcon } from "./icons";
 import type { Viewer, ViewerContext, ViewerInstance } from "./types";
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
@@ -39,7 +40,8 @@ export const viewer: Viewer = {
     video.preload = "auto";
     video.src = url;
     const bar = el("div", "mp-media-bar");
-    const play = el("button", "mp-tool mp-play", "▶");
+    const play = el("button", "mp-tool mp-play");
+    setIcon(play, "play", 14);
     play.setAttribute("aria-label", "Play");
     const fps = meta.fps > 0 ? meta.fps : 25;
     const scrub = el("input", "mp-scrub");
@@ -48,7 +50,8 @@ export const viewer: Viewer = {
     scrub.step = "1";
     scrub.setAttribute("aria-label", "Frame");
     const label = el("span", "mp-media-time");
-    const loop = el("button", "mp-tool mp-loop on", "⟲");
+    const loop = el("button", "mp-tool mp-loop on");
+    setIcon(loop, "loop", 14);
     loop.title = "Loop";
     loop.setAttribute("aria-pressed", "true");
     bar.append(play, scrub, label, loop, downloadLink(url, downloadName(ref, meta.format || "mp4")));
@@ -62,7 +65,7 @@ export const viewer: Viewer = {
       scrub.max = String(frames() - 1);
       scrub.value = String(f);
       label.textContent = `${f + 1}/${frames()}`;
-      play.textContent = video.paused ? "▶" : "❚❚";
+      setIcon(play, video.paused ? "play" : "pause", 14);
       play.setAttribute("aria-label", video.paused ? "Play" : "Pause");
     };
     video.addEventListener("timeupdate", sync);
