@@ -42,9 +42,11 @@ class EventFileWriter:
     _counter_lock = threading.Lock()
 
     def __init__(self, logdir: str, filename_suffix: str = "") -> None:
-        from tensorboard.compat import tf as tf_compat
+        # TensorBoard's TF-free gfile: it writes s3:// (boto3) and fsspec URLs even when
+        # TensorFlow is installed, whose own gfile has no S3 and is slow to import.
+        from tensorboard.compat.tensorflow_stub.io import gfile
 
-        self._gfile = tf_compat.io.gfile
+        self._gfile = gfile
         if not self._gfile.exists(logdir):
             self._gfile.makedirs(logdir)
         with EventFileWriter._counter_lock:
