@@ -8,7 +8,7 @@
 import * as $3Dmol from "3dmol";
 import type { ItemMeta, ItemRef } from "../api-types";
 import { overlayColors, readSync } from "./three-shared";
-import { OVERLAY_HIDDEN_KEY, overlayRows, readHidden, root3d, select, syncSelect, message } from "./three-ui";
+import { OVERLAY_SHOWN_KEY, overlayRows, readFlags, root3d, select, syncSelect, message } from "./three-ui";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
 import { h } from "./viewer-dom";
 
@@ -89,6 +89,12 @@ class MoleculeView implements ViewerInstance {
   private protein = false;
   private readonly observer: IntersectionObserver;
   private destroyed = false;
+  private woken = false;
+  private readonly sizer: ResizeObserver;
+  private interacting = false;
+  private readonly release = () => {
+    this.interacting = false;
+  };
 
   constructor(el: HTMLElement, private readonly parts: Part[], private readonly ctx: ViewerContext) {
     const { root, bar, panel } = root3d(el);
@@ -105,12 +111,27 @@ class MoleculeView implements ViewerInstance {
     // A picture comes back to life as soon as the pointer reaches it.
     this.still.addEventListener("pointerenter", () => this.wake());
     this.still.addEventListener("pointerdown", () => this.wake());
-    this.host.addEventListener("pointerdown", () => touch(this));
+    // 3Dmol reports every view change, its own zoomTo included: only the user's lead the others.
+    this.host.addEventListener("pointerdown", () => {
+      touch(this);
+      this.interacting = true;
+    });
+    window.addEventListener("pointerup", this.release);
+    this.host.addEventListener("wheel", () => {
+      this.interacting = true;
+      setTimeout(this.release, 0);
+    }, { capture: true });
     this.observer = new IntersectionObserver((entries) => {
       if (!entries.some((e) => e.isIntersecting)) this.sleep();
     });
     this.observer.observe(root);
-    this.wake();
+    // The panel mounts cells hidden and shows them when ready: create the viewer once there is room.
+    this.sizer = new ResizeObserver(() => {
+      if (!this.root.clientWidth || !this.root.clientHeight) return;
+      if (this.viewer) this.resize();
+      else if (!this.woken) this.wake();
+    });
+    this.sizer.observe(root);
   }
 
   update(settings: ViewerSettings): void {
@@ -133,6 +154,8 @@ class MoleculeView implements ViewerInstance {
   destroy(): void {
     this.destroyed = true;
     this.observer.disconnect();
+    this.sizer.disconnect();
+    window.removeEventListener("pointerup", this.release);
     this.sleep(false);
     this.root.remove();
   }
@@ -143,7 +166,8 @@ class MoleculeView implements ViewerInstance {
 
   /** Create the 3Dmol viewer (one WebGL context), evicting the least recently used beyond the cap. */
   wake(): void {
-    if (this.destroyed || this.viewer || !this.root.isConnected) return;
+    if (this.destroyed || this.viewer || !this.root.isConnected || !this.root.clientWidth) return;
+    this.woken = true;
     while (live.length >= MAX_LIVE) live[0].sleep();
     this.host.style.display = "block";
     const v = $3Dmol.createViewer(this.host, { backgroundColor: "white", antialias: true } as $3Dmol.ViewerSpec);
@@ -188,13 +212,13 @@ class MoleculeView implements ViewerInstance {
     if (!v) return;
     const style = readStyle(this.settings);
     const color = readColor(this.settings);
-    const hidden = readHidden(this.settings, OVERLAY_HIDDEN_KEY);
-    const overlaid = this.parts.some((p) => !p.own && !hidden[p.tag]);
+    const shown = readFlags(this.settings, OVERLAY_SHOWN_KEY);
+    const overlaid = this.parts.some((p) => !p.own && shown[p.tag]);
     v.removeAllSurfaces();
     this.parts.forEach((p, i) => {
       const model = v.getModel(i);
       if (!model) return;
-      if (!p.own && hidden[p.tag]) {
+      if (!p.own && !shown[p.tag]) {
         v.setStyle({ model }, {});
         return;
       }
@@ -211,8 +235,7 @@ class MoleculeView implements ViewerInstance {
   }
 
   private onView(): void {
-    touch(this);
-    if (syncing || !this.viewer) return;
+    if (syncing || !this.viewer || !this.interacting) return;
     const mode = readSync(this.settings);
     if (mode === "off") return;
     const view = this.viewer.getView();
@@ -237,21 +260,21 @@ class MoleculeView implements ViewerInstance {
     const set = (p: ViewerSettings) => this.ctx.setSettings(p);
     const style = select(
       "Representation",
-      [["auto", this.protein ? "cartoon + side chains" : "ball and stick"], ["cartoon", "cartoon"], ["sticks", "sticks"], ["ballstick", "ball and stick"], ["spheres", "spheres"], ["lines", "lines"], ["surface", "surface"]],
+      [["auto", this.protein ? "cartoon+side chains" : "ball and stick"], ["cartoon", "cartoon"], ["sticks", "sticks"], ["ballstick", "ball and stick"], ["spheres", "spheres"], ["lines", "lines"], ["surface", "surface"]],
       readStyle(this.settings),
       (v) => set({ [KEYS.style]: v }),
     );
     style.dataset.control = "mol-style";
     const color = select(
       "Colour by",
-      [["auto", "colour: auto"], ["element", "colour: element"], ["chain", "colour: chain"], ["residue", "colour: residue"], ["ss", "colour: secondary structure"]],
+      [["auto", "auto colour"], ["element", "by element"], ["chain", "by chain"], ["residue", "by residue"], ["ss", "by structure"]],
       readColor(this.settings),
       (v) => set({ [KEYS.color]: v }),
     );
     color.dataset.control = "mol-color";
     this.bar.replaceChildren(style, color, syncSelect(readSync(this.settings), set));
-    const hidden = readHidden(this.settings, OVERLAY_HIDDEN_KEY);
-    this.panel.replaceChildren(...(this.parts.length > 1 ? overlayRows(this.parts, hidden, set) : []));
+    const shown = readFlags(this.settings, OVERLAY_SHOWN_KEY);
+    this.panel.replaceChildren(...(this.parts.length > 1 ? overlayRows(this.parts, shown, set) : []));
   }
 }
 

@@ -10,7 +10,7 @@ import { STLLoader } from "three/examples/jsm/loaders/STLLoader.js";
 import type { ItemMeta, ItemRef } from "../api-types";
 import { embeddedGltfToGlb, isGlb } from "./gltf-embedded";
 import { boundsOf, overlayColors, readSync, View3D } from "./three-shared";
-import { message, OVERLAY_HIDDEN_KEY, overlayRows, readHidden, root3d, syncSelect } from "./three-ui";
+import { message, OVERLAY_SHOWN_KEY, overlayRows, readFlags, root3d, syncSelect } from "./three-ui";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
 import { checkbox } from "./viewer-dom";
 
@@ -119,11 +119,11 @@ class ObjectView implements ViewerInstance {
   private apply(): void {
     const s = this.settings;
     const wire = s[WIREFRAME_KEY] === true;
-    const hidden = readHidden(s, OVERLAY_HIDDEN_KEY);
-    const overlaid = this.parts.filter((p) => !p.own && !hidden[p.tag]).length > 0;
+    const shown = readFlags(s, OVERLAY_SHOWN_KEY);
+    const overlaid = this.parts.some((p) => !p.own && shown[p.tag]);
     this.view.sync = readSync(s);
     for (const p of this.parts) {
-      p.object.visible = p.own || !hidden[p.tag];
+      p.object.visible = p.own || !!shown[p.tag];
       for (const [o, original] of p.original) {
         // With other items overlaid, each item is drawn in its own solid colour so they can be told apart.
         const m = overlaid ? this.tint(p.color, o instanceof Points) : original;
@@ -136,7 +136,7 @@ class ObjectView implements ViewerInstance {
       checkbox("wireframe", wire, (on) => this.ctx.setSettings({ [WIREFRAME_KEY]: on })),
     );
     (this.bar.lastElementChild as HTMLElement).dataset.control = "wireframe";
-    this.panel.replaceChildren(...(this.parts.length > 1 ? overlayRows(this.parts, hidden, (x) => this.ctx.setSettings(x)) : []));
+    this.panel.replaceChildren(...(this.parts.length > 1 ? overlayRows(this.parts, shown, (x) => this.ctx.setSettings(x)) : []));
     this.view.requestRender();
   }
 

@@ -10,7 +10,7 @@ import {
 } from "./pointcloud-data";
 import { className, classColor, rgbToHex } from "./segmentation/colors";
 import { boundsOf, overlayColors, readSync, View3D } from "./three-shared";
-import { legendRow, message, OVERLAY_HIDDEN_KEY, overlayRows, readHidden, root3d, select, syncSelect } from "./three-ui";
+import { legendRow, message, OVERLAY_SHOWN_KEY, overlayRows, readFlags, root3d, select, syncSelect } from "./three-ui";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
 import { checkbox, h } from "./viewer-dom";
 
@@ -83,8 +83,8 @@ class PointCloudView implements ViewerInstance {
     const hidden = this.hiddenClasses();
     const overrides = readColors(s);
     const up = s[KEYS.up] === "y" ? "y" : "z";
-    const hiddenOverlays = readHidden(s, OVERLAY_HIDDEN_KEY);
-    const overlaid = this.overlays.some((o) => !hiddenOverlays[o.tag]);
+    const shownOverlays = readFlags(s, OVERLAY_SHOWN_KEY);
+    const overlaid = this.overlays.some((o) => shownOverlays[o.tag]);
     const key = { colorBy: colorBy + (overlaid ? "+overlay" : ""), hidden: [...hidden].join(","), colors: JSON.stringify(overrides), up };
     // Recolouring a million points is the only costly step: redo it only when its inputs change.
     if (key.colorBy !== this.applied.colorBy || key.colors !== this.applied.colors || key.up !== this.applied.up) this.recolor(colorBy, overrides, up, overlaid);
@@ -95,7 +95,7 @@ class PointCloudView implements ViewerInstance {
     this.applied = key;
     this.material.size = Math.min(10, Math.max(1, num(s[KEYS.pointSize], 2)));
     for (const o of this.overlays) {
-      o.points.visible = !hiddenOverlays[o.tag];
+      o.points.visible = !!shownOverlays[o.tag];
       (o.points.material as PointsMaterial).size = this.material.size;
     }
     this.buildBoxes(num(s[KEYS.minScore], 0));
@@ -104,7 +104,7 @@ class PointCloudView implements ViewerInstance {
       this.fitted = up;
       this.view.fit(boundsOf(this.points), up === "z" ? new Vector3(0, 0, 1) : new Vector3(0, 1, 0));
     }
-    this.renderControls(colorBy, hidden, overrides, up, hiddenOverlays);
+    this.renderControls(colorBy, hidden, overrides, up, shownOverlays);
     this.view.requestRender();
   }
 
@@ -122,7 +122,7 @@ class PointCloudView implements ViewerInstance {
 
   private hiddenClasses(): Set<number> {
     const hidden = new Set<number>();
-    for (const [k, v] of Object.entries(readHidden(this.settings, KEYS.hiddenClasses))) if (v) hidden.add(Number(k));
+    for (const [k, v] of Object.entries(readFlags(this.settings, KEYS.hiddenClasses))) if (v) hidden.add(Number(k));
     return hidden;
   }
 
@@ -199,7 +199,7 @@ class PointCloudView implements ViewerInstance {
     g.restore();
   }
 
-  private renderControls(colorBy: ColorBy, hidden: Set<number>, overrides: Record<string, string>, up: "y" | "z", hiddenOverlays: Record<string, boolean>): void {
+  private renderControls(colorBy: ColorBy, hidden: Set<number>, overrides: Record<string, string>, up: "y" | "z", shownOverlays: Record<string, boolean>): void {
     const m = this.cloud.meta;
     const set = (p: ViewerSettings) => this.ctx.setSettings(p);
     const modes: [string, string][] = [];
@@ -233,9 +233,9 @@ class PointCloudView implements ViewerInstance {
 
     const rows: HTMLElement[] = [];
     if (this.overlays.length) {
-      rows.push(...overlayRows([{ tag: this.ref.tag, color: this.ownColor(), own: true }, ...this.overlays.map((o) => ({ tag: o.tag, color: o.color, own: false }))], hiddenOverlays, set));
+      rows.push(...overlayRows([{ tag: this.ref.tag, color: this.ownColor(), own: true }, ...this.overlays.map((o) => ({ tag: o.tag, color: o.color, own: false }))], shownOverlays, set));
     } else if (colorBy === "class") {
-      const all = readHidden(this.settings, KEYS.hiddenClasses);
+      const all = readFlags(this.settings, KEYS.hiddenClasses);
       for (const [id, count] of [...this.counts].sort((a, b) => a[0] - b[0])) {
         const row = legendRow(classColor(id, overrides), className(id, m.class_labels), count.toLocaleString());
         row.dataset.classId = String(id);

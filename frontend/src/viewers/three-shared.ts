@@ -38,6 +38,7 @@ export class View3D {
   /** Where auto-fit put the camera: sync maps cameras between cells relative to this. */
   private home = { target: new Vector3(), distance: 1 };
   private visible = true;
+  private interacting = false;
   private readonly observer: IntersectionObserver;
   frames = 0;
 
@@ -59,10 +60,17 @@ export class View3D {
     this.controls.enableDamping = false; // renders on demand only, so no animation loop is needed
     this.controls.addEventListener("change", () => {
       this.requestRender();
-      if (!syncing) propagate(this);
+      // Only the user's own turning leads the others; auto-fit and following never do.
+      if (this.interacting && !syncing) propagate(this);
     });
-    this.controls.addEventListener("start", () => (this.canvas.style.cursor = "grabbing"));
-    this.controls.addEventListener("end", () => (this.canvas.style.cursor = "grab"));
+    this.controls.addEventListener("start", () => {
+      this.interacting = true;
+      this.canvas.style.cursor = "grabbing";
+    });
+    this.controls.addEventListener("end", () => {
+      this.interacting = false;
+      this.canvas.style.cursor = "grab";
+    });
     this.observer = new IntersectionObserver((entries) => {
       this.visible = entries.some((e) => e.isIntersecting);
       if (this.visible) this.requestRender();

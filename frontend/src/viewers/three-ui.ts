@@ -3,11 +3,14 @@ import { checkbox, ensureStyle, h } from "./viewer-dom";
 import { SYNC_KEY, type CameraSync } from "./three-shared";
 import type { ViewerSettings } from "./types";
 
-export const OVERLAY_HIDDEN_KEY = "3d.overlayHidden";
+/** tag -> shown; overlays start hidden: the panel offers every other tag, the user picks. */
+export const OVERLAY_SHOWN_KEY = "3d.overlays";
 
 const CSS = `
-.v3d-root{position:relative;width:100%;height:100%;overflow:hidden;font:12px/1.3 system-ui,sans-serif;color:#212121;min-height:0}
-.v3d-bar{position:absolute;left:4px;top:4px;right:4px;display:flex;flex-wrap:wrap;gap:4px;align-items:center;pointer-events:none}
+.v3d-root{container-type:size;position:relative;width:100%;height:100%;overflow:hidden;font:12px/1.3 system-ui,sans-serif;color:#212121;min-height:0}
+.v3d-bar{position:absolute;left:4px;top:4px;right:4px;display:flex;flex-wrap:wrap;gap:4px;align-items:center;pointer-events:none;font-size:11px}
+@container (max-width: 300px){.v3d-root:not(:hover):not(:focus-within) .v3d-bar{opacity:0}}
+.v3d-bar{transition:opacity .15s}
 .v3d-bar>*{pointer-events:auto;background:rgba(255,255,255,.88);border:1px solid #ccc;border-radius:3px;padding:0 4px;font:inherit}
 .v3d-bar label{display:inline-flex;align-items:center;gap:3px;cursor:pointer}
 .v3d-bar input[type=range]{width:70px}
@@ -75,13 +78,13 @@ export function legendRow(color: string, text: string, extra?: string): HTMLDivE
 /** Rows to show/hide each overlaid item (keyed by tag, grid-wide), with its colour. */
 export function overlayRows(
   items: { tag: string; color: string; own: boolean }[],
-  hidden: Record<string, boolean>,
+  shown: Record<string, boolean>,
   set: (p: ViewerSettings) => void,
 ): HTMLDivElement[] {
   return items.map((it) => {
     const row = h("div", { class: "v3d-row" });
     row.dataset.overlay = it.tag;
-    const cb = checkbox("", !hidden[it.tag], (on) => set({ [OVERLAY_HIDDEN_KEY]: { ...hidden, [it.tag]: !on } }));
+    const cb = checkbox("", it.own || !!shown[it.tag], (on) => set({ [OVERLAY_SHOWN_KEY]: { ...shown, [it.tag]: on } }));
     if (it.own) cb.querySelector("input")!.disabled = true; // the cell's own item is always shown
     const sw = h("span", { class: "v3d-sw" });
     sw.style.background = it.color;
@@ -92,7 +95,7 @@ export function overlayRows(
   });
 }
 
-export function readHidden(s: ViewerSettings, key: string): Record<string, boolean> {
+export function readFlags(s: ViewerSettings, key: string): Record<string, boolean> {
   const v = s[key];
   const out: Record<string, boolean> = {};
   if (v && typeof v === "object" && !Array.isArray(v))
