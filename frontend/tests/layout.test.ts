@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { cellAddress, columnsThatFit, gridSpec, planCards } from "../src/panel/layout";
+import type { Dims } from "../src/panel/layout";
+
+const dims: Dims = { runs: ["a", "b"], tags: ["t1", "t2"], steps: [0, 10, 20], indices: [0, 1, 2, 3] };
+
+describe("grid axes", () => {
+  it("x=step, y=run: runs down, steps across, labelled", () => {
+    const g = gridSpec("step", "run", dims);
+    expect(g.rows.map((r) => r.label)).toEqual(["a", "b"]);
+    expect(g.cols.map((c) => c.label)).toEqual(["0", "10", "20"]);
+    expect(cellAddress({ run: null, tag: "t1", step: 99, index: 0 }, g.rows[1], g.cols[2]))
+      .toEqual({ run: "b", tag: "t1", step: 20, index: 0 });
+  });
+  it("x=index, y=step: many samples per step of one run", () => {
+    const g = gridSpec("index", "step", dims);
+    expect(g.cols.map((c) => c.label)).toEqual(["#0", "#1", "#2", "#3"]);
+    expect(cellAddress({ run: "a", tag: "t1", step: 99, index: 0 }, g.rows[0], g.cols[3]))
+      .toEqual({ run: "a", tag: "t1", step: 0, index: 3 });
+  });
+  it("x=run, y=index: the slider's step fills in the step", () => {
+    const g = gridSpec("run", "index", dims);
+    expect(cellAddress({ run: null, tag: "t2", step: 10, index: 0 }, g.rows[2], g.cols[0]))
+      .toEqual({ run: "a", tag: "t2", step: 10, index: 2 });
+  });
+  it("an address is incomplete without a step or a run", () => {
+    const g = gridSpec("index", "tag", dims);
+    expect(cellAddress({ run: null, tag: null, step: 10, index: 0 }, g.rows[0], g.cols[0])).toBeNull();
+    expect(cellAddress({ run: "a", tag: null, step: null, index: 0 }, g.rows[0], g.cols[0])).toBeNull();
+  });
+});
+
+describe("cards", () => {
+  it("one card per tag, faceted by run when run is on no axis", () => {
+    expect(planCards("grid", "step", "run", "index", ["t1", "t2"]).map((c) => [c.key, c.facetByRun]))
+      .toEqual([["t1", false], ["t2", false]]);
+    expect(planCards("grid", "index", "step", "index", ["t1"])[0].facetByRun).toBe(true);
+  });
+  it("a single card when tag is an axis", () => {
+    const cards = planCards("grid", "tag", "run", "index", ["t1", "t2"]);
+    expect(cards).toHaveLength(1);
+    expect(cards[0].tags).toEqual(["t1", "t2"]);
+  });
+  it("gallery per run shows runs side by side", () => {
+    expect(planCards("gallery", "step", "run", "run", ["t1"])[0].facetByRun).toBe(false);
+    expect(planCards("gallery", "step", "run", "step", ["t1"])[0].facetByRun).toBe(true);
+  });
+  it("fits as many columns as the width allows", () => {
+    expect(columnsThatFit(1000, 100, 128, 4)).toBe(6);
+    expect(columnsThatFit(50, 100, 128, 4)).toBe(1);
+  });
+});
