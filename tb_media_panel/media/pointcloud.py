@@ -75,7 +75,8 @@ def _colors_to_uint8(colors: np.ndarray, argument: str) -> np.ndarray:
 
 class Box3D:
     """An oriented 3D box: `center` (x, y, z), `size` (extents along the box's own axes),
-    `rotation` a quaternion (w, x, y, z), optional `label`, `score` and `color` (r, g, b)."""
+    `rotation` a quaternion (w, x, y, z), stored normalised; optional `label`, `score`, and
+    `color` (r, g, b) as ints 0..255 or floats in [0, 1]."""
 
     def __init__(
         self,
