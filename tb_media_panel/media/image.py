@@ -56,8 +56,8 @@ _EXTENSIONS = {
 
 # --- PNG encoding -------------------------------------------------------------------------
 # PIL's PNG encoder tries every filter per row and costs ~9 ms for a 256x256 RGB image at its
-# default level; the "Up" filter computed in numpy plus zlib level 1 is ~3x faster and within
-# a few percent of the size on photographs. Still a standard, lossless PNG.
+# default level; the "Up" filter computed in numpy plus run-length deflate is several times
+# faster. Still a standard, lossless PNG that every browser and PIL decode.
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}  # channels -> PNG colour type (grey, grey+alpha, RGB, RGBA)
@@ -65,6 +65,13 @@ _COLOR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}  # channels -> PNG colour type (grey, gr
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def _deflate(data: bytes) -> bytes:
+    # Run-length matches only: ~3x faster than level 1 on Up-filtered pixels, as small on
+    # noisy images and flat areas, about 10 % larger on clean photographs.
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    return compressor.compress(data) + compressor.flush()
 
 
 def encode_png(array: np.ndarray) -> bytes:
@@ -87,7 +94,7 @@ def encode_png(array: np.ndarray) -> bytes:
     return (
         _PNG_SIGNATURE
         + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", zlib.compress(filtered.tobytes(), 1))
+        + _png_chunk(b"IDAT", _deflate(filtered.tobytes()))
         + _png_chunk(b"IEND", b"")
     )
 
