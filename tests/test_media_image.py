@@ -568,3 +568,42 @@ def test_a_bad_item_in_a_list_writes_nothing(tmp_path: Path) -> None:
         for value in event.summary.value
     }
     assert tags == {"ok"}
+
+
+def test_webp_file_bytes_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "in.webp"
+    PILImage.fromarray(RNG.integers(0, 256, (12, 20, 3), dtype=np.uint8)).save(path, quality=80)
+    record = roundtrip_one(tmp_path / "logs", mp.Image(path))
+    assert record.data == path.read_bytes()
+    assert (record.format, record.mime, record.width, record.height) == (
+        "webp",
+        "image/webp",
+        20,
+        12,
+    )
+
+
+def test_jpeg_rotated_by_exif_reports_the_size_browsers_show(tmp_path: Path) -> None:
+    path = tmp_path / "portrait.jpg"
+    exif = PILImage.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW": stored 40 wide x 10 high, shown 10 wide x 40 high
+    PILImage.new("RGB", (40, 10), "white").save(path, exif=exif.tobytes())
+    record = roundtrip_one(tmp_path / "logs", mp.Image(path))
+    assert (record.width, record.height) == (10, 40)
+    assert record.data == path.read_bytes()
+    mp.Image(path, masks={"m": mp.Mask(np.zeros((40, 10), np.uint8))})  # matches the shown size
+
+
+def test_bmp_file_is_stored_as_lossless_png(tmp_path: Path) -> None:
+    array = RNG.integers(0, 256, (7, 9, 3), dtype=np.uint8)
+    path = tmp_path / "in.bmp"
+    PILImage.fromarray(array).save(path)
+    record = roundtrip_one(tmp_path / "logs", mp.Image(path))
+    assert record.format == "png"
+    np.testing.assert_array_equal(pixels(record.data), array)
+
+
+def test_box_class_ids_missing_from_partial_labels_warn() -> None:
+    boxes = [{"min_x": 0, "min_y": 0, "max_x": 1, "max_y": 1, "class_id": i} for i in (0, 1, 2)]
+    with pytest.warns(UserWarning, match=r"class ids \[1\] have no entry"):
+        mp.Boxes(boxes, {0: "a", 2: "c"})

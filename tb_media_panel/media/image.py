@@ -236,7 +236,7 @@ def _check_class_ids(
         warnings.warn(
             f"{argument}: class ids {missing[:20]} have no entry in class_labels; "
             "they will be shown with generic names",
-            stacklevel=4,
+            stacklevel=3,  # the line that built the Mask or Boxes
         )
 
 
