@@ -15,13 +15,12 @@ from tensorboard.backend.event_processing.event_file_loader import EventFileLoad
 import tb_media_panel as mp
 from tb_media_panel.proto import media_pb2
 from tb_media_panel.records import PLUGIN_NAME, decode_item
+from tests.conftest import require
 
 RNG = np.random.default_rng(7)
 
 
-def write_and_read(
-    logdir: Path, items: Any, tag: str = "media", step: int = 3
-) -> list[media_pb2.MediaItem]:
+def write_and_read(logdir: Path, items: Any, tag: str = "media", step: int = 3) -> list[media_pb2.MediaItem]:
     """Log with mp.Writer, read back with TensorBoard's own loader, decode our records."""
     with mp.Writer(str(logdir)) as writer:
         writer.add(tag, items, step)
@@ -48,9 +47,7 @@ def roundtrip_one(tmp_path: Path, item: mp.Image) -> media_pb2.MediaItem:
 # --- pixels ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "shape", [(17, 23, 3), (17, 23, 4), (17, 23), (1, 1, 3), (64, 33, 3)], ids=str
-)
+@pytest.mark.parametrize("shape", [(17, 23, 3), (17, 23, 4), (17, 23), (1, 1, 3), (64, 33, 3)], ids=str)
 def test_uint8_pixels_round_trip_exactly(tmp_path: Path, shape: tuple[int, ...]) -> None:
     array = RNG.integers(0, 256, shape, dtype=np.uint8)
     record = roundtrip_one(tmp_path, mp.Image(array, caption="noise"))
@@ -71,9 +68,7 @@ def test_channels_first_is_detected(tmp_path: Path, channels: int) -> None:
     record = roundtrip_one(tmp_path, mp.Image(chw))
     assert (record.width, record.height) == (30, 20)
     expected = np.moveaxis(chw, 0, -1)
-    np.testing.assert_array_equal(
-        pixels(record.data), expected[..., 0] if channels == 1 else expected
-    )
+    np.testing.assert_array_equal(pixels(record.data), expected[..., 0] if channels == 1 else expected)
 
 
 def test_float_in_unit_range_is_scaled_and_rounded(tmp_path: Path) -> None:
@@ -122,6 +117,13 @@ def test_torch_tensor_that_requires_grad_is_accepted(tmp_path: Path) -> None:
     assert (pixels(record.data) == 128).all()
 
 
+def test_tensorflow_tensor_is_accepted(tmp_path: Path) -> None:
+    tf = require("tensorflow")
+    array = RNG.integers(0, 256, (6, 5, 3), dtype=np.uint8)
+    record = roundtrip_one(tmp_path, mp.Image(tf.constant(array)))
+    np.testing.assert_array_equal(pixels(record.data), array)
+
+
 def test_pil_images_of_several_modes(tmp_path: Path) -> None:
     rgb = RNG.integers(0, 256, (10, 12, 3), dtype=np.uint8)
     palette = PILImage.fromarray(rgb).quantize(16)
@@ -165,9 +167,7 @@ def test_gif_file_is_stored_as_png_of_its_first_frame(tmp_path: Path, fixture_pa
     record = roundtrip_one(tmp_path / "logs", mp.Image(path))
     assert record.format == "png"
     assert (record.width, record.height) == (220, 165)
-    np.testing.assert_array_equal(
-        pixels(record.data), np.asarray(PILImage.open(path).convert("RGB"))
-    )
+    np.testing.assert_array_equal(pixels(record.data), np.asarray(PILImage.open(path).convert("RGB")))
 
 
 def test_png_file_bytes_are_kept(tmp_path: Path) -> None:
@@ -211,9 +211,7 @@ def test_masks_round_trip_exactly_with_labels(tmp_path: Path) -> None:
 def test_masks_with_ids_above_255_are_16_bit_and_exact(tmp_path: Path) -> None:
     ids = RNG.integers(0, 65536, (40, 50)).astype(np.int32)
     ids[0, 0], ids[0, 1] = 0, 65535
-    record = roundtrip_one(
-        tmp_path, mp.Image(np.zeros((40, 50), np.uint8), masks={"m": mp.Mask(ids)})
-    )
+    record = roundtrip_one(tmp_path, mp.Image(np.zeros((40, 50), np.uint8), masks={"m": mp.Mask(ids)}))
     decoded = PILImage.open(io.BytesIO(record.masks[0].png))
     assert decoded.mode.startswith("I;16")
     np.testing.assert_array_equal(np.asarray(decoded).astype(np.int64), ids)
@@ -258,9 +256,7 @@ def test_boxes_in_every_spelling_round_trip(tmp_path: Path) -> None:
     pixel_boxes = mp.Boxes(
         [{"position": {"min_x": 3, "min_y": 4, "max_x": 30, "max_y": 20}, "domain": "pixel"}]
     )
-    item = mp.Image(
-        np.zeros((24, 32, 3), np.uint8), boxes={"prediction": prediction, "truth": pixel_boxes}
-    )
+    item = mp.Image(np.zeros((24, 32, 3), np.uint8), boxes={"prediction": prediction, "truth": pixel_boxes})
     layers = {layer.name: layer for layer in roundtrip_one(tmp_path, item).boxes}
     pred = layers["prediction"]
     assert pred.domain == "fraction"
@@ -278,9 +274,7 @@ def test_boxes_in_every_spelling_round_trip(tmp_path: Path) -> None:
 
 
 def test_an_empty_box_layer_is_allowed(tmp_path: Path) -> None:
-    record = roundtrip_one(
-        tmp_path, mp.Image(np.zeros((2, 2), np.uint8), boxes={"p": mp.Boxes([])})
-    )
+    record = roundtrip_one(tmp_path, mp.Image(np.zeros((2, 2), np.uint8), boxes={"p": mp.Boxes([])}))
     assert record.boxes[0].name == "p" and len(record.boxes[0].boxes) == 0
 
 
@@ -330,9 +324,7 @@ def test_integers_outside_0_255_need_normalize() -> None:
 def test_other_data_types_are_rejected() -> None:
     with pytest.raises(TypeError, match="data: expected an array"):
         mp.Image({"not": "an image"})
-    with pytest.raises(
-        TypeError, match="data: expected an array, PIL image or file path, got bytes"
-    ):
+    with pytest.raises(TypeError, match="data: expected an array, PIL image or file path, got bytes"):
         mp.Image(b"\x89PNG")
     with pytest.raises(TypeError, match="data: expected a numeric or bool array"):
         mp.Image(np.array([["a", "b"]]))
@@ -343,27 +335,21 @@ def test_other_data_types_are_rejected() -> None:
 
 
 def test_missing_file_is_rejected(tmp_path: Path) -> None:
-    with pytest.raises(
-        ValueError, match=r"data: expected a path to an existing file, got .*nope.png"
-    ):
+    with pytest.raises(ValueError, match=r"data: expected a path to an existing file, got .*nope.png"):
         mp.Image(tmp_path / "nope.png")
 
 
 def test_unknown_extension_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "image.xyz"
     path.write_bytes(b"whatever")
-    with pytest.raises(
-        ValueError, match=r"data: expected an image file .*unknown extension '.xyz'"
-    ):
+    with pytest.raises(ValueError, match=r"data: expected an image file .*unknown extension '.xyz'"):
         mp.Image(path)
 
 
 def test_png_path_holding_jpeg_bytes_is_rejected(tmp_path: Path, fixture_path) -> None:
     fake = tmp_path / "gecko.png"
     shutil.copyfile(fixture_path("image_gecko_cc0.jpg"), fake)
-    with pytest.raises(
-        ValueError, match=r"extension '.png' \(expected PNG content\) but its bytes are JPEG"
-    ):
+    with pytest.raises(ValueError, match=r"extension '.png' \(expected PNG content\) but its bytes are JPEG"):
         mp.Image(fake)
 
 
@@ -382,9 +368,7 @@ def test_truncated_jpeg_is_rejected(tmp_path: Path, fixture_path) -> None:
 
 
 def test_mask_shape_must_match_image() -> None:
-    with pytest.raises(
-        ValueError, match=r"masks\['prediction'\]: expected a 8x10 mask .* got 10x8"
-    ):
+    with pytest.raises(ValueError, match=r"masks\['prediction'\]: expected a 8x10 mask .* got 10x8"):
         mp.Image(ZEROS, masks={"prediction": mp.Mask(np.zeros((10, 8), np.uint8))})
 
 
@@ -425,9 +409,7 @@ def test_bad_mask_ids_are_rejected(ids: np.ndarray, error: type[Exception], patt
 def test_bad_class_labels_are_rejected() -> None:
     with pytest.raises(TypeError, match=r"class_labels: expected a dict"):
         mp.Mask(np.zeros((2, 2), np.uint8), ["bg", "fg"])
-    with pytest.raises(
-        ValueError, match=r"class_labels: expected class ids in 0\.\.65535, got 70000"
-    ):
+    with pytest.raises(ValueError, match=r"class_labels: expected class ids in 0\.\.65535, got 70000"):
         mp.Mask(np.zeros((2, 2), np.uint8), {70000: "x"})
 
 
@@ -468,13 +450,9 @@ def test_boxes_must_be_a_dict_of_boxes(boxes: Any, pattern: str) -> None:
 
 
 def test_box_without_a_position_is_rejected() -> None:
-    with pytest.raises(
-        ValueError, match=r"boxes\[1\]: expected a position .* got keys \['class_id'\]"
-    ):
+    with pytest.raises(ValueError, match=r"boxes\[1\]: expected a position .* got keys \['class_id'\]"):
         mp.Boxes([{"min_x": 0, "min_y": 0, "max_x": 1, "max_y": 1}, {"class_id": 1}])
-    with pytest.raises(
-        ValueError, match=r"boxes\[0\]: expected a position .* got keys \['max_x', 'min_x'\]"
-    ):
+    with pytest.raises(ValueError, match=r"boxes\[0\]: expected a position .* got keys \['max_x', 'min_x'\]"):
         mp.Boxes([{"position": {"min_x": 0, "max_x": 1}}])
 
 
