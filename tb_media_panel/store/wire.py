@@ -19,6 +19,8 @@ class WireError(ValueError):
 
 
 def read_varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
+    if pos < end and buf[pos] < 0x80:  # one-byte varints are most keys and lengths
+        return buf[pos], pos + 1
     result = 0
     shift = 0
     while True:

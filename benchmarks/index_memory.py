@@ -1,0 +1,148 @@
+"""Server RSS growth and index speed for a logdir of about 1 GB of images.
+
+Writes runs of real PNG images (64x64 noise, about 12 KB each, 4 per step: many small
+items is the hard case for an index) as mp.Writer records, starts a real
+`tensorboard --load_fast=true` on an empty logdir, measures its RSS (psutil), moves the runs
+in, calls the plugin's `reload` route (which indexes everything) and measures RSS again.
+Also times a plain sequential read of the same files for the index-speed ratio.
+Goals: RSS growth <= 2 % of the logdir bytes; index MB/s >= 0.5 x sequential read MB/s.
+
+    .venv/bin/python benchmarks/index_memory.py [--gb 1.0] [--runs 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def png_pool(count: int = 64, size: int = 64) -> list[bytes]:
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    pool = []
+    for _ in range(count):
+        buffer = io.BytesIO()
+        Image.fromarray(rng.integers(0, 255, (size, size, 3), dtype=np.uint8)).save(buffer, "PNG")
+        pool.append(buffer.getvalue())
+    return pool
+
+
+def write_logdir(root: Path, total_bytes: int, runs: int, items_per_step: int = 4) -> int:
+    from tb_media_panel.compat import event_pb2, summary_pb2
+    from tb_media_panel.eventfile import EventFileWriter
+    from tb_media_panel.proto import media_pb2
+    from tb_media_panel.summary import metadata, tensor_proto
+
+    def summary(blobs: list[bytes]) -> summary_pb2.Summary:
+        value = summary_pb2.Summary.Value(
+            tag="samples", metadata=metadata(), tensor=tensor_proto(blobs)
+        )
+        return summary_pb2.Summary(value=[value])
+
+    pool = png_pool()
+    records = [
+        media_pb2.MediaItem(
+            version=1,
+            kind="image",
+            mime="image/png",
+            format="png",
+            width=64,
+            height=64,
+            caption=f"sample {i}",
+            data=png,
+        ).SerializeToString()
+        for i, png in enumerate(pool)
+    ]
+    per_run = total_bytes // runs
+    for r in range(runs):
+        writer = EventFileWriter(str(root / f"run{r}"))
+        step = 0
+        while Path(writer.path).stat().st_size < per_run:
+            for _ in range(256):
+                blobs = [
+                    records[(step * items_per_step + k) % len(records)]
+                    for k in range(items_per_step)
+                ]
+                event = event_pb2.Event(wall_time=time.time(), step=step, summary=summary(blobs))
+                writer.write_event(event)
+                step += 1
+            writer.flush()
+        writer.close()
+    return sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
+
+
+def sequential_read_seconds(root: Path) -> float:
+    start = time.perf_counter()
+    for path in sorted(root.rglob("*tfevents*")):
+        with open(path, "rb", buffering=0) as f:
+            while f.read(8 << 20):
+                pass
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--gb", type=float, default=1.0)
+    parser.add_argument("--runs", type=int, default=4)
+    args = parser.parse_args()
+
+    import psutil
+
+    from tests.tb_server import TensorBoardServer
+
+    work = Path(tempfile.mkdtemp(prefix="tbmp-bench-"))
+    try:
+        staging, logdir = work / "staging", work / "logdir"
+        staging.mkdir()
+        logdir.mkdir()
+        total = write_logdir(staging, int(args.gb * (1 << 30)), args.runs)
+        read_s = min(sequential_read_seconds(staging) for _ in range(2))  # warm page cache
+
+        server = TensorBoardServer(
+            str(logdir), ["--load_fast=true", "--reload_interval", "0"], log_path=work / "tb.log"
+        )
+        server.start()
+        try:
+            assert server.get_json("runs") == {"runs": []}
+            process = psutil.Process(server.proc.pid)
+            rss_before = process.memory_info().rss
+            for run in sorted(staging.iterdir()):
+                run.rename(logdir / run.name)
+            start = time.perf_counter()
+            runs = server.get_json("reload")["runs"]
+            index_s = time.perf_counter() - start
+            tags = server.get_json("tags")["tags"]
+            rss_after = process.memory_info().rss
+        finally:
+            server.stop()
+        items = sum(t["step_count"] * t["max_items"] for t in tags)
+        growth = rss_after - rss_before
+        mb = total / 1e6
+        print(
+            f"logdir: {mb:.0f} MB in {len(runs)} runs, {items} items "
+            f"({total / max(items, 1) / 1e3:.1f} KB each)"
+        )
+        print(
+            f"RSS before index: {rss_before / 1e6:.1f} MB, after: {rss_after / 1e6:.1f} MB, "
+            f"growth {growth / 1e6:.1f} MB = {100 * growth / total:.2f} % of logdir (goal <= 2 %)"
+        )
+        print(
+            f"index: {index_s:.2f} s = {mb / index_s:.0f} MB/s; sequential read (warm cache): "
+            f"{read_s:.2f} s = {mb / read_s:.0f} MB/s; ratio {read_s / index_s:.2f} (goal >= 0.5)"
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
