@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,6 +55,11 @@ def metadata() -> summary_pb2.SummaryMetadata:
         ),
         data_class=summary_pb2.DATA_CLASS_BLOB_SEQUENCE,
     )
+
+
+@functools.cache
+def metadata_bytes() -> bytes:
+    return metadata().SerializeToString()
 
 
 def encode(media_or_list: Any) -> list[bytes]:

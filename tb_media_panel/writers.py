@@ -7,8 +7,7 @@ from types import TracebackType
 from typing import Any
 
 from tb_media_panel import summary
-from tb_media_panel.compat import event_pb2
-from tb_media_panel.eventfile import EventFileWriter
+from tb_media_panel.eventfile import EventFileWriter, summary_event_chunks
 from tb_media_panel.media.base import describe
 
 
@@ -38,12 +37,12 @@ class Writer:
         step = summary.check_step(step)
         if walltime is not None and not isinstance(walltime, (int, float)):
             raise TypeError(f"walltime: expected a float (seconds) or None, got {describe(walltime)}")
-        event = event_pb2.Event(
-            wall_time=time.time() if walltime is None else float(walltime), step=step
+        summary.check_tag(tag)
+        blobs = summary.encode(media_or_list)  # validates and encodes before any write
+        wall_time = time.time() if walltime is None else float(walltime)
+        self._events().write_chunks(
+            summary_event_chunks(wall_time, step, tag, summary.metadata_bytes(), blobs)
         )
-        # Validates and encodes before any write; built in place to avoid copying the bytes.
-        summary.fill(event.summary, tag, media_or_list)
-        self._events().write_event(event)
         if time.monotonic() - self._last_flush >= self._flush_secs:
             self.flush()
 

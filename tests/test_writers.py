@@ -146,3 +146,17 @@ def test_writer_rejects_bad_arguments_and_writes_nothing(tmp_path: Path, call, m
 def test_log_rejects_unknown_writer() -> None:
     with pytest.raises(TypeError, match="writer: expected an mp.Writer"):
         mp.log(object(), "t", mp.Html("x"), 0)
+
+
+@pytest.mark.parametrize("step", [0, 1, 127, 128, 2**40])
+@pytest.mark.parametrize("sizes", [[0], [1, 5], [127, 128, 300], [70000], [3] * 200])
+def test_hand_encoded_event_matches_protobuf(step: int, sizes: list[int]) -> None:
+    from tb_media_panel.compat import event_pb2
+    from tb_media_panel.eventfile import summary_event_chunks
+    from tb_media_panel.summary import metadata, metadata_bytes, tensor_proto
+
+    blobs = [bytes([i % 251]) * n for i, n in enumerate(sizes)]
+    value = summary_pb2.Summary.Value(tag="a/tag·é", metadata=metadata(), tensor=tensor_proto(blobs))
+    event = event_pb2.Event(wall_time=1234.5, step=step, summary=summary_pb2.Summary(value=[value]))
+    chunks = summary_event_chunks(1234.5, step, "a/tag·é", metadata_bytes(), blobs)
+    assert b"".join(chunks) == event.SerializeToString()
