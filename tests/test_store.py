@@ -285,3 +285,20 @@ def test_window_bounds_are_inclusive_and_may_be_empty() -> None:
     assert window(table(steps), 7, 21, 1000).steps.tolist() == [7, 20, 21]
     assert window(table(steps), 8, 19, 1000).total == 0
     assert window(table(steps), None, None, 2).steps.tolist() == [3, 400]
+
+
+def test_file_that_starts_with_a_partial_first_record_is_read_once_complete(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "run" / "events.out.tfevents.1"
+    write_run(path, range(3))
+    full = path.read_bytes()
+    path.write_bytes(full[:10])  # a writer has just created the file
+    index = indexed(tmp_path)
+    assert index.run_names() == ["run"] and index.series("run", "samples") is None
+    path.write_bytes(full[:40])
+    index.refresh()
+    path.write_bytes(full)
+    index.refresh()
+    assert steps_of(index, "run") == [0, 1, 2]
+    assert index.skipped_records("run") == 0

@@ -35,6 +35,7 @@ class FileState:
     offset: int = 0  # where the next scan starts
     size: int = 0  # size seen at the last scan
     fingerprint: int | None = None  # CRC of the first bytes, to notice a replaced file
+    fingerprint_length: int = 0
     ignored: bool = False  # not an event file
     stuck_at: int | None = None  # a counted corrupt header with nothing readable after it yet
 
@@ -115,14 +116,16 @@ class LogdirIndex:
         if size == state.size and state.fingerprint is not None:
             return
         if state.fingerprint is not None and (
-            size < state.size or self._fingerprint(path, size) != state.fingerprint
+            size < state.size
+            or self._fingerprint(path, state.fingerprint_length) != state.fingerprint
         ):
             logger.info("media_panel: %s was replaced; reading it again", path)
             with self._lock:
                 self._forget_file(path)
                 state = self._new_state(path)
-        if state.fingerprint is None and size > 0:
-            state.fingerprint = self._fingerprint(path, size)
+        if (state.fingerprint is None or state.fingerprint_length < FINGERPRINT_BYTES) and size:
+            state.fingerprint_length = min(size, FINGERPRINT_BYTES)
+            state.fingerprint = self._fingerprint(path, state.fingerprint_length)
         if state.ignored or size <= state.offset:
             state.size = size
             return
@@ -153,8 +156,8 @@ class LogdirIndex:
                 logger.warning("media_panel: %s: %s", path, problem)
         state.offset = outcome.next_offset
 
-    def _fingerprint(self, path: str, size: int) -> int:
-        return masked_crc32c(read_range(path, 0, min(size, FINGERPRINT_BYTES)))
+    def _fingerprint(self, path: str, length: int) -> int:
+        return masked_crc32c(read_range(path, 0, length))
 
     # ---- queries -------------------------------------------------------------------
 
