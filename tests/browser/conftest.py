@@ -36,7 +36,8 @@ def chromium_path() -> str | None:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    sync_api = require("playwright.sync_api")
+    require("playwright")
+    from playwright import sync_api
     exe = chromium_path()
     if exe is None:
         reason = "Chromium not found at /usr/bin/chromium or $CHROMIUM"

@@ -47,7 +47,11 @@ export function makeMatcher(filter: string): { test(s: string): boolean; error: 
 }
 
 function labelEl(v: AxisValue, color: string | null, current: boolean, extra?: HTMLElement): HTMLElement {
-  const el = h("div", { class: `mp-axis-label mp-axis-${v.axis}${current ? " mp-current" : ""}`, title: v.label });
+  const raw = v.step ?? v.index ?? v.run ?? v.tag ?? "";
+  const el = h("div", {
+    class: `mp-axis-label mp-axis-${v.axis}${current ? " mp-current" : ""}`,
+    title: v.step !== undefined ? `step ${v.step}` : v.label, "data-value": String(raw),
+  });
   if (color) {
     const dot = h("span", { class: "mp-run-dot" });
     dot.style.background = color;
