@@ -2,7 +2,7 @@
 
 Reusable by every browser test:
 - `browser` (session): Chromium at /usr/bin/chromium (or $CHROMIUM); missing -> skip, or fail in CI.
-- `page`: a fresh 1400×900 page per test; console errors are collected in `page.errors`.
+- `page`: a fresh 1400x900 page per test; console errors are collected in `page.errors`.
 - `open_media_tab(page, url, state="")` -> the FrameLocator of the Media tab's iframe, once the
   panel has rendered; `state` is the panel's encoded settings (what it writes after `&mp=`).
 - `write_media_logdir(path)`: several runs of images, video, audio and HTML written with mp.Writer.
@@ -38,6 +38,7 @@ def chromium_path() -> str | None:
 def browser() -> Iterator[Any]:
     require("playwright")
     from playwright import sync_api
+
     exe = chromium_path()
     if exe is None:
         reason = "Chromium not found at /usr/bin/chromium or $CHROMIUM"
@@ -83,11 +84,14 @@ def sample_image(run: int, step: int, index: int, size: int = 64) -> np.ndarray:
     """A recognisable picture per (run, step, index): hue by run, a bar that grows with step."""
     y, x = np.mgrid[0:size, 0:size]
     hue = (run * 0.23 + index * 0.07) % 1.0
-    base = np.stack([
-        127 + 127 * np.sin(2 * math.pi * (hue + 0.0)) * np.ones_like(x),
-        127 + 127 * np.sin(2 * math.pi * (hue + 0.33)) * np.ones_like(x),
-        127 + 127 * np.sin(2 * math.pi * (hue + 0.66)) * np.ones_like(x),
-    ], axis=-1)
+    base = np.stack(
+        [
+            127 + 127 * np.sin(2 * math.pi * (hue + 0.0)) * np.ones_like(x),
+            127 + 127 * np.sin(2 * math.pi * (hue + 0.33)) * np.ones_like(x),
+            127 + 127 * np.sin(2 * math.pi * (hue + 0.66)) * np.ones_like(x),
+        ],
+        axis=-1,
+    )
     ring = np.hypot(x - size / 2, y - size / 2) < (4 + step % 97 * size / 240 + index * 2)
     base[ring] = 255 - base[ring]
     base[: size // 8, : max(1, int(size * ((step % 101) / 100)))] = 30
@@ -107,17 +111,27 @@ def write_media_logdir(root: Path, fixture_path: Any = None) -> Path:
             for step in STEPS:
                 if run == "wide_net" and step == 50:
                     continue
-                w.add("samples", [mp.Image(sample_image(r, step, i), caption=f"sample {i}") for i in range(4)], step=step)
+                w.add(
+                    "samples",
+                    [mp.Image(sample_image(r, step, i), caption=f"sample {i}") for i in range(4)],
+                    step=step,
+                )
             for step in (0, 50):
                 t = np.linspace(0, 1, 8000, dtype=np.float32)
                 tone = 0.5 * np.sin(2 * math.pi * (220 + 110 * r + step) * t) * np.exp(-3 * t)
                 w.add("speech", mp.Audio(tone, sample_rate=8000, caption=f"{run} tone"), step=step)
                 frames = np.stack([sample_image(r, step + f * 5, 0, 64) for f in range(12)])
                 w.add("rollout", mp.Video(frames, fps=6), step=step)
-                w.add("report", mp.Html(
-                    f"<html><body style='font-family:sans-serif'><h3 id='title'>Report {run} @ {step}</h3>"
-                    f"<p id='dyn'></p><script>document.getElementById('dyn').textContent = 'script ran ' + (6*7);"
-                    f"</script></body></html>"), step=step)
+                w.add(
+                    "report",
+                    mp.Html(
+                        "<html><body style='font-family:sans-serif'>"
+                        f"<h3 id='title'>Report {run} @ {step}</h3><p id='dyn'></p>"
+                        "<script>document.getElementById('dyn').textContent = 'script ran ' + (6*7);"
+                        "</script></body></html>"
+                    ),
+                    step=step,
+                )
     return root
 
 

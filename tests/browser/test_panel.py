@@ -85,10 +85,13 @@ def test_switching_axes_relabels_the_grid(page: Any, media_server: Any) -> None:
     frame.locator('select[aria-label="y axis"]').select_option("step")
     until(lambda: "mode" not in hash_state(page) and "y=step" in hash_state(page), "settings applied")
     show_card(frame, "samples")
-    until(lambda: col_labels(frame, "samples")[:4] == ["#0", "#1", "#2", "#3"], "x=index: columns are item indices")
+    until(
+        lambda: col_labels(frame, "samples")[:4] == ["#0", "#1", "#2", "#3"],
+        "x=index: columns are item indices",
+    )
     # run is on no axis: one labelled section per run, rows are steps
     assert row_labels(frame, "samples")[:6] == ["0", "10", "20", "30", "40", "50"]
-    assert texts(frame, f'{CARD.format("samples")} .mp-section-title') == list(RUNS)
+    assert texts(frame, f"{CARD.format('samples')} .mp-section-title") == list(RUNS)
     show_card(frame, "samples")
     until(lambda: settled(frame, "samples"), "samples cells loaded")
     screenshot(page, "grid-x-index-y-step.png")
@@ -124,10 +127,13 @@ def test_slider_changes_images_in_every_card(page: Any, media_server: Any) -> No
         def moved(card: str = card) -> Any:
             now = settled(frame, card)
             return now if now and all(c["requested"] == "40" for c in now) else None
+
         after[card] = until(moved, f"{card} follows the slider")
     samples = after["samples"]
     assert all(c["step"] == "40" and not c["earlier"] for c in samples)
-    assert {c["src"] for c in samples}.isdisjoint({c["src"] for c in before["samples"] if c["run"] != "wide_net"})
+    assert {c["src"] for c in samples}.isdisjoint(
+        {c["src"] for c in before["samples"] if c["run"] != "wide_net"}
+    )
     for card in ("report", "rollout", "speech"):  # logged at 0 and 50 only: step 40 shows step 0
         assert all(c["step"] == "0" and c["earlier"] for c in after[card]), card
 
@@ -158,7 +164,7 @@ def test_brush_zooms_and_reset_restores(page: Any, media_server: Any) -> None:
     canvas = frame.locator(".mp-timeline-canvas")
     box = canvas.bounding_box()
     drag(page, box, x_of(box, 8, 0, 50), x_of(box, 32, 0, 50))
-    until(lambda: col_labels(frame, "samples") == ["10", "20", "30"], "brushing 8–32 zooms to steps 10–30")
+    until(lambda: col_labels(frame, "samples") == ["10", "20", "30"], "brushing 8-32 zooms to steps 10-30")
     assert "zoom=" in hash_state(page)
     assert frame.get_by_role("button", name="Reset zoom").is_visible()
     screenshot(page, "timeline-zoomed.png")
@@ -168,7 +174,9 @@ def test_brush_zooms_and_reset_restores(page: Any, media_server: Any) -> None:
     drag(page, box, x_of(box, 15, lo, hi), x_of(box, 25, lo, hi))
     until(lambda: col_labels(frame, "samples") == ["20"], "a second brush zooms further")
     frame.get_by_role("button", name="Reset zoom").click()
-    until(lambda: col_labels(frame, "samples") == ["0", "10", "20", "30", "40", "50"], "reset shows every step")
+    until(
+        lambda: col_labels(frame, "samples") == ["0", "10", "20", "30", "40", "50"], "reset shows every step"
+    )
     assert "zoom=" not in hash_state(page)
     # wheel zoom on the axis, then double-click resets
     canvas.hover()
@@ -204,8 +212,10 @@ def test_url_round_trips_the_settings(page: Any, media_server: Any) -> None:
     assert frame.get_by_role("button", name="Gallery").get_attribute("aria-pressed") == "true"
     assert not frame.get_by_role("checkbox", name="lr_0.01").is_checked()
     assert frame.get_by_role("searchbox", name="Filter tags").input_value() == "^(samples|speech)$"
-    until(lambda: texts(frame, f'{CARD.format("samples")} .mp-tile-label') == ["baseline", "wide_net"],
-          "gallery tiles one per shown run")
+    until(
+        lambda: texts(frame, f"{CARD.format('samples')} .mp-tile-label") == ["baseline", "wide_net"],
+        "gallery tiles one per shown run",
+    )
     until(lambda: settled(frame, "samples"), "gallery loaded")
     screenshot(page, "gallery-by-run.png")
     assert hash_state(page) == state
@@ -217,25 +227,25 @@ def test_video_plays_audio_shows_waveform_html_renders(page: Any, media_server: 
         show_card(frame, card)
         until(lambda card=card: settled(frame, card), f"{card} loaded")
     show_card(frame, "rollout")
-    video = frame.locator(f'{CARD.format("rollout")} video').first
+    video = frame.locator(f"{CARD.format('rollout')} video").first
     video.wait_for()
-    frame.locator(f'{CARD.format("rollout")} .mp-play').first.click()
+    frame.locator(f"{CARD.format('rollout')} .mp-play").first.click()
     until(lambda: video.evaluate("v => v.currentTime") > 0.2, "the video plays (currentTime advances)")
     assert video.evaluate("v => !v.paused && v.videoWidth") == 64
 
     show_card(frame, "speech")
-    wave = frame.locator(f'{CARD.format("speech")} canvas.mp-wave').first
+    wave = frame.locator(f"{CARD.format('speech')} canvas.mp-wave").first
     # waveform bars are drawn in blue on a light background
     blue = wave.evaluate("""c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i+2] > 150 && d[i] < 80) n++; return n; }""")
     assert blue > 100, blue
-    frame.locator(f'{CARD.format("speech")} .mp-spec-toggle').first.click()
+    frame.locator(f"{CARD.format('speech')} .mp-spec-toggle").first.click()
     assert wave.get_attribute("aria-label").startswith("Spectrogram")
 
     show_card(frame, "report")
-    html = frame.locator(f'{CARD.format("report")} iframe.mp-html').first
+    html = frame.locator(f"{CARD.format('report')} iframe.mp-html").first
     assert html.get_attribute("sandbox") == "allow-scripts"
-    inner = frame.frame_locator(f'{CARD.format("report")} iframe.mp-html').first
+    inner = frame.frame_locator(f"{CARD.format('report')} iframe.mp-html").first
     until(lambda: inner.locator("#dyn").inner_text() == "script ran 42", "the HTML's script ran")
     assert inner.locator("#title").inner_text().startswith("Report baseline")
     screenshot(page, "video-audio-html.png")
@@ -259,7 +269,9 @@ def test_step_appended_to_live_run_appears(page: Any, tensorboard_factory: Any, 
     until(lambda: (s := settled(frame, "samples")) and any(c["step"] == "7" for c in s), "its image loads")
 
 
-def test_many_steps_spread_evenly_and_dom_stays_bounded(page: Any, tensorboard_factory: Any, tmp_path: Path) -> None:
+def test_many_steps_spread_evenly_and_dom_stays_bounded(
+    page: Any, tensorboard_factory: Any, tmp_path: Path
+) -> None:
     import tb_media_panel as mp
 
     logdir = tmp_path / "long"
@@ -270,8 +282,12 @@ def test_many_steps_spread_evenly_and_dom_stays_bounded(page: Any, tensorboard_f
     server = tensorboard_factory(logdir)
     frame = open_media_tab(page, server.url, "cell=64")
     until(lambda: len(col_labels(frame, "frames")) > 5, "step columns")
-    steps = [int(v) for v in frame.locator(f'{CARD.format("frames")} .mp-grid-inner .mp-axis-label').evaluate_all(
-        "els => els.map(e => e.dataset.value)")]
+    steps = [
+        int(v)
+        for v in frame.locator(f"{CARD.format('frames')} .mp-grid-inner .mp-axis-label").evaluate_all(
+            "els => els.map(e => e.dataset.value)"
+        )
+    ]
     assert steps[0] == 0 and steps[-1] == 29990, steps
     gaps = np.diff(steps)
     assert gaps.max() - gaps.min() <= 0.1 * gaps.mean(), steps
@@ -279,8 +295,11 @@ def test_many_steps_spread_evenly_and_dom_stays_bounded(page: Any, tensorboard_f
     frame.locator('select[aria-label="x axis"]').select_option("index")
     frame.locator('select[aria-label="y axis"]').select_option("step")
     until(lambda: settled(frame, "frames"), "rows loaded")
-    mounted = frame.locator(f'{CARD.format("frames")} .mp-cell').count()
+    mounted = frame.locator(f"{CARD.format('frames')} .mp-cell").count()
     assert 0 < mounted <= 20, mounted
     frame.locator(".mp-main").evaluate("m => m.scrollTop = m.scrollHeight")
-    until(lambda: (s := settled(frame, "frames")) and any(int(c["step"]) > 20000 for c in s), "scrolled rows mount")
-    assert frame.locator(f'{CARD.format("frames")} .mp-cell').count() <= 20
+    until(
+        lambda: (s := settled(frame, "frames")) and any(int(c["step"]) > 20000 for c in s),
+        "scrolled rows mount",
+    )
+    assert frame.locator(f"{CARD.format('frames')} .mp-cell").count() <= 20
