@@ -208,7 +208,10 @@ class RunIndex:
     def _add_mesh_part(self, buf, tensor, content, base, file_id, tag, step, wall_time) -> None:
         from tensorboard.plugins.mesh import plugin_data_pb2
 
-        mesh_data = plugin_data_pb2.MeshPluginData.FromString(content)
+        try:
+            mesh_data = plugin_data_pb2.MeshPluginData.FromString(content)
+        except Exception as exc:  # protobuf's DecodeError is no ValueError: skip and count it
+            raise WireError(f"mesh plugin metadata unreadable: {exc}") from exc
         component = MESH_COMPONENTS.get(mesh_data.content_type)
         if component is None:
             return
