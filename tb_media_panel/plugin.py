@@ -87,6 +87,8 @@ def route(handler: Handler) -> Callable[..., Any]:
             return error_response(400, str(exc))
         except NotFound as exc:
             return error_response(404, str(exc))
+        except FileNotFoundError as exc:  # an event file deleted or cut since it was indexed
+            return error_response(404, f"no longer in the logdir: {exc}")
         except Exception:
             logger.exception("media_panel: %s failed", request.path)
             return error_response(
@@ -145,6 +147,17 @@ def item_address(request: wrappers.Request) -> tuple[str, str, int, int]:
 
 def finite(values: Any) -> list[float]:
     return [v if math.isfinite(v) else 0.0 for v in values.tolist()]
+
+
+def json_safe(value: Any) -> Any:
+    """Non-finite floats (from a damaged or crafted record) as 0.0, which JSON can carry."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else 0.0
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    return value
 
 
 # ---- payload responses ---------------------------------------------------------------
@@ -356,10 +369,7 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
         self.ensure_indexed()
         run, tag = text_param(request, "run"), text_param(request, "tag")
         step = required_int(request, "step", minimum=-INT64_MAX)
-        body = self.reader.items(run, tag, step)
-        if not math.isfinite(body["wall_time"]):
-            body["wall_time"] = 0.0
-        return json_response(body)
+        return json_response(json_safe(self.reader.items(run, tag, step)))
 
     def _serve_data(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()
