@@ -1,0 +1,121 @@
+"""The `tb-media-panel` command.
+
+    tb-media-panel demo --logdir demo_logdir [--port 6006] [--host 127.0.0.1] [--no-serve] [--quick]
+
+writes the demo logdir (unless a complete one is already there) and then runs
+`tensorboard --logdir DIR` on it, printing the URL of the Media tab.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import socket
+import sys
+from collections.abc import Sequence
+
+from tb_media_panel.records import PLUGIN_NAME
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer in 1..65535, got {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected an integer in 1..65535, got {port}")
+    return port
+
+
+def _nonempty(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a directory path, got an empty string")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tb-media-panel",
+        description="A media panel for TensorBoard: images, masks, video, audio, 3D and molecules.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo",
+        help="write a demo logdir of small models trained on the CPU, then open it in TensorBoard",
+        description=(
+            "Write a demo logdir (several runs of small models trained on the CPU, logging every "
+            "media kind; about a minute or two on 2 cores, skipped when DIR already holds a "
+            "complete demo), then run `tensorboard --logdir DIR` and print the URL."
+        ),
+    )
+    demo.add_argument("--logdir", required=True, type=_nonempty, metavar="DIR", help="where to write")
+    demo.add_argument("--port", type=_port, default=6006, help="TensorBoard's port (default 6006)")
+    demo.add_argument(
+        "--host", default="127.0.0.1", help="address TensorBoard listens on (default 127.0.0.1)"
+    )
+    demo.add_argument(
+        "--no-serve", action="store_true", help="write the logdir and exit, without TensorBoard"
+    )
+    demo.add_argument(
+        "--quick", action="store_true", help="a smaller demo in a few seconds (fewer steps and points)"
+    )
+    # Errors of the sub-command print its own usage line.
+    demo.set_defaults(handler=run_demo, command_parser=demo)
+    return parser
+
+
+def _check_port_free(host: str, port: int) -> str | None:
+    """Why TensorBoard could not listen on host:port, or None; checked before minutes of writing."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"--host: cannot resolve {host!r} ({exc.strerror})"
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"--port: port {port} on {host} is already in use; pass another --port"
+            return f"--host/--port: cannot listen on {host}:{port} ({exc.strerror})"
+    return None
+
+
+def run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from tb_media_panel.demo import DemoLogdirError, write_demo
+
+    if not args.no_serve:
+        problem = _check_port_free(args.host, args.port)
+        if problem:
+            parser.error(problem)
+    try:
+        written = write_demo(args.logdir, quick=args.quick)
+    except DemoLogdirError as exc:
+        parser.error(str(exc))
+    if not written:
+        print(f"demo logdir {args.logdir} is complete; reusing it")
+    if args.no_serve:
+        return 0
+    shown_host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
+    host_in_url = f"[{shown_host}]" if ":" in shown_host else shown_host
+    print(f"Starting TensorBoard; open http://{host_in_url}:{args.port}/#{PLUGIN_NAME}", flush=True)
+    command = [sys.executable, "-m", "tensorboard.main", "--logdir", args.logdir]
+    command += ["--host", args.host, "--port", str(args.port)]
+    sys.stderr.flush()
+    # exec, not a child process: Ctrl-C and the exit status belong to TensorBoard directly.
+    os.execv(sys.executable, command)
+    return 0  # not reached
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return int(args.handler(args, args.command_parser))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
