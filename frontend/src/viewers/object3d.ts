@@ -16,7 +16,7 @@ import { checkbox } from "./viewer-dom";
 
 export const WIREFRAME_KEY = "3d.wireframe";
 
-const NEUTRAL = "#b0b4bb";
+const NEUTRAL = "#98a2ae";
 
 /** Parse one logged 3D file into a three.js object, by its format. */
 export async function parseObject(data: ArrayBuffer, format: string): Promise<Object3D> {
@@ -91,6 +91,8 @@ class ObjectView implements ViewerInstance {
     this.view = new View3D(root);
     root.append(bar, panel);
     this.view.scene.environment = this.view.environment();
+    // The room light is for PBR reflections; at full strength it washes plain grey meshes out to white.
+    this.view.scene.environmentIntensity = 0.5;
     const group = new Group();
     for (const p of parts) group.add(p.object);
     this.view.scene.add(group);

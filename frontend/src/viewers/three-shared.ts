@@ -33,7 +33,7 @@ export class View3D {
   readonly camera = new PerspectiveCamera(45, 1, 0.01, 1000);
   readonly controls: OrbitControls;
   readonly canvas: HTMLCanvasElement;
-  readonly headlight = new DirectionalLight(0xffffff, 1.6);
+  readonly headlight = new DirectionalLight(0xffffff, 1.3);
   sync: CameraSync = "row";
   /** Where auto-fit put the camera: sync maps cameras between cells relative to this. */
   private home = { target: new Vector3(), distance: 1 };
@@ -51,7 +51,7 @@ export class View3D {
     Object.assign(this.canvas.style, { width: "100%", height: "100%", display: "block", touchAction: "none", cursor: "grab" });
     container.append(this.canvas);
     this.scene.background = new Color(options.background ?? "#f7f7f8");
-    this.scene.add(new HemisphereLight(0xffffff, 0x8d8d8d, 1.2));
+    this.scene.add(new HemisphereLight(0xffffff, 0x8d8d8d, 0.8));
     // A light that follows the camera keeps whatever side the user turns to lit.
     this.camera.add(this.headlight);
     this.headlight.position.set(0.5, 1, 1);
@@ -88,7 +88,10 @@ export class View3D {
   fit(box: Box3, up: Vector3 = new Vector3(0, 1, 0)): void {
     const sphere = box.isEmpty() ? new Sphere(new Vector3(), 1) : box.getBoundingSphere(new Sphere());
     const r = Math.max(sphere.radius, 1e-6);
-    const fov = (this.camera.fov * Math.PI) / 180;
+    const vfov = (this.camera.fov * Math.PI) / 180;
+    // A portrait cell narrows the horizontal field of view: fit whichever is tighter.
+    const aspect = this.canvas.clientWidth && this.canvas.clientHeight ? this.canvas.clientWidth / this.canvas.clientHeight : 1;
+    const fov = Math.min(vfov, 2 * Math.atan(Math.tan(vfov / 2) * aspect));
     const distance = (r / Math.sin(fov / 2)) * 1.05;
     this.camera.up.copy(up);
     const dir = up.y === 1 ? new Vector3(1, 0.8, 1.4) : new Vector3(1.4, -1.2, 0.9);

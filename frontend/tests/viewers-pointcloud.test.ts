@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { boxesAbove, classRGB, effectiveColorBy, heightRGB, labelArray, ramp, visibleIndex } from "../src/viewers/pointcloud-data";
+import { embeddedGltfToGlb, isGlb } from "../src/viewers/gltf-embedded";
+import { overlayColors } from "../src/viewers/three-shared";
+import { defaultClassColor, hexToRgb } from "../src/viewers/segmentation/colors";
+import type { Box3DMeta, PointCloudMeta } from "../src/api-types";
+
+const meta = (o: Partial<PointCloudMeta>): PointCloudMeta => ({
+  num_points: 0, label_bytes: 0, has_colors: false, class_labels: [], boxes: [], vectors: [], ...o,
+});
+
+describe("point-cloud colours", () => {
+  it("colour by class uses the mask palette, so a class looks the same in 2D and 3D", () => {
+    const rgb = classRGB(new Uint16Array([2, 0]));
+    expect(Array.from(rgb.slice(0, 3))).toEqual(hexToRgb(defaultClassColor(2)));
+    expect(Array.from(rgb.slice(3, 6))).toEqual(hexToRgb(defaultClassColor(0)));
+  });
+
+  it("colour by height runs the ramp from the lowest to the highest point on the up axis", () => {
+    const pos = new Float32Array([0, 0, -5, 9, 9, 5, 0, 0, 0]);
+    const rgb = heightRGB(pos, 2);
+    expect(Array.from(rgb.slice(0, 3))).toEqual(ramp(0));
+    expect(Array.from(rgb.slice(3, 6))).toEqual(ramp(1));
+    expect(Array.from(rgb.slice(6, 9))).toEqual(ramp(128 / 255));
+  });
+
+  it("falls back to a mode the cloud has data for", () => {
+    expect(effectiveColorBy("rgb", meta({ label_bytes: 1 }))).toBe("class");
+    expect(effectiveColorBy("class", meta({ has_colors: true }))).toBe("rgb");
+    expect(effectiveColorBy(undefined, meta({}))).toBe("height");
+    expect(effectiveColorBy("height", meta({ has_colors: true }))).toBe("height");
+  });
+
+  it("hiding classes draws exactly the other points; showing all needs no index", () => {
+    const labels = new Uint8Array([0, 1, 2, 1, 0]);
+    expect(visibleIndex(labels, new Set())).toBeNull();
+    expect(Array.from(visibleIndex(labels, new Set([1]))!)).toEqual([0, 2, 4]);
+  });
+
+  it("reads labels at their logged width", () => {
+    const buf = new Uint16Array([7, 65535]).buffer;
+    expect(Array.from(labelArray(buf, 2))).toEqual([7, 65535]);
+    expect(labelArray(new ArrayBuffer(8), 4).length).toBe(2);
+  });
+
+  it("the score filter keeps unscored boxes", () => {
+    const b = (score: number | null): Box3DMeta => ({ center: [0, 0, 0], size: [1, 1, 1], rotation: [1, 0, 0, 0], label: "", score, color: null });
+    expect(boxesAbove([b(0.2), b(0.8), b(null)], 0.5).map((x) => x.score)).toEqual([0.8, null]);
+  });
+});
+
+describe("overlay colours", () => {
+  it("prediction blue, truth red, others distinct", () => {
+    const c = overlayColors(["structure/pred", "structure/true", "other", "more"]);
+    expect(c[0]).toBe("#1e63d6");
+    expect(c[1]).toBe("#d62728");
+    expect(new Set(c).size).toBe(4);
+  });
+
+  it("two prediction-like tags still get different colours", () => {
+    const c = overlayColors(["a/pred", "b/pred"]);
+    expect(c[0]).not.toBe(c[1]);
+  });
+});
+
+describe("embedded glTF to GLB", () => {
+  it("moves data: buffers into one BIN chunk and re-points buffer views", () => {
+    const b64 = (bytes: number[]) => "data:application/octet-stream;base64," + btoa(String.fromCharCode(...bytes));
+    const gltf = {
+      asset: { version: "2.0" },
+      buffers: [{ uri: b64([1, 2, 3]), byteLength: 3 }, { uri: b64([9, 8, 7, 6]), byteLength: 4 }],
+      bufferViews: [{ buffer: 0, byteLength: 3 }, { buffer: 1, byteOffset: 1, byteLength: 3 }],
+    };
+    const glb = embeddedGltfToGlb(new TextEncoder().encode(JSON.stringify(gltf)).buffer);
+    expect(isGlb(glb)).toBe(true);
+    const dv = new DataView(glb);
+    expect(dv.getUint32(8, true)).toBe(glb.byteLength);
+    const jsonLen = dv.getUint32(12, true);
+    const json = JSON.parse(new TextDecoder().decode(new Uint8Array(glb, 20, jsonLen)));
+    expect(json.buffers).toEqual([{ byteLength: 8 }]);
+    expect(json.bufferViews[1]).toEqual({ buffer: 0, byteOffset: 5, byteLength: 3 });
+    const bin = new Uint8Array(glb, 20 + jsonLen + 8);
+    expect(Array.from(bin.slice(5, 8))).toEqual([8, 7, 6]);
+  });
+
+  it("says what is wrong with a glTF that points at external files", () => {
+    const gltf = { asset: { version: "2.0" }, buffers: [{ uri: "duck.bin", byteLength: 3 }] };
+    expect(() => embeddedGltfToGlb(new TextEncoder().encode(JSON.stringify(gltf)).buffer)).toThrow(/external file "duck.bin"/);
+  });
+});
