@@ -13,7 +13,15 @@ from tb_media_panel.compat import tensor_pb2
 def tensor_array(tensor_bytes: bytes) -> np.ndarray:
     from tensorboard.util import tensor_util
 
-    return np.asarray(tensor_util.make_ndarray(tensor_pb2.TensorProto.FromString(tensor_bytes)))
+    proto = tensor_pb2.TensorProto.FromString(tensor_bytes)
+    elements = 1
+    for dim in proto.tensor_shape.dim:
+        elements *= max(dim.size, 0)
+    # TensorProto fills a shape from one repeated value: a tiny damaged or crafted record could
+    # make the server allocate any amount of memory. Real writers spend >= 1 byte per element.
+    if elements > len(tensor_bytes):
+        raise ValueError(f"tensor of {elements} elements in only {len(tensor_bytes)} bytes")
+    return np.asarray(tensor_util.make_ndarray(proto))
 
 
 def text_of_tensor(tensor_bytes: bytes) -> str:
