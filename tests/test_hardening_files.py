@@ -464,3 +464,45 @@ def test_files_replaced_rotated_and_deleted_while_tensorboard_serves(
     assert server.get(f"items?run=replaced&tag={TAG}&step=3")[0] == 404
     assert all(r["skipped_records"] == 0 for r in server.get_json("runs")["runs"])
     assert "Traceback" not in server.log_text()
+
+
+def test_a_tiny_mesh_record_claiming_a_huge_shape_allocates_nothing_big(tmp_path: Path) -> None:
+    """A tensor shape filled from one repeated value: 600 MB of vertices from a 60-byte record."""
+    import tracemalloc
+
+    from tensorboard.plugins.mesh import plugin_data_pb2
+
+    from tb_media_panel.compat import tensor_pb2, tensor_shape_pb2, types_pb2
+
+    mesh_meta = tb_summary_pb2.SummaryMetadata()
+    mesh_meta.plugin_data.plugin_name = "mesh"
+    mesh_meta.plugin_data.content = plugin_data_pb2.MeshPluginData(
+        name="cloud", content_type=plugin_data_pb2.MeshPluginData.VERTEX
+    ).SerializeToString()
+    vertices = tensor_pb2.TensorProto(
+        dtype=types_pb2.DT_FLOAT,
+        tensor_shape=tensor_shape_pb2.TensorShapeProto(
+            dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=s) for s in (1, 50_000_000, 3)]
+        ),
+        float_val=[0.5],
+    )
+    value = tb_summary_pb2.Summary.Value(tag="cloud_VERTEX", metadata=mesh_meta, tensor=vertices)
+    event = event_pb2.Event(step=0, summary=summary_pb2.Summary(value=[value]))
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "events.out.tfevents.1.host").write_bytes(frame_record(event.SerializeToString()))
+    plugin = plugin_for(tmp_path)
+    get = client_get(plugin)
+    try:
+        tracemalloc.start()
+        statuses = [
+            get("items?run=run&tag=cloud&step=0")[0],
+            get("points?run=run&tag=cloud&step=0&index=0&array=positions")[0],
+        ]
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert statuses == [404, 404]
+        assert peak < 32 << 20
+        assert get_json(get, "runs")["runs"] == [{"name": "run", "skipped_records": 0}]
+    finally:
+        plugin.stop()
