@@ -36,7 +36,7 @@ class TensorBoardServer:
             *self.extra_args,
         ]
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -23,9 +23,16 @@ def sample_items() -> dict[str, list[mp.media.base.Media]]:
     mask = rng.integers(0, 3, (16, 24), dtype=np.uint8)
     return {
         "image": [
-            mp.Image(image, caption="rgb", masks={"prediction": mp.Mask(mask, {0: "bg", 1: "a", 2: "b"})},
-                     boxes={"prediction": mp.Boxes([{"position": {"min_x": 0.1, "min_y": 0.2, "max_x": 0.5, "max_y": 0.6},
-                                                     "class_id": 1, "scores": {"score": 0.75}}])}),
+            mp.Image(
+                image,
+                caption="rgb",
+                masks={"prediction": mp.Mask(mask, {0: "bg", 1: "a", 2: "b"})},
+                boxes={"prediction": mp.Boxes([{
+                    "position": {"min_x": 0.1, "min_y": 0.2, "max_x": 0.5, "max_y": 0.6},
+                    "class_id": 1,
+                    "scores": {"score": 0.75},
+                }])},
+            ),
             mp.Image(image[:, :, 0]),
         ],
         "video": [mp.Video(rng.integers(0, 256, (4, 16, 16, 3), dtype=np.uint8), fps=2)],
@@ -39,7 +46,9 @@ def sample_items() -> dict[str, list[mp.media.base.Media]]:
 
 
 def expected(items: dict[str, list[mp.media.base.Media]]) -> dict[tuple[str, int], list[bytes]]:
-    return {(f"media/{kind}", 3): [m.to_record().SerializeToString() for m in ms] for kind, ms in items.items()}
+    return {
+        (f"media/{kind}", 3): [m.to_record().SerializeToString() for m in ms] for kind, ms in items.items()
+    }
 
 
 def as_bytes(found: dict) -> dict[tuple[str, int], list[bytes]]:
@@ -144,7 +153,7 @@ def test_writer_rejects_bad_arguments_and_writes_nothing(tmp_path: Path, call, m
 
 
 def test_log_rejects_unknown_writer() -> None:
-    with pytest.raises(TypeError, match="writer: expected an mp.Writer"):
+    with pytest.raises(TypeError, match=r"writer: expected an mp\.Writer"):
         mp.log(object(), "t", mp.Html("x"), 0)
 
 
