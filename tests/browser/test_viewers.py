@@ -49,26 +49,59 @@ def write_logdir(root: Path) -> Path:
     pdb = (fixtures / "protein_1crn.pdb").read_text()
     # The "predicted" structure: every atom moved 2.5 Å along x, so both colours show side by side.
     moved = "".join(
-        (line[:30] + f"{float(line[30:38]) + 2.5:8.3f}" + line[38:] if line.startswith(("ATOM", "HETATM")) else line)
+        (
+            line[:30] + f"{float(line[30:38]) + 2.5:8.3f}" + line[38:]
+            if line.startswith(("ATOM", "HETATM"))
+            else line
+        )
         for line in pdb.splitlines(keepends=True)
     )
     rng = np.random.default_rng(0)
     cloud = rng.normal(size=(N_POINTS, 3)).astype(np.float32) * np.array([8, 8, 1.5], np.float32)
     labels = (cloud[:, 2] > 0).astype(np.uint8)
-    meshes = [fixtures / n for n in ("mesh_moon_binary.stl", "mesh_spot_triangulated.obj", "mesh_bunny_binary_le.ply", "model_box_embedded.gltf")]
+    meshes = [
+        fixtures / n
+        for n in (
+            "mesh_moon_binary.stl",
+            "mesh_spot_triangulated.obj",
+            "mesh_bunny_binary_le.ply",
+            "model_box_embedded.gltf",
+        )
+    ]
     with mp.Writer(str(root / "run")) as w:
         boxes = mp.Boxes(
             [
-                {"position": {"min_x": 0.05, "min_y": 0.1, "max_x": 0.5, "max_y": 0.9}, "class_id": 1, "scores": {"score": 0.9}},
-                {"position": {"min_x": 0.6, "min_y": 0.2, "max_x": 0.95, "max_y": 0.85}, "class_id": 2, "scores": {"score": 0.3}},
+                {
+                    "position": {"min_x": 0.05, "min_y": 0.1, "max_x": 0.5, "max_y": 0.9},
+                    "class_id": 1,
+                    "scores": {"score": 0.9},
+                },
+                {
+                    "position": {"min_x": 0.6, "min_y": 0.2, "max_x": 0.95, "max_y": 0.85},
+                    "class_id": 2,
+                    "scores": {"score": 0.3},
+                },
             ],
             class_labels=LABELS,
         )
         truth_boxes = mp.Boxes(
-            [{"position": {"min_x": 4, "min_y": 6, "max_x": 32, "max_y": 40, "domain": "pixel"}, "class_id": 1, "domain": "pixel", "box_caption": "cat (truth)"}],
+            [
+                {
+                    "position": {"min_x": 4, "min_y": 6, "max_x": 32, "max_y": 40, "domain": "pixel"},
+                    "class_id": 1,
+                    "domain": "pixel",
+                    "box_caption": "cat (truth)",
+                }
+            ],
             class_labels=LABELS,
         )
-        w.add("masks", mp.Image(picture(), masks={"prediction": mp.Mask(pred, LABELS), "ground_truth": mp.Mask(gt, LABELS)}), step=0)
+        w.add(
+            "masks",
+            mp.Image(
+                picture(), masks={"prediction": mp.Mask(pred, LABELS), "ground_truth": mp.Mask(gt, LABELS)}
+            ),
+            step=0,
+        )
         w.add("boxes", mp.Image(picture(), boxes={"prediction": boxes, "ground_truth": truth_boxes}), step=0)
         w.add("cloud", mp.PointCloud(cloud, labels=labels, class_labels={0: "below", 1: "above"}), step=0)
         w.add("pair", [mp.Object3D(str(duck)), mp.Object3D(str(duck))], step=0)
@@ -118,7 +151,8 @@ def canvas_rgba(canvas: Any) -> np.ndarray:
 
 def wait_frames(canvas: Any, at_least: int = 1) -> None:
     canvas.evaluate(
-        "(c, n) => new Promise(r => { const t = () => Number(c.dataset.frames || 0) >= n ? r(0) : setTimeout(t, 50); t(); })",
+        "(c, n) => new Promise(r => {"
+        " const t = () => Number(c.dataset.frames || 0) >= n ? r(0) : setTimeout(t, 50); t(); })",
         at_least,
     )
 
@@ -208,7 +242,9 @@ def test_mask_classes_opacity_layouts_iou_and_difference(server: TensorBoardServ
     # Layouts change geometry: beside -> image + masks side by side; panels -> one per layer.
     over_w = cell.locator(".ai-stage").first.bounding_box()["width"]
     cell.locator('[data-control="layout"]').select_option("beside")
-    boxes = [cell.locator(".ai-stage").nth(i).bounding_box() for i in range(cell.locator(".ai-stage").count())]
+    boxes = [
+        cell.locator(".ai-stage").nth(i).bounding_box() for i in range(cell.locator(".ai-stage").count())
+    ]
     # Side by side or one above the other, whichever shows them bigger in this cell; never overlapping.
     a, b = boxes if len(boxes) == 2 else (None, None)
     assert a and b
@@ -216,7 +252,11 @@ def test_mask_classes_opacity_layouts_iou_and_difference(server: TensorBoardServ
     assert a["width"] < over_w
     cell.locator('[data-control="layout"]').select_option("panels")
     assert cell.locator(".ai-stage").count() == 3
-    assert [cell.locator(".ai-stage").nth(i).get_attribute("data-stage") for i in range(3)] == ["image", "prediction", "ground_truth"]
+    assert [cell.locator(".ai-stage").nth(i).get_attribute("data-stage") for i in range(3)] == [
+        "image",
+        "prediction",
+        "ground_truth",
+    ]
     save(cell, "viewer-masks-panels.png")
     assert not page.errors
 
@@ -316,7 +356,8 @@ def test_million_point_cloud_draws_every_point(server: TensorBoardServer, page: 
     above = int(legend.locator(".num").inner_text().replace(",", ""))
     legend.locator("input").uncheck()
     canvas.evaluate(
-        "(c, n) => new Promise(r => { const t = () => Number(c.dataset.renderedPoints) === n ? r(0) : setTimeout(t, 50); t(); })",
+        "(c, n) => new Promise(r => {"
+        " const t = () => Number(c.dataset.renderedPoints) === n ? r(0) : setTimeout(t, 50); t(); })",
         N_POINTS - above,
     )
     legend.locator("input").check()
@@ -338,7 +379,7 @@ def test_grid_of_24_3d_cells_shares_one_context(server: TensorBoardServer, page:
     assert lost == 1
     for i in range(24):
         assert drawn_fraction(canvas_rgba(canvases.nth(i))) > 0.01, f"cell {i} is empty"
-    save(frame.locator('.mp-card').first, "viewer-grid3d.png")
+    save(frame.locator(".mp-card").first, "viewer-grid3d.png")
 
 
 # ---- molecules -----------------------------------------------------------------------------------
