@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
@@ -38,6 +39,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 LEGACY_PLUGINS = ("images", "audio", "mesh", "text")
 DEFAULT_RELOAD_SECONDS = 5.0
 MAX_STEPS_LIMIT = 1_000_000
+MAX_BATCH = 256  # addresses per items_batch request: a screenful of cells, well under URL limits
 INT64_MAX = (1 << 63) - 1
 _HASHED_ASSET = re.compile(r"[-.][A-Za-z0-9_-]{8,}\.[a-z0-9]+$")
 _STATIC_TYPES = {
@@ -110,6 +112,15 @@ def text_param(request: wrappers.Request, name: str) -> str:
     return value
 
 
+def parse_int(name: str, raw: str, minimum: int, maximum: int) -> int:
+    if not re.fullmatch(r"-?[0-9]{1,19}", raw):
+        raise BadRequest(f"parameter {name!r} must be an integer, got {raw[:40]!r}")
+    value = int(raw)
+    if not minimum <= value <= maximum:
+        raise BadRequest(f"parameter {name!r} must be between {minimum} and {maximum}, got {value}")
+    return value
+
+
 def int_param(
     request: wrappers.Request,
     name: str,
@@ -121,12 +132,7 @@ def int_param(
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not re.fullmatch(r"-?[0-9]{1,19}", raw):
-        raise BadRequest(f"parameter {name!r} must be an integer, got {raw[:40]!r}")
-    value = int(raw)
-    if not minimum <= value <= maximum:
-        raise BadRequest(f"parameter {name!r} must be between {minimum} and {maximum}, got {value}")
-    return value
+    return parse_int(name, raw, minimum, maximum)
 
 
 def required_int(request: wrappers.Request, name: str, *, minimum: int = 0) -> int:
@@ -261,6 +267,7 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
             "/tags": route(self._serve_tags),
             "/series": route(self._serve_series),
             "/items": route(self._serve_items),
+            "/items_batch": route(self._serve_items_batch),
             "/data": route(self._serve_data),
             "/mask": route(self._serve_mask),
             "/points": route(self._serve_points),
@@ -370,6 +377,48 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
         run, tag = text_param(request, "run"), text_param(request, "tag")
         step = required_int(request, "step", minimum=-INT64_MAX)
         return json_response(json_safe(self.reader.items(run, tag, step)))
+
+    def _serve_items_batch(self, request: wrappers.Request) -> wrappers.Response:
+        """`items` for many (run, tag, step) at once: one round trip per screenful of cells."""
+        self.ensure_indexed()
+        runs, tags, raw_steps = (request.args.getlist(k) for k in ("run", "tag", "step"))
+        if not runs:
+            raise BadRequest("missing parameter 'run'")
+        if not len(runs) == len(tags) == len(raw_steps):
+            raise BadRequest(
+                f"'run', 'tag' and 'step' must be repeated equally often, got "
+                f"{len(runs)}, {len(tags)} and {len(raw_steps)}"
+            )
+        if len(runs) > MAX_BATCH:
+            raise BadRequest(f"at most {MAX_BATCH} addresses per request, got {len(runs)}")
+        earlier = request.args.get("earlier", "0")
+        if earlier not in ("0", "1"):
+            raise BadRequest(f"parameter 'earlier' must be 0 or 1, got {earlier[:40]!r}")
+        steps = [parse_int("step", raw, -INT64_MAX, INT64_MAX) for raw in raw_steps]
+        results = []
+        for run, tag, step in zip(runs, tags, steps, strict=True):
+            try:
+                actual = self._at_or_before(run, tag, step) if earlier == "1" else step
+                if actual is None:
+                    results.append(
+                        {"run": run, "tag": tag, "step": None, "wall_time": None, "items": []}
+                    )
+                else:
+                    results.append(self.reader.items(run, tag, actual))
+            except NotFound as exc:
+                results.append({"run": run, "tag": tag, "step": step, "error": str(exc)})
+        return json_response(json_safe({"results": results}))
+
+    def _at_or_before(self, run: str, tag: str, step: int) -> int | None:
+        """The latest logged step <= `step` of the series (what a run shows for a slider step)."""
+        if not self.index.has_run(run):
+            raise NotFound(f"unknown run {run!r}")
+        series = self.index.series(run, tag)
+        if series is None:
+            raise NotFound(f"run {run!r} has no media tag {tag!r}")
+        steps = self.index.step_table(series).steps
+        i = int(np.searchsorted(steps, step, side="right")) - 1
+        return None if i < 0 else int(steps[i])
 
     def _serve_data(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()

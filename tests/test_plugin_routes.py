@@ -144,6 +144,34 @@ def test_items_metadata(routes: Routes) -> None:
     assert cloud["num_points"] == 50 and cloud["has_colors"] is True
 
 
+def test_items_batch_answers_each_address_in_order(routes: Routes) -> None:
+    body = routes.json(
+        "items_batch",
+        "run=run_a&tag=samples&step=4&run=run_b&tag=samples&step=7"
+        "&run=run_a&tag=samples&step=5&run=nope&tag=samples&step=4",
+    )
+    first, second, missing, unknown = body["results"]
+    assert first == routes.json("items", "run=run_a&tag=samples&step=4")
+    assert (second["run"], second["step"], len(second["items"])) == ("run_b", 7, 1)
+    assert missing["step"] == 5 and "no step 5" in missing["error"]
+    assert unknown["run"] == "nope" and "unknown run" in unknown["error"]
+
+
+def test_items_batch_at_or_before(routes: Routes) -> None:
+    body = routes.json(
+        "items_batch",
+        "earlier=1&run=run_a&tag=samples&step=5&run=run_b&tag=samples&step=100"
+        "&run=run_b&tag=samples&step=6&run=run_a&tag=clouds&step=1000",
+    )
+    odd, later, before_first, cloud = body["results"]
+    assert odd["step"] == 4 and odd["items"][0]["caption"] == "step 4"
+    assert later["step"] == 7
+    assert before_first == {
+        "run": "run_b", "tag": "samples", "step": None, "wall_time": None, "items": []
+    }
+    assert cloud["step"] == 5 and cloud["items"][0]["kind"] == "pointcloud"
+
+
 def test_data_with_etag_304_and_ranges(routes: Routes) -> None:
     query = "run=run_a&tag=samples&step=4&index=0"
     response = routes.get("data", query)
@@ -204,6 +232,12 @@ def test_html_is_sandboxed(routes: Routes) -> None:
         ("series", "tag=samples&step_min=99999999999999999999999"),
         ("items", "run=run_a&tag=samples"),
         ("items", "run=run_a&tag=samples&step=1.5"),
+        ("items_batch", ""),
+        ("items_batch", "run=run_a&tag=samples"),
+        ("items_batch", "run=run_a&run=run_b&tag=samples&step=4&step=7"),
+        ("items_batch", "run=run_a&tag=samples&step=x"),
+        ("items_batch", "run=run_a&tag=samples&step=4&earlier=yes"),
+        ("items_batch", "&".join(["run=run_a&tag=samples&step=4"] * 257)),
         ("data", "run=run_a&tag=samples&step=4"),
         ("data", "run=run_a&tag=samples&step=4&index=-1"),
         ("data", "run=run_a&step=4&index=0"),
