@@ -43,6 +43,17 @@ class LocalRangeReader:
     def read(self, offset: int, size: int) -> bytes:
         return os.pread(self._file.fileno(), size, offset)
 
+    def readinto(self, offset: int, view: memoryview) -> int:
+        """Fill `view` from `offset` (short only at the end of the file); bytes read."""
+        fd = self._file.fileno()
+        got = 0
+        while got < len(view):
+            n = os.preadv(fd, [view[got:]], offset + got)
+            if n <= 0:
+                break
+            got += n
+        return got
+
     def close(self) -> None:
         self._file.close()
 
@@ -63,6 +74,15 @@ class RemoteRangeReader:
 
     def close(self) -> None:
         return None
+
+
+def read_into(reader: RangeReader, offset: int, view: memoryview) -> int:
+    """Fill `view` from `offset` without an intermediate copy where the reader allows."""
+    if isinstance(reader, LocalRangeReader):
+        return reader.readinto(offset, view)
+    data = reader.read(offset, len(view))
+    view[: len(data)] = data
+    return len(data)
 
 
 def open_reader(path: str) -> RangeReader:

@@ -12,8 +12,8 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tb_media_panel.eventfile import masked_crc32c
-from tb_media_panel.store.files import RangeReader
+from tb_media_panel.store.crc import SpanChecker
+from tb_media_panel.store.files import RangeReader, read_into
 
 CHUNK_BYTES = 8 << 20
 HEADER_BYTES = 12  # uint64 length + masked CRC32C of the length
@@ -23,9 +23,10 @@ RESYNC_LIMIT_BYTES = 1 << 20  # how far past a corrupt header to look for the ne
 _HEADER = struct.Struct("<QI")
 _U32 = struct.Struct("<I")
 
-# on_record(window, payload_start, payload_end, window_offset): positions index `window`;
-# window_offset is the absolute file offset of window[0]. Raises ValueError on a bad payload.
-RecordCallback = Callable[[bytes, int, int, int], None]
+# on_record(window, payload_start, payload_end, window_offset): positions index `window`, a
+# buffer reused for the next records (copy what must outlive the call); window_offset is the
+# absolute file offset of window[0]. Raises ValueError on a bad payload.
+RecordCallback = Callable[[bytearray, int, int, int], None]
 
 
 @dataclass
@@ -39,27 +40,39 @@ class ScanOutcome:
 
 
 class _Window:
-    """A sliding buffer over the file: [start, start + len(data))."""
+    """A sliding view of the file, [start, start + filled), in one reused bytearray.
 
-    def __init__(self, reader: RangeReader, start: int) -> None:
+    Reading into the same buffer and checking CRCs in place keeps the bytes in the CPU
+    cache between the read and the check, and copies nothing per record.
+    """
+
+    def __init__(self, reader: RangeReader, start: int, end: int) -> None:
         self.reader = reader
         self.start = start
-        self.data = b""
+        self.filled = 0
+        self.chunk = max(min(CHUNK_BYTES, end - start), HEADER_BYTES)  # small files, small buffer
+        self.data = bytearray(self.chunk)
+        self.crc = SpanChecker(self.data)
 
     def ensure(self, offset: int, size: int) -> bool:
         """Make [offset, offset + size) available; False when the file ends before that."""
-        end = self.start + len(self.data)
+        end = self.start + self.filled
         if offset >= self.start and offset + size <= end:
             return True
-        want = max(CHUNK_BYTES, size)
-        if self.start <= offset < end:
-            kept = self.data[offset - self.start :]
-            extra = self.reader.read(end, want - len(kept))
-            self.data = kept + extra
-        else:
-            self.data = self.reader.read(offset, want)
+        kept = end - offset if self.start <= offset < end else 0
+        at = offset - self.start
+        want = max(self.chunk, size)
+        if want > len(self.data):
+            grown = bytearray(want)
+            grown[:kept] = self.data[at : at + kept]
+            self.data = grown
+            self.crc = SpanChecker(grown)
+        elif kept:
+            self.data[:kept] = self.data[at : at + kept]  # same length: no resize
+        got = read_into(self.reader, offset + kept, memoryview(self.data)[kept:want])
         self.start = offset
-        return len(self.data) >= size
+        self.filled = kept + got
+        return self.filled >= size
 
 
 def scan_records(
@@ -70,7 +83,7 @@ def scan_records(
     max_record_bytes: int,
 ) -> ScanOutcome:
     """Scan records that lie entirely in [start, end); `end` is the file size seen now."""
-    window = _Window(reader, start)
+    window = _Window(reader, start, end)
     outcome = ScanOutcome(next_offset=start)
     pos = start
     while pos + HEADER_BYTES <= end:
@@ -78,7 +91,7 @@ def scan_records(
             break
         at = pos - window.start
         length, header_crc = _HEADER.unpack_from(window.data, at)
-        if masked_crc32c(window.data[at : at + 8]) != header_crc:
+        if window.crc.masked_crc(at, at + 8) != header_crc:
             if pos == 0:
                 outcome.not_an_event_file = True
                 return outcome
@@ -110,7 +123,7 @@ def scan_records(
         payload_end = payload_start + length
         data = window.data
         (payload_crc,) = _U32.unpack_from(data, payload_end)
-        if masked_crc32c(data[payload_start:payload_end]) != payload_crc:
+        if window.crc.masked_crc(payload_start, payload_end) != payload_crc:
             outcome.skipped += 1
             outcome.problems.append(f"record at byte {pos} fails its CRC check")
         else:
@@ -133,7 +146,7 @@ def _resync(window: _Window, start: int, end: int) -> int | None:
             return None
         at = pos - window.start
         length, header_crc = _HEADER.unpack_from(window.data, at)
-        if length <= end - pos and masked_crc32c(window.data[at : at + 8]) == header_crc:
+        if length <= end - pos and window.crc.masked_crc(at, at + 8) == header_crc:
             return pos
         pos += 1
     return None

@@ -1,0 +1,55 @@
+"""Masked CRC32C of a span of a reusable buffer, without copying the span out.
+
+google-crc32c's Python function accepts only `bytes`, so checking a record inside a read
+buffer would first copy it: that copy cost more than the read itself. Its C extension is
+linked to the native library, whose `crc32c_extend` we call through ctypes with a pointer
+into the buffer. Where that symbol cannot be found, the span is copied and checked the
+portable way.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Callable
+
+from tb_media_panel.eventfile import masked_crc32c
+
+_MASK_DELTA = 0xA282EAD8
+
+
+def _native_extend() -> Callable[[int, int, int], int] | None:
+    try:
+        from google_crc32c import _crc32c  # type: ignore[attr-defined]
+
+        extend = ctypes.CDLL(_crc32c.__file__).crc32c_extend
+    except (ImportError, OSError, AttributeError):
+        return None
+    extend.restype = ctypes.c_uint32
+    extend.argtypes = [ctypes.c_uint32, ctypes.c_void_p, ctypes.c_size_t]
+    return extend  # type: ignore[no-any-return]
+
+
+_EXTEND = _native_extend()
+
+
+class SpanChecker:
+    """Masked CRC32C of `buffer[start:end]` for one bytearray (which must not be resized)."""
+
+    def __init__(self, buffer: bytearray) -> None:
+        self._buffer = buffer
+        self._address = (
+            ctypes.addressof(ctypes.c_char.from_buffer(buffer))
+            if _EXTEND is not None and len(buffer)
+            else None
+        )
+
+    def masked_crc(self, start: int, end: int) -> int:
+        if self._address is None or _EXTEND is None:
+            return masked_crc32c(bytes(self._buffer[start:end]))
+        crc = _EXTEND(0, self._address + start, end - start)
+        return (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
+
+
+def native() -> bool:
+    """Whether spans are checked in place (for diagnostics and tests)."""
+    return _EXTEND is not None
