@@ -146,6 +146,34 @@ class Series:
         if not self.first_kind:
             self.first_kind = kind
 
+    def add_media_items(
+        self,
+        file_id: int,
+        offsets: list[int],
+        lengths: list[int],
+        kinds: list[int],
+        header_lengths: list[int],
+        data_lengths: list[int],
+    ) -> None:
+        """Append the MediaItems of one record at once (kinds as codes): one call per
+        column instead of one per item, as this runs for every record indexed."""
+        count = len(offsets)
+        if not count:
+            return
+        zeros = bytes(count)
+        self._file.extend(array("I", (file_id,)) * count)
+        self._offset.extend(offsets)
+        self._length.extend(lengths)
+        self._layout.extend(array("B", (LAYOUT_MEDIA_ITEM,)) * count)
+        self._kind.extend(kinds)
+        self._format.frombytes(zeros)
+        self._header_length.extend(header_lengths)
+        self._data_length.extend(data_lengths)
+        for column in (self._width, self._height, self._caption_offset, self._caption_length):
+            column.extend(array(column.typecode, (0,)) * count)
+        if not self.first_kind:
+            self.first_kind = KINDS[kinds[0]]
+
     def pending_items(self) -> int:
         start = self._first_item[-1] + self._item_count[-1] if self._steps else 0
         return len(self._file) - start
