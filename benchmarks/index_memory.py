@@ -37,7 +37,15 @@ def png_pool(count: int = 64, size: int = 64) -> list[bytes]:
     return pool
 
 
-def write_logdir(root: Path, total_bytes: int, runs: int, items_per_step: int = 4) -> int:
+def write_logdir(
+    root: Path,
+    total_bytes: int,
+    runs: int,
+    items_per_step: int = 4,
+    pool: list[bytes] | None = None,
+    size: int = 64,
+) -> int:
+    """mp.Writer-format runs of `size`-pixel PNGs from `pool` (default: 64x64 noise)."""
     from tb_media_panel.compat import event_pb2, summary_pb2
     from tb_media_panel.eventfile import EventFileWriter
     from tb_media_panel.proto import media_pb2
@@ -49,15 +57,15 @@ def write_logdir(root: Path, total_bytes: int, runs: int, items_per_step: int = 
         )
         return summary_pb2.Summary(value=[value])
 
-    pool = png_pool()
+    pool = pool or png_pool()
     records = [
         media_pb2.MediaItem(
             version=1,
             kind="image",
             mime="image/png",
             format="png",
-            width=64,
-            height=64,
+            width=size,
+            height=size,
             caption=f"sample {i}",
             data=png,
         ).SerializeToString()
@@ -90,46 +98,62 @@ def sequential_read_seconds(root: Path) -> float:
     return time.perf_counter() - start
 
 
+def server_rss_growth(staging: Path, work: Path) -> dict[str, float]:
+    """Start `tensorboard --load_fast=true` on an empty logdir, move the runs of `staging` in,
+    index them through the plugin's `reload` route; the server's RSS before and after.
+
+    The runs stay in `work / "logdir"` afterwards."""
+    import psutil
+
+    from tests.tb_server import TensorBoardServer
+
+    logdir = work / "logdir"
+    logdir.mkdir(exist_ok=True)
+    server = TensorBoardServer(
+        str(logdir), ["--load_fast=true", "--reload_interval", "0"], log_path=work / "tb.log"
+    )
+    server.start()
+    try:
+        assert server.get_json("runs") == {"runs": []}
+        process = psutil.Process(server.proc.pid)
+        rss_before = process.memory_info().rss
+        for run in sorted(staging.iterdir()):
+            run.rename(logdir / run.name)
+        start = time.perf_counter()
+        runs = server.get_json("reload")["runs"]
+        index_s = time.perf_counter() - start
+        tags = server.get_json("tags")["tags"]
+        rss_after = process.memory_info().rss
+    finally:
+        server.stop()
+    return {
+        "rss_before": rss_before,
+        "rss_after": rss_after,
+        "index_s": index_s,
+        "runs": len(runs),
+        "items": sum(t["step_count"] * t["max_items"] for t in tags),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--gb", type=float, default=1.0)
     parser.add_argument("--runs", type=int, default=4)
     args = parser.parse_args()
 
-    import psutil
-
-    from tests.tb_server import TensorBoardServer
-
     work = Path(tempfile.mkdtemp(prefix="tbmp-bench-"))
     try:
-        staging, logdir = work / "staging", work / "logdir"
+        staging = work / "staging"
         staging.mkdir()
-        logdir.mkdir()
         total = write_logdir(staging, int(args.gb * (1 << 30)), args.runs)
         read_s = min(sequential_read_seconds(staging) for _ in range(2))  # warm page cache
-
-        server = TensorBoardServer(
-            str(logdir), ["--load_fast=true", "--reload_interval", "0"], log_path=work / "tb.log"
-        )
-        server.start()
-        try:
-            assert server.get_json("runs") == {"runs": []}
-            process = psutil.Process(server.proc.pid)
-            rss_before = process.memory_info().rss
-            for run in sorted(staging.iterdir()):
-                run.rename(logdir / run.name)
-            start = time.perf_counter()
-            runs = server.get_json("reload")["runs"]
-            index_s = time.perf_counter() - start
-            tags = server.get_json("tags")["tags"]
-            rss_after = process.memory_info().rss
-        finally:
-            server.stop()
-        items = sum(t["step_count"] * t["max_items"] for t in tags)
+        found = server_rss_growth(staging, work)
+        rss_before, rss_after, index_s = found["rss_before"], found["rss_after"], found["index_s"]
+        items = int(found["items"])
         growth = rss_after - rss_before
         mb = total / 1e6
         print(
-            f"logdir: {mb:.0f} MB in {len(runs)} runs, {items} items "
+            f"logdir: {mb:.0f} MB in {found['runs']:.0f} runs, {items} items "
             f"({total / max(items, 1) / 1e3:.1f} KB each)"
         )
         print(
