@@ -585,3 +585,23 @@ def test_box_class_ids_missing_from_partial_labels_warn() -> None:
     boxes = [{"min_x": 0, "min_y": 0, "max_x": 1, "max_y": 1, "class_id": i} for i in (0, 1, 2)]
     with pytest.warns(UserWarning, match=r"class ids \[1\] have no entry"):
         mp.Boxes(boxes, {0: "a", 2: "c"})
+
+
+def test_class_label_colours_round_trip(tmp_path: Path) -> None:
+    ids = np.array([[0, 1], [2, 2]], dtype=np.uint8)
+    labels = {
+        0: "background",
+        1: {"name": "cat", "color": "#F80"},
+        2: {"name": "dog", "color": (0, 128, 255)},
+    }
+    image = mp.Image(np.zeros((2, 2, 3), np.uint8), masks={"p": mp.Mask(ids, labels)})
+    (item,) = write_and_read(tmp_path, image)
+    assert [(c.id, c.name, c.color) for c in item.masks[0].class_labels] == [
+        (0, "background", ""), (1, "cat", "#ff8800"), (2, "dog", "#0080ff")
+    ]
+
+
+@pytest.mark.parametrize("color", ["red", "#12345", (0, 0, 256), (1, 2)])
+def test_bad_class_label_colour_names_the_class(color: Any) -> None:
+    with pytest.raises(ValueError, match=r"class_labels\[1\]: expected a colour"):
+        mp.Mask(np.ones((2, 2), np.uint8), {1: {"name": "cat", "color": color}})

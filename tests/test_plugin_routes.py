@@ -44,7 +44,11 @@ def logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             image = mp.Image(
                 PIXELS,
                 caption=f"step {step}",
-                masks={"prediction": mp.Mask(MASK, class_labels={1: "cat", 299: "dog"})},
+                masks={
+                    "prediction": mp.Mask(
+                        MASK, class_labels={1: "cat", 299: {"name": "dog", "color": "#00ff00"}}
+                    )
+                },
                 boxes={
                     "gt": mp.Boxes(
                         [
@@ -133,7 +137,10 @@ def test_items_metadata(routes: Routes) -> None:
             "name": "prediction",
             "width": 12,
             "height": 10,
-            "class_labels": [{"id": 1, "name": "cat"}, {"id": 299, "name": "dog"}],
+            "class_labels": [
+                {"id": 1, "name": "cat", "color": None},
+                {"id": 299, "name": "dog", "color": "#00ff00"},
+            ],
         }
     ]
     box = first["boxes"][0]["boxes"][0]

@@ -33,7 +33,8 @@ export interface SeriesResponse {
   runs: Record<string, RunSeries>;
 }
 
-export interface ClassLabel { id: number; name: string }
+/** `color` is "#rrggbb" when the user logged one, else null (the viewer picks a stable colour). */
+export interface ClassLabel { id: number; name: string; color: string | null }
 
 export interface MaskLayerMeta { name: string; width: number; height: number; class_labels: ClassLabel[] }
 

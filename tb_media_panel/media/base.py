@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -80,19 +81,43 @@ def check_finite(array: np.ndarray, argument: str) -> None:
         raise ValueError(f"{argument}: expected finite values, got {bad} NaN or inf value(s)")
 
 
+def _color_hex(color: Any, argument: str) -> str:
+    """'#rrggbb' from '#rgb'/'#rrggbb' strings or (r, g, b) with ints 0..255."""
+    if isinstance(color, str):
+        text = color.strip().lower()
+        if re.fullmatch(r"#[0-9a-f]{3}", text):
+            return "#" + "".join(c * 2 for c in text[1:])
+        if re.fullmatch(r"#[0-9a-f]{6}", text):
+            return text
+    elif isinstance(color, (tuple, list)) and len(color) == 3:
+        if all(isinstance(c, (int, np.integer)) and 0 <= c <= 255 for c in color):
+            return "#" + "".join(f"{int(c):02x}" for c in color)
+    raise ValueError(f"{argument}: expected a colour '#rrggbb' or (r, g, b) in 0..255, got {color!r}")
+
+
 def class_labels_proto(labels: Any, argument: str) -> list[media_pb2.ClassLabel]:
-    """{id: name} -> ClassLabel protos, sorted by id; ids must be ints in 0..65535."""
+    """{id: name} or {id: {"name": name, "color": "#rrggbb" | (r, g, b)}} -> ClassLabel protos
+    sorted by id."""
     if labels is None:
         return []
     if not isinstance(labels, dict):
         raise TypeError(f"{argument}: expected a dict {{class_id: name}}, got {describe(labels)}")
     out = []
-    for key, name in sorted(labels.items(), key=lambda kv: int(kv[0])):
+    for key, entry in sorted(labels.items(), key=lambda kv: int(kv[0])):
         try:
             cid = int(key)
         except (TypeError, ValueError):
             raise TypeError(f"{argument}: expected integer class ids, got key {key!r}") from None
         if not 0 <= cid <= 0xFFFFFFFF:
             raise ValueError(f"{argument}: class id {cid} is out of range 0..4294967295")
-        out.append(media_pb2.ClassLabel(id=cid, name=str(name)))
+        if isinstance(entry, dict):
+            unknown = set(entry) - {"name", "color"}
+            if "name" not in entry or unknown:
+                raise ValueError(
+                    f"{argument}[{cid}]: expected {{'name': str, 'color': '#rrggbb'}}, got {entry!r}"
+                )
+            color = "" if entry.get("color") is None else _color_hex(entry["color"], f"{argument}[{cid}]")
+            out.append(media_pb2.ClassLabel(id=cid, name=str(entry["name"]), color=color))
+        else:
+            out.append(media_pb2.ClassLabel(id=cid, name=str(entry)))
     return out

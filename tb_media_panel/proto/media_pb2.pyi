@@ -45,12 +45,14 @@ class MediaItem(_message.Message):
     def __init__(self, version: _Optional[int] = ..., kind: _Optional[str] = ..., mime: _Optional[str] = ..., format: _Optional[str] = ..., caption: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., fps: _Optional[float] = ..., frames: _Optional[int] = ..., sample_rate: _Optional[int] = ..., channels: _Optional[int] = ..., duration: _Optional[float] = ..., title: _Optional[str] = ..., masks: _Optional[_Iterable[_Union[MaskLayer, _Mapping]]] = ..., boxes: _Optional[_Iterable[_Union[BoxLayer, _Mapping]]] = ..., point_cloud: _Optional[_Union[PointCloud, _Mapping]] = ..., data: _Optional[bytes] = ...) -> None: ...
 
 class ClassLabel(_message.Message):
-    __slots__ = ("id", "name")
+    __slots__ = ("id", "name", "color")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
+    COLOR_FIELD_NUMBER: _ClassVar[int]
     id: int
     name: str
-    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ...) -> None: ...
+    color: str
+    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., color: _Optional[str] = ...) -> None: ...
 
 class MaskLayer(_message.Message):
     __slots__ = ("name", "width", "height", "class_labels", "png")

@@ -290,7 +290,7 @@ def blank_meta(index: int, kind: str, fmt: str) -> dict[str, Any]:
 
 
 def _labels(labels: Any) -> list[dict[str, Any]]:
-    return [{"id": c.id, "name": c.name} for c in labels]
+    return [{"id": c.id, "name": c.name, "color": c.color or None} for c in labels]
 
 
 def _rgb(color: bytes) -> list[int] | None:
