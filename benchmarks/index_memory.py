@@ -76,7 +76,7 @@ def write_logdir(
         writer = EventFileWriter(str(root / f"run{r}"))
         step = 0
         while Path(writer.path).stat().st_size < per_run:
-            for _ in range(256):
+            for _ in range(16):  # check the size often: large images fill a run fast
                 blobs = [
                     records[(step * items_per_step + k) % len(records)]
                     for k in range(items_per_step)

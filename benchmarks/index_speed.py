@@ -134,8 +134,13 @@ def rustboard_load(logdir: Path, work: Path, steps_per_run: int) -> tuple[float,
         str(logdir),
         # images=0 means "all" to RustBoard but also downsample=0 in the images route, which then
         # shows nothing (#5550): keeping exactly every step is the same data, visible.
-        ["--load_fast=true", "--samples_per_plugin", f"images={max(steps_per_run, 1)}"]
-        + ["--verbosity", "20"],
+        [
+            "--load_fast=true",
+            "--samples_per_plugin",
+            f"images={max(steps_per_run, 1)}",
+            "--verbosity",
+            "20",
+        ],
         log_path=log,
     )
     server.start()
