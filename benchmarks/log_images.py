@@ -75,6 +75,19 @@ def torch_without_tensorflow(count: int, repeats: int) -> float:
     return float(out.strip().splitlines()[-1])
 
 
+def run(quick: bool) -> dict[str, float]:
+    """`log_image_speed_ratio`: mp.Writer vs torch add_image without TensorFlow (pure-Python
+    CRC32C, what torch users without TensorFlow get), 500 images (60 when quick)."""
+    count, repeats = (60, 2) if quick else (500, 3)
+    ours = images_per_second(log_with_media_panel, make_images(count), repeats)
+    torch = torch_without_tensorflow(count, repeats)
+    return {
+        "log_image_speed_ratio": ours / torch,
+        "log_images_per_s": ours,
+        "torch_add_image_per_s": torch,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=500, help="images per run")
