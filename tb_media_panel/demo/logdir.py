@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import time
@@ -77,6 +78,25 @@ def write_demo(
 
 
 def _write_runs(root: Path, cfg: DemoConfig, say: Callable[[str], None]) -> None:
+    """One task per run; on 2+ cores two at a time, in processes with one torch thread each:
+    these models are too small for intra-op threads to pay (they mostly spin), runs are not."""
+    tasks = [run.name for run in RUNS] + [LEGACY_RUN]
+    workers = min(2, os.cpu_count() or 1)
+    if workers == 1:
+        for name in tasks:
+            _write_task(str(root), name, cfg, say)
+        return
+    # spawn, not fork: forking a process that has torch's thread pools running is unsafe.
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(workers) as pool:
+        jobs = [pool.apply_async(_write_task, (str(root), name, cfg, None)) for name in tasks]
+        for job in jobs:
+            for line in job.get():
+                say(line)
+
+
+def _write_task(root: str, name: str, cfg: DemoConfig, say: Callable[[str], None] | None) -> list[str]:
+    """Write one run; return its progress lines (and print them at once when `say` is given)."""
     import torch
 
     import tb_media_panel as mp
@@ -92,22 +112,28 @@ def _write_runs(root: Path, cfg: DemoConfig, say: Callable[[str], None]) -> None
         structures,
     )
 
-    # Deterministic runs on a shared machine: at most 2 threads, whatever the core count.
-    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
-    scenarios = (digits, segmentation, points, structures, meshes, rollout, sound)
-    for run in RUNS:
-        metrics = Metrics()
-        run_dir = root / run.name
-        with mp.Writer(str(run_dir)) as writer:
-            for scenario in scenarios:
-                started = time.monotonic()
-                scenario.log(writer, run, cfg, metrics)
-                say(
-                    f"  {run.name:>9} {scenario.__name__.rsplit('.', 1)[-1]:<13} "
-                    f"{time.monotonic() - started:5.1f} s"
-                )
-            report.log(writer, run, cfg, metrics)
-        write_scalars(str(run_dir), metrics)
-    started = time.monotonic()
-    legacy.write(str(root / LEGACY_RUN), cfg)
-    say(f"  {LEGACY_RUN} {time.monotonic() - started:5.1f} s")
+    torch.set_num_threads(1)
+    lines: list[str] = []
+
+    def note(line: str) -> None:
+        lines.append(line)
+        if say is not None:
+            say(line)
+
+    if name == LEGACY_RUN:
+        started = time.monotonic()
+        legacy.write(str(Path(root) / LEGACY_RUN), cfg)
+        note(f"  {LEGACY_RUN} {time.monotonic() - started:5.1f} s")
+        return lines
+    run = next(r for r in RUNS if r.name == name)
+    metrics = Metrics()
+    run_dir = str(Path(root) / run.name)
+    scenarios = (digits, segmentation, points, structures, meshes, rollout, sound, report)
+    with mp.Writer(run_dir) as writer:
+        for scenario in scenarios:
+            started = time.monotonic()
+            scenario.log(writer, run, cfg, metrics)
+            scenario_name = scenario.__name__.rsplit(".", 1)[-1]
+            note(f"  {run.name:>9} {scenario_name:<13} {time.monotonic() - started:5.1f} s")
+    write_scalars(run_dir, metrics)
+    return lines
