@@ -89,10 +89,11 @@ def paste_shapes(background: np.ndarray, rng: np.random.Generator, count: int) -
     return Scene(image, mask, boxes)
 
 
-def training_scenes(size: int, count: int, seed: int) -> list[Scene]:
+def training_scenes(size: int, view: int, count: int, seed: int) -> list[Scene]:
+    """Crops of the photos at the scale they are shown at (a train/validation split of the same
+    photos, as in any small dataset), with new shapes pasted on."""
     rng = np.random.default_rng(seed)
-    # Photos scaled so a training crop holds a patch of texture, not a whole photo.
-    sources = [resize(p, size * 3) for p in photos()]
+    sources = [resize(p, view) for p in photos()]
     scenes = []
     for _ in range(count):
         source = sources[int(rng.integers(len(sources)))]
@@ -194,7 +195,8 @@ def train(run: RunConfig, cfg: DemoConfig, metrics: Metrics) -> tuple[list[Scene
     """Train; return the validation scenes and, per logged step, their class probabilities."""
     torch.manual_seed(run.seed)
     rng = np.random.default_rng(run.seed)
-    scenes = training_scenes(cfg.seg_size, TRAIN_SCENES if not cfg.quick else 48, seed=run.seed)
+    count = TRAIN_SCENES if not cfg.quick else 48
+    scenes = training_scenes(cfg.seg_size, cfg.seg_view, count, seed=run.seed)
     images = to_tensor([s.image for s in scenes])
     masks = torch.from_numpy(np.stack([s.mask for s in scenes]))
     validation = validation_scenes(cfg.seg_view, cfg.batch)
@@ -203,7 +205,7 @@ def train(run: RunConfig, cfg: DemoConfig, metrics: Metrics) -> tuple[list[Scene
     model = TinySegmenter()
     optimizer = torch.optim.Adam(model.parameters(), lr=run.lr)
     # Shapes cover ~10% of pixels: weight them up so "all background" is not a comfortable minimum.
-    weights = torch.tensor([0.3, 1.0, 1.0, 1.0])
+    weights = torch.tensor([0.6, 1.0, 1.0, 1.0])
     logged = set(cfg.logged_steps())
     out: dict[int, np.ndarray] = {}
     for step in range(cfg.iterations + 1):
