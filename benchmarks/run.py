@@ -1,0 +1,229 @@
+"""Every benchmark in one run: a table of figures against the goals, and a JSON file.
+
+    .venv/bin/python -m benchmarks.run [--quick] [--only index,browser] [--output PATH]
+
+The full run (`make bench`, about 10 minutes here) writes `benchmarks/results.json`; the quick
+run (`make bench-quick`: smaller sizes, same metric names, under 3 minutes) writes to the temp
+directory unless `--output` is given. Each suite measures this project and its anchors on
+the same data in the same run; figures are medians of repeats, and the ratios are of
+measurements taken side by side, because this machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+# name -> (direction, goal): "min" means the figure must be at least the goal, "max" at most;
+# None: reported as an anchor, no goal.
+GOALS: dict[str, tuple[str, float] | None] = {
+    "index_throughput_ratio": ("min", 0.5),
+    "index_time_vs_rustboard": ("max", 1.0),
+    "rss_growth_fraction": ("max", 0.02),
+    "tensorboard_rss_fraction": None,
+    "log_image_speed_ratio": ("min", 4.0),
+    "pointcloud_bytes_per_point": ("max", 15.5),
+    "pointcloud_log_mpts_per_s": ("min", 10.0),
+    "pointcloud_json_bytes_per_point": None,
+    "series_query_ms_p50": ("max", 20.0),
+    "grid_first_paint_ms": ("max", 1500.0),
+    "step_change_ms_p50": ("max", 100.0),
+    "max_dom_nodes": ("max", 5000.0),
+    "pointcloud_1m_first_frame_ms": ("max", 2000.0),
+    "scale_1000_runs_list_ms": ("max", 500.0),
+}
+
+
+def _index(quick: bool) -> dict[str, float]:
+    from benchmarks import index_speed
+
+    return index_speed.run(quick)
+
+
+def _log_images(quick: bool) -> dict[str, float]:
+    from benchmarks import log_images
+
+    return log_images.run(quick)
+
+
+def _pointcloud(quick: bool) -> dict[str, float]:
+    from benchmarks import log_pointcloud
+
+    points = 200_000 if quick else 1_000_000
+    found = log_pointcloud.run(points=points, repeats=3 if quick else 7, anchor_points=100_000)
+    ours = found["mp.PointCloud + Writer.add"]
+    metrics = {
+        "pointcloud_bytes_per_point": float(ours["bytes_per_point"]),
+        "pointcloud_log_mpts_per_s": float(ours["points_per_second"]) / 1e6,
+        "pointcloud_log_mpts_per_cpu_s": float(ours["points_per_cpu_second"]) / 1e6,
+        "pointcloud_json_bytes_per_point": float(found["W&B JSON list (Nx6)"]["bytes_per_point"]),
+    }
+    if "torch add_mesh" in found:
+        metrics["pointcloud_torch_mesh_bytes_per_point"] = float(found["torch add_mesh"]["bytes_per_point"])
+    return metrics
+
+
+def _series(quick: bool) -> dict[str, float]:
+    from benchmarks import series_query
+
+    return series_query.run(quick)
+
+
+def _scale(quick: bool) -> dict[str, float]:
+    from benchmarks import scale_runs
+
+    return scale_runs.run(quick)
+
+
+def _browser(quick: bool) -> dict[str, float]:
+    from benchmarks import browser_metrics
+
+    return browser_metrics.run(quick)
+
+
+SUITES: dict[str, Callable[[bool], dict[str, float]]] = {
+    "index": _index,
+    "log_images": _log_images,
+    "pointcloud": _pointcloud,
+    "series": _series,
+    "scale": _scale,
+    "browser": _browser,
+}
+
+
+def machine() -> dict[str, Any]:
+    import tensorboard
+
+    model = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        memory_gb = psutil.virtual_memory().total / 2**30
+    except ImportError:
+        memory_gb = 0.0
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": round(memory_gb, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "tensorboard": tensorboard.__version__,
+        "load_average_start": list(os.getloadavg()),
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def verdict(name: str, value: float) -> str:
+    goal = GOALS.get(name)
+    if goal is None:
+        return "report"
+    direction, bound = goal
+    met = value >= bound if direction == "min" else value <= bound
+    return "met" if met else "MISSED"
+
+
+def goal_text(name: str) -> str:
+    goal = GOALS.get(name)
+    if goal is None:
+        return "" if name not in GOALS else "(anchor)"
+    return (">= " if goal[0] == "min" else "<= ") + f"{goal[1]:g}"
+
+
+def print_table(metrics: dict[str, float]) -> None:
+    print(f"\n{'metric':40s} {'value':>12s} {'goal':>10s}  verdict")
+    for name in [*GOALS, *sorted(set(metrics) - set(GOALS))]:
+        if name not in metrics:
+            print(f"{name:40s} {'—':>12s} {goal_text(name):>10s}  not measured")
+            continue
+        value = metrics[name]
+        shown = verdict(name, value) if name in GOALS else ""
+        print(f"{name:40s} {value:12.4g} {goal_text(name):>10s}  {shown}")
+
+
+def run(quick: bool, only: list[str] | None = None) -> dict[str, Any]:
+    info = machine()
+    metrics: dict[str, float] = {}
+    errors: dict[str, str] = {}
+    durations: dict[str, float] = {}
+    started = time.perf_counter()
+    for name, suite in SUITES.items():
+        if only and name not in only:
+            continue
+        print(f"[bench] {name} ...", flush=True)
+        t0 = time.perf_counter()
+        try:
+            found = suite(quick)
+        except Exception as exc:  # one broken suite must not hide the others' figures
+            errors[name] = f"{type(exc).__name__}: {exc}"
+            print(f"[bench] {name} FAILED: {errors[name]}", flush=True)
+            continue
+        finally:
+            durations[name] = round(time.perf_counter() - t0, 1)
+        for key, value in found.items():
+            if not math.isfinite(float(value)):
+                errors[f"{name}:{key}"] = f"not a finite number: {value!r}"
+            metrics[key] = float(value)
+        print(f"[bench] {name} done in {durations[name]:.0f} s", flush=True)
+    info["load_average_end"] = list(os.getloadavg())
+    info["quick"] = quick
+    info["seconds"] = round(time.perf_counter() - started, 1)
+    info["suite_seconds"] = durations
+    result: dict[str, Any] = {"metrics": metrics, "machine": info}
+    if errors:
+        result["errors"] = errors
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, same metric names")
+    parser.add_argument("--only", default="", help=f"comma-separated suites of {list(SUITES)}")
+    parser.add_argument("--output", type=Path, default=None, help="where to write the JSON")
+    args = parser.parse_args(argv)
+    only = [s for s in args.only.split(",") if s]
+    unknown = set(only) - set(SUITES)
+    if unknown:
+        parser.error(f"unknown suites {sorted(unknown)}; choose from {list(SUITES)}")
+    result = run(args.quick, only)
+    print_table(result["metrics"])
+    output = args.output
+    if output is None:
+        partial = bool(only) or args.quick
+        output = Path(tempfile.gettempdir()) / "tb-media-panel-bench.json" if partial else RESULTS
+    output.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    info = result["machine"]
+    print(
+        f"\n{info['cpu_count']} CPUs ({info['cpu_model']}), load average "
+        f"{info['load_average_start'][0]:.1f} -> {info['load_average_end'][0]:.1f}, "
+        f"{info['seconds']:.0f} s; written to {output}"
+    )
+    if result.get("errors"):
+        print(f"errors: {json.dumps(result['errors'], indent=2)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
