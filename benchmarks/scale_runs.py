@@ -34,7 +34,7 @@ def write_runs(root: Path, runs: int, steps: int = 3) -> None:
 def run(quick: bool) -> dict[str, float]:
     from tests.tb_server import TensorBoardServer
 
-    runs = 200 if quick else 1000
+    runs = 100 if quick else 1000
     repeats = 5 if quick else 15
     with tempfile.TemporaryDirectory(prefix="tbmp-scale-") as tmp:
         logdir = Path(tmp) / "logdir"
