@@ -1,0 +1,1 @@
+"""Benchmarks of tb-media-panel against its goals and anchors; `python -m benchmarks.run`."""
