@@ -7,6 +7,7 @@ event files itself (see tb_media_panel/store), so this works the same under
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -40,6 +41,8 @@ LEGACY_PLUGINS = ("images", "audio", "mesh", "text")
 DEFAULT_RELOAD_SECONDS = 5.0
 MAX_STEPS_LIMIT = 1_000_000
 MAX_BATCH = 256  # addresses per items_batch request: a screenful of cells, well under URL limits
+MAX_INLINE_ITEM = 256 << 10  # largest image items_batch may carry inline (inline_max)
+MAX_INLINE_TOTAL = 8 << 20  # inline bytes per items_batch answer; later items are left to `data`
 INT64_MAX = (1 << 63) - 1
 _HASHED_ASSET = re.compile(r"[-.][A-Za-z0-9_-]{8,}\.[a-z0-9]+$")
 _STATIC_TYPES = {
@@ -395,6 +398,8 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
         if earlier not in ("0", "1"):
             raise BadRequest(f"parameter 'earlier' must be 0 or 1, got {earlier[:40]!r}")
         steps = [parse_int("step", raw, -INT64_MAX, INT64_MAX) for raw in raw_steps]
+        inline_max = int_param(request, "inline_max", 0, maximum=MAX_INLINE_ITEM) or 0
+        inline_left = MAX_INLINE_TOTAL
         results = []
         for run, tag, step in zip(runs, tags, steps, strict=True):
             try:
@@ -404,7 +409,15 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
                         {"run": run, "tag": tag, "step": None, "wall_time": None, "items": []}
                     )
                 else:
-                    results.append(self.reader.items(run, tag, actual))
+                    found = self.reader.items(run, tag, actual)
+                    for item in found["items"]:
+                        size = item["size"]
+                        if item["kind"] == "image" and 0 < size <= min(inline_max, inline_left):
+                            # The image itself, so a screenful of small images is one round trip.
+                            payload = self.reader.data(run, tag, actual, item["index"])
+                            item["inline"] = base64.b64encode(payload.read(0, payload.size)).decode()
+                            inline_left -= size
+                    results.append(found)
             except NotFound as exc:
                 results.append({"run": run, "tag": tag, "step": step, "error": str(exc)})
         return json_response(json_safe({"results": results}))

@@ -179,6 +179,20 @@ def test_items_batch_at_or_before(routes: Routes) -> None:
     assert cloud["step"] == 5 and cloud["items"][0]["kind"] == "pointcloud"
 
 
+def test_items_batch_inlines_small_images(routes: Routes) -> None:
+    import base64
+
+    query = "run=run_a&tag=samples&step=4&run=run_a&tag=clouds&step=5"
+    first, cloud = routes.json("items_batch", query + "&inline_max=262144")["results"]
+    data = routes.get("data", "run=run_a&tag=samples&step=4&index=1").get_data()
+    assert base64.b64decode(first["items"][1]["inline"]) == data
+    assert "inline" not in cloud["items"][0]  # only images
+    small = routes.json("items_batch", query + f"&inline_max={len(data) - 1}")["results"][0]
+    assert all("inline" not in item for item in small["items"])
+    assert "inline" not in routes.json("items_batch", query)["results"][0]["items"][0]
+    assert routes.get("items_batch", query + "&inline_max=262145").status_code == 400
+
+
 def test_data_with_etag_304_and_ranges(routes: Routes) -> None:
     query = "run=run_a&tag=samples&step=4&index=0"
     response = routes.get("data", query)

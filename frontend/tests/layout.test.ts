@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cellAddress, columnsThatFit, gridSpec, planCards } from "../src/panel/layout";
+import { axisValue, cellAddress, columnsThatFit, gridSpec, pairByTag, planCards, shortTagNames, suggestPairs } from "../src/panel/layout";
 import type { Dims } from "../src/panel/layout";
 
 const dims: Dims = { runs: ["a", "b"], tags: ["t1", "t2"], steps: [0, 10, 20], indices: [0, 1, 2, 3] };
@@ -48,5 +48,33 @@ describe("cards", () => {
   it("fits as many columns as the width allows", () => {
     expect(columnsThatFit(1000, 100, 128, 4)).toBe(6);
     expect(columnsThatFit(50, 100, 128, 4)).toBe(1);
+  });
+});
+
+describe("comparing tags side by side", () => {
+  it("puts a comparison card first, titled by the tags' own names", () => {
+    const plans = planCards("grid", "step", "run", "index", ["seg/ground_truth", "seg/prediction", "loss"], ["seg/prediction", "seg/ground_truth"]);
+    expect(plans.map((p) => [p.key, p.title])).toEqual([
+      ["compare", "prediction vs ground_truth"], ["seg/ground_truth", "seg/ground_truth"], ["seg/prediction", "seg/prediction"], ["loss", "loss"],
+    ]);
+    expect(planCards("grid", "step", "run", "index", ["a", "b"], ["a"]).map((p) => p.key)).toEqual(["a", "b"]);
+  });
+  it("pairs each column value with every compared tag", () => {
+    const cols = pairByTag([axisValue("step", 10), axisValue("step", 20)], ["seg/prediction", "seg/ground_truth"]);
+    expect(cols.map((c) => [c.step, c.tag, c.sub, c.groupStart])).toEqual([
+      [10, "seg/prediction", "prediction", true], [10, "seg/ground_truth", "ground_truth", false],
+      [20, "seg/prediction", "prediction", true], [20, "seg/ground_truth", "ground_truth", false],
+    ]);
+    expect(cellAddress({ run: "r", tag: null, step: null, index: 0 }, axisValue("run", "r"), cols[1]))
+      .toEqual({ run: "r", tag: "seg/ground_truth", step: 10, index: 0 });
+  });
+  it("suggests prediction / ground-truth pairs", () => {
+    expect(suggestPairs(["seg/ground_truth", "seg/prediction", "val/gt", "val/pred", "images", "x/prediction"]))
+      .toEqual([["seg/prediction", "seg/ground_truth"], ["val/pred", "val/gt"]]);
+    expect(suggestPairs(["recon", "input"])).toEqual([["recon", "input"]]);
+  });
+  it("shortens tag names by their shared path", () => {
+    expect(shortTagNames(["a/b/pred", "a/b/gt"])).toEqual(["pred", "gt"]);
+    expect(shortTagNames(["a/x", "b/x"])).toEqual(["a/x", "b/x"]);
   });
 });

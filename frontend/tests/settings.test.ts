@@ -7,7 +7,7 @@ describe("settings in the URL", () => {
     const s = {
       ...defaultState(), mode: "gallery" as const, x: "index" as const, y: "step" as const, galleryBy: "run" as const,
       step: 40, index: 2, zoom: [10, 30] as [number, number], runFilter: "lr_.*", runsOff: ["a&b=c", "wide net"],
-      tagFilter: "^samples$", cell: 200, cardCell: { samples: 300 }, expanded: "samples", fit: "original" as const,
+      tagFilter: "^samples$", cell: 200, cardCell: { samples: 300 }, cardWidth: { samples: 520 }, compare: ["seg/prediction", "seg/ground_truth"], expanded: "samples", fit: "original" as const,
       pixelated: true, captions: false, viewer: { "mask.opacity": 0.4, classes: { "1": false } },
     };
     expect(decodeState(encodeState(s))).toEqual(s);

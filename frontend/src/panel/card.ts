@@ -1,10 +1,13 @@
-// A card: one tag (or all tags when tag is an axis), with a header, one or more labelled grid
-// sections, a corner handle that resizes its cells, and a full-screen toggle.
+// A card: one tag (or all tags when tag is an axis, or compared tags), with a header, one or
+// more labelled grid sections, a corner handle that resizes it (dragging sideways sets the
+// card's width, so narrower cards sit side by side; up/down sets its cell size), and a
+// full-screen toggle.
 import type { ViewerSettings } from "../viewers/types";
 import { setIcon } from "../viewers/icons";
 import { h } from "./dom";
 import { VirtualGrid } from "./virtual-grid";
 import type { GridModel } from "./virtual-grid";
+import type { CellAddress } from "./layout";
 
 export interface SectionModel {
   title: { text: string; color: string } | null;
@@ -21,11 +24,17 @@ export interface CardModel {
   sections: SectionModel[];
   /** Compared to decide whether an existing card can stay (and only re-resolve its cells). */
   signature: string;
+  /** Width set by the user, or null to fill the page; and the page's width, the most it can be. */
+  width: number | null;
+  fullWidth: number;
+  /** The compared tags, for a comparison card (which can be closed). */
+  compare?: string[];
 }
 
 export interface CardEvents {
   expand(key: string, on: boolean): void;
-  resize(key: string, cell: number): void;
+  resize(key: string, width: number | null, cell: number): void;
+  close(key: string): void;
 }
 
 export class Card {
@@ -39,12 +48,19 @@ export class Card {
     });
     setIcon(expand, model.expanded ? "close" : "fullscreen");
     expand.addEventListener("click", () => events.expand(model.key, !model.expanded));
+    let close: HTMLElement | null = null;
+    if (model.compare) {
+      close = h("button", { class: "mp-icon-btn", title: "Stop comparing", "aria-label": "Stop comparing" });
+      setIcon(close, "close");
+      close.addEventListener("click", () => events.close(model.key));
+    }
     const header = h("div", { class: "mp-card-header" },
       h("span", { class: "mp-card-title", text: model.title, title: model.title }),
       model.kind ? h("span", { class: "mp-kind", text: model.kind }) : null,
       h("span", { class: "mp-card-info", text: model.info }),
       h("span", { class: "mp-spacer" }),
       expand,
+      close,
     );
     const body = h("div", { class: "mp-card-body" });
     for (const s of model.sections) {
@@ -57,36 +73,53 @@ export class Card {
       this.grids.push(grid);
       body.append(grid.el);
     }
-    const handle = h("div", { class: "mp-resize", title: "Drag to resize this card's cells", "aria-label": "Resize cells" });
+    const handle = h("div", {
+      class: "mp-resize", title: "Drag sideways to set the card's width, up or down to set its cell size", "aria-label": "Resize card",
+    });
     const sizeTip = h("div", { class: "mp-resize-tip" });
     this.el = h("section", {
       class: `mp-card${model.expanded ? " mp-expanded mp-clip" : ""}`, "data-card": model.key,
     }, header, body, handle, sizeTip);
     this.el.style.setProperty("--cell", `${model.cell}px`);
-    let start: { x: number; cell: number } | null = null;
-    let next = model.cell;
+    if (model.width !== null && !model.expanded) this.el.style.flex = `0 0 ${model.width}px`;
+    let start: { x: number; y: number; width: number } | null = null;
+    let nextWidth = model.width ?? model.fullWidth;
+    let nextCell = model.cell;
     handle.addEventListener("pointerdown", (e) => {
-      start = { x: e.clientX, cell: model.cell };
+      start = { x: e.clientX, y: e.clientY, width: this.el.getBoundingClientRect().width };
       handle.setPointerCapture(e.pointerId);
       e.preventDefault();
     });
     handle.addEventListener("pointermove", (e) => {
       if (!start) return;
-      next = Math.round(Math.max(48, Math.min(1024, start.cell + (e.clientX - start.x) / 2)));
-      sizeTip.textContent = `${next} px cells`;
+      nextWidth = Math.round(Math.max(240, Math.min(model.fullWidth, start.width + e.clientX - start.x)));
+      nextCell = Math.round(Math.max(48, Math.min(1024, model.cell + (e.clientY - start.y) / 2)));
+      // The outline follows the pointer; the grid is rebuilt once, on release.
+      this.el.style.flex = `0 0 ${nextWidth}px`;
+      sizeTip.textContent = `${nextWidth >= model.fullWidth ? "full" : `${nextWidth} px`} wide · ${nextCell} px cells`;
       sizeTip.hidden = false;
     });
     handle.addEventListener("pointerup", () => {
       if (!start) return;
       start = null;
       sizeTip.hidden = true;
-      if (next !== model.cell) events.resize(model.key, next);
+      const width = nextWidth >= model.fullWidth ? null : nextWidth;
+      if (width !== model.width || nextCell !== model.cell) events.resize(model.key, width, nextCell);
     });
     sizeTip.hidden = true;
   }
 
   updateVisible(): void {
     for (const g of this.grids) g.updateVisible();
+  }
+
+  /** Where the mounted cells would point with the slider at `slider` (for prefetching). */
+  addressesAt(slider: number): CellAddress[] {
+    return this.grids.flatMap((g) => g.addressesAt(slider));
+  }
+
+  async settled(): Promise<void> {
+    await Promise.all(this.grids.map((g) => g.settled()));
   }
 
   readdress(): void {

@@ -34,6 +34,8 @@ export class Cell {
   private shown: string | null = null;
   private pending: AbortController | null = null;
   private token = 0;
+  /** Settles when the current address has been shown (or failed, or was superseded). */
+  ready: Promise<void>;
 
   constructor(private readonly env: CellEnv, private addr: CellAddress) {
     this.body = h("div", { class: "mp-cell-body" });
@@ -42,7 +44,7 @@ export class Cell {
     if (env.showRun) this.el.style.setProperty("--run-color", env.runColor(addr.run));
     this.el.classList.toggle("mp-show-run", env.showRun);
     if (env.label !== undefined) this.el.append(h("div", { class: "mp-tile-label", text: env.label, title: env.label }));
-    void this.load();
+    this.ready = this.load();
   }
 
   get address(): CellAddress {
@@ -53,12 +55,12 @@ export class Cell {
     const a = this.addr;
     if (a.run === addr.run && a.tag === addr.tag && a.step === addr.step && a.index === addr.index) return;
     this.addr = addr;
-    void this.load();
+    this.ready = this.load();
   }
 
   /** Re-resolve after new data arrived (live updates) even when the address is unchanged. */
   reload(): void {
-    void this.load();
+    this.ready = this.load();
   }
 
   update(settings: ViewerSettings): void {

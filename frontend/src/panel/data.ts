@@ -51,8 +51,12 @@ export class PanelData {
 
   /** Loads runs and tags; returns the tags whose data changed since the last call. */
   async refresh(rescan: boolean): Promise<Set<string>> {
-    const runs = rescan ? await this.api.reload() : await this.api.runs();
-    const tags = summarizeTags(await this.api.tags());
+    // A rescan must finish before tags are listed; otherwise both at once, so the first paint
+    // waits on the slower of the two, not on their sum.
+    const [runs, tagList] = rescan
+      ? [await this.api.reload(), await this.api.tags()]
+      : await Promise.all([this.api.runs(), this.api.tags()]);
+    const tags = summarizeTags(tagList);
     const changed = new Set<string>();
     for (const [name, t] of tags) {
       const old = this.tags.get(name);
@@ -88,7 +92,8 @@ export class PanelData {
   /**
    * The step a run shows when the slider is at `step`: the latest logged one at or before it.
    * `known` (the run's steps in the window) answers directly when it lists every logged step;
-   * otherwise the series route, asked for the last step up to `step`, answers exactly.
+   * otherwise the server answers exactly, batched with the other cells' lookups (and the
+   * items it returns seed the cache, so the cell's next `items` call costs no request).
    */
   resolveStep(run: string, tag: string, step: number, known: RunSeries | undefined): Promise<number | null> {
     if (known && known.total === known.steps.length) {
@@ -98,10 +103,7 @@ export class PanelData {
     const key = `${JSON.stringify(tag)}|${run}|${step}`;
     let hit = this.earlier.get(key);
     if (!hit) {
-      hit = this.api.series({ tag, runs: [run], stepMax: step, maxSteps: 2 }).then((res) => {
-        const steps = res.runs[run]?.steps ?? [];
-        return steps.length ? steps[steps.length - 1] : null;
-      });
+      hit = this.api.itemsAtOrBefore(run, tag, step).then((res) => res?.step ?? null);
       hit.catch(() => this.earlier.delete(key));
       this.earlier.set(key, hit);
     }

@@ -11,6 +11,10 @@ export interface AxisValue {
   tag?: string;
   step?: number;
   index?: number;
+  /** Second label line: the tag of a compared pair (this column shows `tag`, the value above). */
+  sub?: string;
+  /** First column of a compared group: the only one that repeats the value's label. */
+  groupStart?: boolean;
 }
 
 export interface Dims {
@@ -42,7 +46,11 @@ export interface CardPlan {
   tags: string[];
   /** One section per run when run is on no axis (each labelled with its run), else a single one. */
   facetByRun: boolean;
+  /** A comparison of `tags` side by side (chosen by the user), shown above the per-tag cards. */
+  compare?: boolean;
 }
+
+export const COMPARE_CARD = "compare";
 
 export function axisValue(axis: Axis, v: string | number): AxisValue {
   switch (axis) {
@@ -65,8 +73,21 @@ export function axisValues(axis: Axis, dims: Dims): AxisValue[] {
 
 export const ALL_TAGS_CARD = "*";
 
-/** Cards: one per tag, or a single card when tag is laid out on an axis. */
-export function planCards(mode: Mode, x: Axis, y: Axis, by: GalleryBy, tags: readonly string[]): CardPlan[] {
+/**
+ * Cards: one per tag, or a single card when tag is laid out on an axis; with two or more
+ * `compare` tags, first a card that shows them side by side.
+ */
+export function planCards(
+  mode: Mode, x: Axis, y: Axis, by: GalleryBy, tags: readonly string[], compare: readonly string[] = [],
+): CardPlan[] {
+  const rest = planTagCards(mode, x, y, by, tags);
+  if (compare.length < 2) return rest;
+  const facetByRun = mode === "grid" ? x !== "run" && y !== "run" : by !== "run";
+  const names = shortTagNames(compare);
+  return [{ key: COMPARE_CARD, title: names.join(" vs "), tags: [...compare], facetByRun, compare: true }, ...rest];
+}
+
+function planTagCards(mode: Mode, x: Axis, y: Axis, by: GalleryBy, tags: readonly string[]): CardPlan[] {
   if (!tags.length) return [];
   if (mode === "grid") {
     const facetByRun = x !== "run" && y !== "run";
@@ -106,4 +127,47 @@ export function galleryTiles(by: GalleryBy, dims: Dims): AxisValue[] {
 /** Columns that fit in `width` px beside a `labelWidth` px row-label column; at least one. */
 export function columnsThatFit(width: number, labelWidth: number, cell: number, gap: number): number {
   return Math.max(1, Math.floor((width - labelWidth + gap) / (cell + gap)));
+}
+
+/** Each value once per tag, side by side: the columns of a comparison card. */
+export function pairByTag(values: readonly AxisValue[], tags: readonly string[]): AxisValue[] {
+  const names = shortTagNames(tags);
+  const out: AxisValue[] = [];
+  for (const v of values) tags.forEach((tag, i) => out.push({ ...v, tag, sub: names[i], groupStart: i === 0 }));
+  return out;
+}
+
+/** Tag names without the path they share ("seg/prediction", "seg/ground_truth" -> "prediction", "ground_truth"). */
+export function shortTagNames(tags: readonly string[]): string[] {
+  if (tags.length < 2) return [...tags];
+  const parts = tags.map((t) => t.split("/"));
+  let common = 0;
+  while (parts.every((p) => p.length > common + 1 && p[common] === parts[0][common])) common++;
+  return parts.map((p) => p.slice(common).join("/"));
+}
+
+const PREDICTED = /^(pred|preds|prediction|predictions|predicted|output|outputs|recon|reconstruction)$/i;
+const TRUTH = /^(gt|ground_?truth|truth|true|target|targets|label|labels|input|inputs|original)$/i;
+
+/**
+ * Pairs of tags that differ only in a last path part naming a prediction and its ground truth
+ * (`seg/prediction` and `seg/ground_truth`, `val/pred` and `val/gt`, `recon` and `input`),
+ * offered as one-click comparisons. Predicted first.
+ */
+export function suggestPairs(tags: readonly string[]): [string, string][] {
+  const split = (t: string): [string, string] => {
+    const i = t.lastIndexOf("/");
+    return i < 0 ? ["", t] : [t.slice(0, i), t.slice(i + 1)];
+  };
+  const byPrefix = new Map<string, { pred?: string; truth?: string }>();
+  for (const t of tags) {
+    const [prefix, last] = split(t);
+    const slot = byPrefix.get(prefix) ?? {};
+    if (PREDICTED.test(last)) slot.pred ??= t;
+    else if (TRUTH.test(last)) slot.truth ??= t;
+    byPrefix.set(prefix, slot);
+  }
+  const out: [string, string][] = [];
+  for (const { pred, truth } of byPrefix.values()) if (pred && truth) out.push([pred, truth]);
+  return out;
 }

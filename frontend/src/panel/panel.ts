@@ -3,9 +3,10 @@
 import type { MediaApi } from "../api";
 import type { ItemMeta, ItemRef, SeriesResponse } from "../api-types";
 import type { Axis, GalleryBy, PanelState } from "../state/settings";
-import { AXES, GALLERY_BY, clampCell, decodeState, encodeState } from "../state/settings";
+import { AXES, GALLERY_BY, clampCardWidth, clampCell, decodeState, encodeState } from "../state/settings";
 import { ROW_PLAY_EVENT } from "../viewers/events";
 import { setIcon } from "../viewers/icons";
+import { preloadImage } from "../viewers/image";
 import type { ViewerSettings } from "../viewers/types";
 import { Card } from "./card";
 import type { CardModel, SectionModel } from "./card";
@@ -14,8 +15,8 @@ import { runColor } from "./colors";
 import { PanelData, errorText } from "./data";
 import type { Window } from "./data";
 import { clear, h, notice } from "./dom";
-import { ALL_TAGS_CARD, axisValue, cellAddress, columnsThatFit, planCards } from "./layout";
-import type { AxisValue, CardPlan, Dims, Fixed } from "./layout";
+import { ALL_TAGS_CARD, COMPARE_CARD, axisValue, cellAddress, columnsThatFit, pairByTag, planCards, shortTagNames, suggestPairs } from "./layout";
+import type { AxisValue, CardPlan, CellAddress, Dims, Fixed } from "./layout";
 import { mergeSteps, snapStep, spreadSteps, stepBeside, zoomWindow } from "./steps";
 import { Timeline } from "./timeline";
 import type { GridModel } from "./virtual-grid";
@@ -29,10 +30,10 @@ export interface PanelOptions {
 
 const GAP = 4;
 const HEADER_H = 22;
+/** Column labels of a comparison card carry a second line: the tag of each column. */
+const PAIR_HEADER_H = 36;
 const CAPTION_H = 18;
 const LABEL_W: Record<Axis, number> = { run: 150, tag: 170, step: 64, index: 48 };
-/** Step rows shown when step runs down the y axis or through a gallery (spread over the window). */
-const STEP_ROWS = 50;
 
 /** A filter typed by the user: a regex when it parses, otherwise a plain substring. */
 export function makeMatcher(filter: string): { test(s: string): boolean; error: string | null } {
@@ -58,6 +59,12 @@ function labelEl(v: AxisValue, color: string | null, current: boolean, extra?: H
     el.append(dot);
   }
   el.append(h("span", { class: "mp-axis-text", text: v.label }));
+  if (v.sub !== undefined) {
+    el.classList.add("mp-axis-pair");
+    const text = el.querySelector(".mp-axis-text");
+    if (text && !v.groupStart) text.textContent = "";
+    el.append(h("span", { class: "mp-axis-sub", text: v.sub, title: v.tag ?? v.sub }));
+  }
   if (extra) el.append(extra);
   return el;
 }
@@ -180,6 +187,39 @@ export class Panel {
       c.readdress();
       c.refreshLabels();
     }
+    void this.prefetchNeighbours();
+  }
+
+  private prefetchToken = 0;
+
+  /**
+   * Once the cells on screen show the slider's step, loads what they would show one step
+   * either side (item metadata in one batch, image bytes into the browser's cache), so ←/→
+   * repaints from memory instead of waiting on the server.
+   */
+  private async prefetchNeighbours(): Promise<void> {
+    const token = ++this.prefetchToken;
+    const cards = [...this.cards.values()];
+    await Promise.all(cards.map((c) => c.settled()));
+    const at = this.current;
+    if (token !== this.prefetchToken || at === null) return;
+    for (const direction of [1, -1] as const) {
+      const step = stepBeside(this.steps, at, direction);
+      if (step === null || step === at) continue;
+      for (const card of cards) for (const addr of card.addressesAt(step)) void this.prefetch(addr);
+    }
+  }
+
+  private async prefetch(addr: CellAddress): Promise<void> {
+    try {
+      const actual = await this.data.resolveStep(addr.run, addr.tag, addr.step, this.known(addr.run, addr.tag));
+      if (actual === null) return;
+      const res = await this.data.api.items(addr.run, addr.tag, actual);
+      const meta = res.items.find((m) => m.index === addr.index);
+      if (meta?.kind === "image") preloadImage(this.data.api.dataUrl({ ...addr, step: actual }));
+    } catch {
+      // A failed look-ahead costs nothing: the cell asks again, and reports errors, when shown.
+    }
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -296,7 +336,37 @@ export class Panel {
     filter.value = s.tagFilter;
     const err = h("div", { class: "mp-filter-error", role: "alert" });
     const list = h("ul", { class: "mp-list mp-tag-list", "aria-label": "Tags" });
+    const pairs = h("div", { class: "mp-compare-box" });
+    const setCompare = (next: string[]) => {
+      this.update({ compare: next });
+      fill();
+      if (next.length >= 2) this.cards.get(COMPARE_CARD)?.el.scrollIntoView({ block: "start" });
+    };
+    const fillPairs = () => {
+      clear(pairs);
+      const cmp = this.state.compare;
+      if (cmp.length) {
+        const stop = h("button", { class: "mp-link-btn", text: "Clear", title: "Stop comparing" });
+        stop.addEventListener("click", () => setCompare([]));
+        pairs.append(h("div", { class: "mp-compare-now" },
+          h("span", {
+            class: "mp-compare-text",
+            text: cmp.length >= 2 ? `Comparing ${shortTagNames(cmp).join(" vs ")}` : `Tick one more tag to compare with ${cmp[0]}`,
+          }), stop));
+      }
+      for (const [a, b] of suggestPairs([...this.data.tags.keys()])) {
+        if (cmp.length === 2 && cmp[0] === a && cmp[1] === b) continue;
+        const names = shortTagNames([a, b]);
+        const chip = h("button", {
+          class: "mp-chip mp-pair-chip", title: `Show ${a} and ${b} side by side in one card`,
+          text: `Compare ${names[0]} ↔ ${names[1]}`,
+        });
+        chip.addEventListener("click", () => setCompare([a, b]));
+        pairs.append(chip);
+      }
+    };
     const fill = () => {
+      fillPairs();
       const matcher = makeMatcher(this.state.tagFilter);
       err.textContent = matcher.error ? `Not a valid regex (${matcher.error}); matching as text` : "";
       err.hidden = !matcher.error;
@@ -307,7 +377,13 @@ export class Panel {
       for (const t of tags) {
         if (!matcher.test(t.tag)) continue;
         const inRuns = runs.filter((r) => t.runs.has(r)).length;
-        const item = h("li", { class: `mp-tag${inRuns ? "" : " mp-dim"}` },
+        const pick = h("input", { type: "checkbox", class: "mp-compare-pick", "aria-label": `Compare ${t.tag}`, title: "Compare side by side with other ticked tags" });
+        pick.checked = this.state.compare.includes(t.tag);
+        pick.addEventListener("change", () => {
+          const rest = this.state.compare.filter((x) => x !== t.tag);
+          setCompare(pick.checked ? [...rest, t.tag] : rest);
+        });
+        const item = h("li", { class: `mp-tag${inRuns ? "" : " mp-dim"}` }, pick,
           h("button", { class: "mp-tag-btn", title: `${t.tag}: ${t.kind}, in ${t.runs.size} runs` },
             h("span", { class: "mp-tag-name", text: t.tag }), h("span", { class: "mp-kind", text: t.kind })));
         item.querySelector("button")?.addEventListener("click", () => {
@@ -324,7 +400,8 @@ export class Panel {
       void this.build();
     });
     clear(this.tagsBox);
-    this.tagsBox.append(h("div", { class: "mp-side-head" }, h("span", { class: "mp-side-title", text: "Tags" })), filter, err, list);
+    this.tagsBox.append(h("div", { class: "mp-side-head" }, h("span", { class: "mp-side-title", text: "Tags" }),
+      h("span", { class: "mp-spacer" }), h("span", { class: "mp-side-hint", text: "tick to compare" })), filter, err, pairs, list);
     fill();
   }
 
@@ -418,8 +495,15 @@ export class Panel {
 
   // ---- cards --------------------------------------------------------------------------------
 
-  private cardWidth(): number {
+  private fullWidth(): number {
     return (this.state.expanded !== null ? window.innerWidth : this.main.clientWidth) - 2 * 16 - 2;
+  }
+
+  /** A card's width: the page's, or narrower when the user dragged its corner (never wider). */
+  private cardWidth(key: string): number {
+    const full = this.fullWidth();
+    const set = this.state.expanded === key ? undefined : this.state.cardWidth[key];
+    return set === undefined ? full : Math.min(full, set);
   }
 
   private known(run: string, tag: string) {
@@ -455,8 +539,8 @@ export class Panel {
     };
   }
 
-  private fixed(run: string | null, tag: string | null): Fixed {
-    return { run, tag, step: this.current, index: this.state.index };
+  private fixed(run: string | null, tag: string | null, slider: number | null = this.current): Fixed {
+    return { run, tag, step: slider, index: this.state.index };
   }
 
   private axisLabel(v: AxisValue, rowCells?: () => HTMLElement[]): HTMLElement {
@@ -496,14 +580,18 @@ export class Panel {
   private cardModel(plan: CardPlan, runs: readonly string[]): CardModel {
     const s = this.state;
     const cell = s.cardCell[plan.key] ?? s.cell;
-    const width = this.cardWidth();
+    const width = this.cardWidth(plan.key);
     const cellW = cell;
     const gallery = s.mode === "gallery";
     const cellH = cell + (s.captions ? CAPTION_H : 0) + (gallery ? CAPTION_H : 0);
     const labelW = gallery ? 0 : LABEL_W[s.y];
-    const stepCount = gallery
-      ? Math.min(STEP_ROWS, columnsThatFit(width, 0, cell, GAP) * 4)
-      : s.x === "step" ? columnsThatFit(width, labelW, cell, GAP) : STEP_ROWS;
+    // Steps across the x axis: evenly spread, as many as fit the width. Down the y axis or
+    // through a gallery: every step of the window, scrolled virtually.
+    const pairs = plan.compare === true && (gallery || (s.x !== "tag" && s.y !== "tag"));
+    const perStep = pairs ? plan.tags.length : 1;
+    const stepCount = !gallery && s.x === "step"
+      ? Math.max(1, Math.floor(columnsThatFit(width, labelW, cell, GAP) / perStep))
+      : Infinity;
     const dims = this.dims(plan, runs, stepCount);
     const kinds = new Set(plan.tags.map((t) => this.data.tags.get(t)?.kind));
     const kind = kinds.size === 1 ? [...kinds][0] ?? "" : "mixed";
@@ -514,30 +602,36 @@ export class Panel {
       const tag = plan.tags.length === 1 ? plan.tags[0] : null;
       let grid: GridModel;
       if (gallery) {
-        const tiles: AxisValue[] = (s.galleryBy === "run" ? dims.runs : s.galleryBy === "step" ? dims.steps : dims.indices)
+        const values = (s.galleryBy === "run" ? dims.runs : s.galleryBy === "step" ? dims.steps : dims.indices)
           .map((v) => axisValue(s.galleryBy, v));
+        const tiles: AxisValue[] = pairs ? pairByTag(values, plan.tags) : values;
+        const tileLabel = (v: AxisValue | undefined) => {
+          if (!v) return "";
+          const base = v.step !== undefined ? `step ${v.step}` : v.label;
+          return v.sub !== undefined ? `${base} · ${v.sub}` : base;
+        };
         const perRow = columnsThatFit(width, 0, cell, GAP);
         const rows = Math.ceil(tiles.length / perRow);
         grid = {
           rows, cols: Math.min(perRow, tiles.length), cellW, cellH, gap: GAP, labelW: 0, headerH: 0,
-          address: (r, c) => {
+          address: (r, c, slider) => {
             const v = tiles[r * perRow + c];
-            return v ? cellAddress(this.fixed(run, tag), v) : null;
+            return v ? cellAddress(this.fixed(run, tag, slider), v) : null;
           },
-          env: (r, c) => this.cellEnv(s.galleryBy === "step" ? `step ${tiles[r * perRow + c]?.step}` : tiles[r * perRow + c]?.label),
+          env: (r, c) => this.cellEnv(tileLabel(tiles[r * perRow + c])),
         };
       } else {
         const vals = (a: Axis) => (a === "run" ? dims.runs : a === "tag" ? dims.tags : a === "step" ? dims.steps : dims.indices)
           .map((v) => axisValue(a, v));
         const rows = vals(s.y);
-        const cols = vals(s.x);
+        const cols = pairs ? pairByTag(vals(s.x), plan.tags) : vals(s.x);
         const video = kind === "video";
         const sectionIndex = sections.length;
         grid = {
-          rows: rows.length, cols: cols.length, cellW, cellH, gap: GAP, labelW, headerH: HEADER_H,
+          rows: rows.length, cols: cols.length, cellW, cellH, gap: GAP, labelW, headerH: pairs ? PAIR_HEADER_H : HEADER_H,
           rowLabel: (r) => this.axisLabel(rows[r], video ? () => this.rowCellsOf(plan.key, sectionIndex, r) : undefined),
           colLabel: (c) => this.axisLabel(cols[c]),
-          address: (r, c) => cellAddress(this.fixed(run, tag), rows[r], cols[c]),
+          address: (r, c, slider) => cellAddress(this.fixed(run, tag, slider), rows[r], cols[c]),
           env: () => this.cellEnv(),
         };
       }
@@ -550,12 +644,17 @@ export class Panel {
     }));
     const info = `${runsWith} run${runsWith === 1 ? "" : "s"} · ${stepTotal} step${stepTotal === 1 ? "" : "s"}${s.zoom ? " in window" : ""}`
       + (dims.indices.length > 1 ? ` · ${dims.indices.length} per step` : "");
+    const explicitWidth = width < this.fullWidth() ? width : null;
     const signature = JSON.stringify({
-      key: plan.key, cell, cellH, mode: s.mode, x: s.x, y: s.y, by: s.galleryBy, expanded: s.expanded === plan.key, width,
+      key: plan.key, cell, cellH, mode: s.mode, x: s.x, y: s.y, by: s.galleryBy, expanded: s.expanded === plan.key, width, explicitWidth,
       sections: sections.map((sec) => [sec.title?.text, sec.grid.rows, sec.grid.cols]),
       dims, info,
     });
-    return { key: plan.key, title: plan.title, kind, info, cell, expanded: s.expanded === plan.key, sections, signature };
+    return {
+      key: plan.key, title: plan.title, kind, info, cell, expanded: s.expanded === plan.key, sections, signature,
+      width: explicitWidth, fullWidth: this.fullWidth(),
+      compare: plan.compare ? plan.tags : undefined,
+    };
   }
 
   private rowCellsOf(cardKey: string, section: number, r: number): HTMLElement[] {
@@ -594,21 +693,24 @@ export class Panel {
       return;
     }
     const window: Window = s.zoom;
+    // Compared tags show even when the tag filter hides their own cards: the user picked them.
+    const compare = s.compare.filter((t) => runs.some((r) => this.data.tags.get(t)?.runs.has(r)));
+    const seriesTags = [...new Set([...tags, ...compare])];
     let results: SeriesResponse[];
     try {
-      results = await Promise.all(tags.map((t) => this.data.seriesFor(t, window)));
+      results = await Promise.all(seriesTags.map((t) => this.data.seriesFor(t, window)));
     } catch (err) {
       if (token === this.buildToken) this.showMessage("error", `Could not load the steps: ${errorText(err)}`);
       return;
     }
     if (token !== this.buildToken) return;
-    this.series = new Map(tags.map((t, i) => [t, results[i]]));
+    this.series = new Map(seriesTags.map((t, i) => [t, results[i]]));
     const shown = new Set(runs);
     const lists: number[][] = [];
     for (const r of results) for (const [run, rs] of Object.entries(r.runs)) if (shown.has(run)) lists.push(rs.steps);
     let lo = Infinity;
     let hi = -Infinity;
-    for (const t of tags) {
+    for (const t of seriesTags) {
       for (const [run, info] of this.data.tags.get(t)?.runs ?? []) {
         if (!shown.has(run)) continue;
         lo = Math.min(lo, info.first_step);
@@ -617,7 +719,7 @@ export class Panel {
     }
     this.setTimeline(mergeSteps(lists), lo <= hi ? [lo, hi] : [0, 0]);
 
-    const plans = planCards(s.mode, s.x, s.y, s.galleryBy, tags);
+    const plans = planCards(s.mode, s.x, s.y, s.galleryBy, tags, compare.length >= 2 ? compare : []);
     const keep = new Map<string, Card>();
     const order: HTMLElement[] = [];
     for (const plan of plans) {
@@ -631,7 +733,17 @@ export class Panel {
       old?.destroy();
       const card = new Card(model, {
         expand: (key, on) => this.update({ expanded: on ? key : null }),
-        resize: (key, px) => this.update({ cardCell: { ...this.state.cardCell, [key]: px } }),
+        resize: (key, width, cell) => {
+          const widths = { ...this.state.cardWidth };
+          // Dragged back to (nearly) the full width: the card follows the page again.
+          if (width === null || width >= this.fullWidth() - 8) delete widths[key];
+          else widths[key] = clampCardWidth(width);
+          this.update({ cardWidth: widths, cardCell: { ...this.state.cardCell, [key]: clampCell(cell) } });
+        },
+        close: () => {
+          this.update({ compare: [] });
+          this.renderTags();
+        },
       });
       keep.set(plan.key, card);
       order.push(card.el);
@@ -645,6 +757,7 @@ export class Panel {
       c.readdress();
       c.refreshLabels();
     }
+    void this.prefetchNeighbours();
   }
 
   private shownRunsReason(): string {

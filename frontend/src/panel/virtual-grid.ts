@@ -1,5 +1,6 @@
 // A grid that only creates the cells (and row/column labels) inside the visible part of the
-// page, so DOM nodes and requests scale with the screen, not with steps × runs.
+// page, so DOM nodes and requests scale with the screen, not with steps × runs. A grid taller
+// than the screen scrolls inside its card, so a thousand step rows never bury the other cards.
 import type { ViewerSettings } from "../viewers/types";
 import { Cell } from "./cell";
 import type { CellEnv } from "./cell";
@@ -17,12 +18,18 @@ export interface GridModel {
   headerH: number;
   rowLabel?(r: number): HTMLElement;
   colLabel?(c: number): HTMLElement;
-  address(r: number, c: number): CellAddress | null;
+  /** `slider` replaces the slider's step (to look ahead at a neighbouring step). */
+  address(r: number, c: number, slider?: number | null): CellAddress | null;
   env(r: number, c: number): CellEnv;
 }
 
-/** Extra rows/columns kept mounted beyond the visible edge, so small scrolls show ready cells. */
+/**
+ * Extra rows/columns mounted beyond the visible edge, so small scrolls show ready cells. They
+ * are mounted only once the visible cells have loaded, so they never delay what is on screen.
+ */
 const OVERSCAN = 1;
+/** Room kept on screen above a grid that scrolls inside its card (toolbar, timeline, header). */
+const SCREEN_MARGIN = 150;
 
 interface Rect { left: number; top: number; right: number; bottom: number }
 
@@ -38,12 +45,14 @@ export class VirtualGrid {
   private readonly cells = new Map<string, Cell>();
   private readonly rowLabels = new Map<number, HTMLElement>();
   private readonly colLabels = new Map<number, HTMLElement>();
+  private waiting = false;
+  private destroyed = false;
 
   constructor(private model: GridModel) {
     this.labels = h("div", { class: "mp-grid-rowlabels" });
     this.inner = h("div", { class: "mp-grid-inner" });
-    this.scroller = h("div", { class: "mp-grid-scroll mp-clip" }, this.inner);
-    this.el = h("div", { class: "mp-grid" }, this.labels, this.scroller);
+    this.scroller = h("div", { class: "mp-grid-scroll mp-clip" }, h("div", { class: "mp-grid-plane" }, this.labels, this.inner));
+    this.el = h("div", { class: "mp-grid" }, this.scroller);
     this.scroller.addEventListener("scroll", () => this.updateVisible(), { passive: true });
     this.applySize();
   }
@@ -56,6 +65,10 @@ export class VirtualGrid {
     this.labels.hidden = m.labelW === 0;
     this.inner.style.width = `${m.cols * (m.cellW + m.gap)}px`;
     this.inner.style.height = `${height}px`;
+    const screen = this.el.ownerDocument.defaultView?.innerHeight ?? 800;
+    const limit = Math.max(2 * (m.cellH + m.gap) + m.headerH, screen - SCREEN_MARGIN);
+    this.scroller.style.maxHeight = height > limit ? `${limit}px` : "";
+    this.el.classList.toggle("mp-grid-tall", height > limit);
   }
 
   /** Cells currently in the DOM (for tests of boundedness and for the panel's bookkeeping). */
@@ -63,8 +76,8 @@ export class VirtualGrid {
     return [...this.cells.values()];
   }
 
-  /** Which rows/columns intersect the visible part of the page (with overscan). */
-  visibleRange(): { r0: number; r1: number; c0: number; c1: number } | null {
+  /** Which rows/columns intersect the visible part of the page, widened by `overscan`. */
+  visibleRange(overscan = OVERSCAN): { r0: number; r1: number; c0: number; c1: number } | null {
     const m = this.model;
     if (!this.el.isConnected || !m.rows || !m.cols) return null;
     const win = this.inner.ownerDocument.defaultView;
@@ -81,41 +94,69 @@ export class VirtualGrid {
     const pw = m.cellW + m.gap;
     const ph = m.cellH + m.gap;
     return {
-      r0: Math.max(0, Math.floor(y0 / ph) - OVERSCAN),
-      r1: Math.min(m.rows - 1, Math.floor(y1 / ph) + OVERSCAN),
-      c0: Math.max(0, Math.floor(x0 / pw) - OVERSCAN),
-      c1: Math.min(m.cols - 1, Math.floor(x1 / pw) + OVERSCAN),
+      r0: Math.max(0, Math.floor(y0 / ph) - overscan),
+      r1: Math.min(m.rows - 1, Math.floor(Math.max(y1 - 1, 0) / ph) + overscan),
+      c0: Math.max(0, Math.floor(x0 / pw) - overscan),
+      c1: Math.min(m.cols - 1, Math.floor(Math.max(x1 - 1, 0) / pw) + overscan),
     };
   }
 
+  private mount(r: number, c: number, keep: Set<string>): Cell | null {
+    const m = this.model;
+    const addr = m.address(r, c);
+    if (!addr) return null;
+    const key = `${r},${c}`;
+    keep.add(key);
+    const existing = this.cells.get(key);
+    if (existing) return existing;
+    const cell = new Cell(m.env(r, c), addr);
+    cell.el.dataset.row = String(r);
+    cell.el.dataset.col = String(c);
+    Object.assign(cell.el.style, {
+      left: `${c * (m.cellW + m.gap)}px`, top: `${m.headerH + r * (m.cellH + m.gap)}px`,
+      width: `${m.cellW}px`, height: `${m.cellH}px`,
+    });
+    this.cells.set(key, cell);
+    this.inner.append(cell.el);
+    return cell;
+  }
+
   updateVisible(): void {
+    if (this.destroyed) return;
     const m = this.model;
     const range = this.visibleRange();
+    const seen = this.visibleRange(0);
     const keep = new Set<string>();
     const keepRows = new Set<number>();
     const keepCols = new Set<number>();
-    if (range) {
-      for (let r = range.r0; r <= range.r1; r++) {
-        keepRows.add(r);
-        for (let c = range.c0; c <= range.c1; c++) {
-          keepCols.add(c);
-          const addr = m.address(r, c);
-          if (!addr) continue;
-          const key = `${r},${c}`;
-          keep.add(key);
-          const existing = this.cells.get(key);
-          if (existing) continue;
-          const cell = new Cell(m.env(r, c), addr);
-          cell.el.dataset.row = String(r);
-          cell.el.dataset.col = String(c);
-          Object.assign(cell.el.style, {
-            left: `${c * (m.cellW + m.gap)}px`, top: `${m.headerH + r * (m.cellH + m.gap)}px`,
-            width: `${m.cellW}px`, height: `${m.cellH}px`,
-          });
-          this.cells.set(key, cell);
-          this.inner.append(cell.el);
+    const onScreen: Cell[] = [];
+    if (seen) {
+      for (let r = seen.r0; r <= seen.r1; r++) {
+        for (let c = seen.c0; c <= seen.c1; c++) {
+          const cell = this.mount(r, c, keep);
+          if (cell) onScreen.push(cell);
         }
       }
+    }
+    const loading = onScreen.filter((c) => c.el.dataset.state === "loading");
+    if (range) {
+      for (let r = range.r0; r <= range.r1; r++) keepRows.add(r);
+      for (let c = range.c0; c <= range.c1; c++) keepCols.add(c);
+      for (let r = range.r0; r <= range.r1; r++) {
+        for (let c = range.c0; c <= range.c1; c++) {
+          const key = `${r},${c}`;
+          // Overscan cells already mounted stay; new ones wait until the screen has loaded.
+          if (this.cells.has(key)) keep.add(key);
+          else if (!loading.length) this.mount(r, c, keep);
+        }
+      }
+    }
+    if (loading.length && !this.waiting) {
+      this.waiting = true;
+      void Promise.all(loading.map((c) => c.ready)).then(() => {
+        this.waiting = false;
+        this.updateVisible();
+      });
     }
     for (const [key, cell] of this.cells) {
       if (!keep.has(key)) {
@@ -168,6 +209,23 @@ export class VirtualGrid {
     this.updateVisible();
   }
 
+  /** Where the mounted cells would point if the slider were at `slider` (for prefetching). */
+  addressesAt(slider: number): CellAddress[] {
+    const out: CellAddress[] = [];
+    for (const [key, cell] of this.cells) {
+      const [r, c] = key.split(",").map(Number);
+      const addr = this.model.address(r, c, slider);
+      // Cells whose step is on an axis do not move with the slider.
+      if (addr && addr.step !== cell.address.step) out.push(addr);
+    }
+    return out;
+  }
+
+  /** Settles once every mounted cell has shown its current address. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.cells.values()].map((c) => c.ready));
+  }
+
   reloadCells(): void {
     for (const cell of this.cells.values()) cell.reload();
   }
@@ -182,6 +240,7 @@ export class VirtualGrid {
   }
 
   destroy(): void {
+    this.destroyed = true;
     for (const cell of this.cells.values()) cell.destroy();
     this.cells.clear();
     this.el.remove();

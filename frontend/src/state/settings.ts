@@ -26,6 +26,10 @@ export interface PanelState {
   /** Cell edge in CSS pixels, and per-card overrides set by dragging a card's corner. */
   cell: number;
   cardCell: Record<string, number>;
+  /** Card widths in CSS pixels set by dragging a card's corner; narrower cards sit side by side. */
+  cardWidth: Record<string, number>;
+  /** Tags compared side by side in one card (e.g. prediction next to ground truth); [] for none. */
+  compare: string[];
   /** Card shown full screen, by card key. */
   expanded: string | null;
   fit: "fit" | "original";
@@ -38,13 +42,18 @@ export interface PanelState {
 export function defaultState(): PanelState {
   return {
     mode: "grid", x: "step", y: "run", galleryBy: "index", step: null, index: 0, zoom: null,
-    runFilter: "", runsOff: [], tagFilter: "", cell: 128, cardCell: {}, expanded: null,
+    runFilter: "", runsOff: [], tagFilter: "", cell: 128, cardCell: {}, cardWidth: {}, compare: [], expanded: null,
     fit: "fit", pixelated: false, captions: true, viewer: {},
   };
 }
 
 const MIN_CELL = 48;
 const MAX_CELL = 1024;
+export const MIN_CARD_WIDTH = 240;
+
+export function clampCardWidth(px: number): number {
+  return Math.round(Math.min(8192, Math.max(MIN_CARD_WIDTH, px)));
+}
 
 export function clampCell(px: number): number {
   return Math.round(Math.min(MAX_CELL, Math.max(MIN_CELL, px)));
@@ -85,6 +94,8 @@ export function encodeState(s: PanelState): string {
   if (s.tagFilter) q.set("tags", s.tagFilter);
   if (s.cell !== d.cell) q.set("cell", String(s.cell));
   if (Object.keys(s.cardCell).length) q.set("cards", JSON.stringify(s.cardCell));
+  if (Object.keys(s.cardWidth).length) q.set("widths", JSON.stringify(s.cardWidth));
+  for (const t of s.compare) q.append("cmp", t);
   if (s.expanded !== null) q.set("expanded", s.expanded);
   if (s.fit !== d.fit) q.set("fit", s.fit);
   if (s.pixelated) q.set("pixelated", "1");
@@ -123,6 +134,11 @@ export function decodeState(text: string): PanelState {
   if (cards) {
     for (const [k, v] of Object.entries(cards)) if (typeof v === "number") s.cardCell[k] = clampCell(v);
   }
+  const widths = jsonObject(q.get("widths"));
+  if (widths) {
+    for (const [k, v] of Object.entries(widths)) if (typeof v === "number") s.cardWidth[k] = clampCardWidth(v);
+  }
+  s.compare = [...new Set(q.getAll("cmp"))];
   s.expanded = q.get("expanded");
   if (q.get("fit") === "original") s.fit = "original";
   s.pixelated = q.get("pixelated") === "1";

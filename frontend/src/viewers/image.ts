@@ -19,6 +19,15 @@ export function isCached(url: string): boolean {
   return recent.has(url);
 }
 
+/** Fetches and decodes an image the user is likely to see next (the slider's neighbour step). */
+export function preloadImage(url: string): void {
+  if (recent.has(url)) return;
+  const img = new Image();
+  img.decoding = "async";
+  img.src = url;
+  img.decode().then(() => remember(url, img), () => undefined);
+}
+
 async function loadImage(url: string, signal: AbortSignal): Promise<HTMLImageElement> {
   const img = new Image();
   img.decoding = "async";

@@ -1,5 +1,6 @@
 // Video viewer: plays in the cell (muted, so autoplay rules never block it), loop toggle,
-// frame-accurate scrubbing, and restart-together when the panel plays a whole row.
+// frame-accurate scrubbing (with the slider, or by dragging sideways across the picture, which
+// works in the smallest cell), and restart-together when the panel plays a whole row.
 // PyTorch's add_video logs GIFs; those are animated images and are shown as <img>.
 import type { ItemMeta, ItemRef } from "../api-types";
 import { downloadLink } from "./image";
@@ -73,10 +74,31 @@ export const viewer: Viewer = {
     video.addEventListener("pause", sync);
     video.addEventListener("loadedmetadata", sync);
     play.addEventListener("click", () => { if (video.paused) void video.play(); else video.pause(); });
-    scrub.addEventListener("input", () => {
+    const seekFrame = (f: number) => {
       video.pause();
       // Seek to the middle of the frame so rounding never lands on its neighbour.
-      video.currentTime = (Number(scrub.value) + 0.5) / fps;
+      video.currentTime = (Math.max(0, Math.min(frames() - 1, f)) + 0.5) / fps;
+    };
+    scrub.addEventListener("input", () => seekFrame(Number(scrub.value)));
+    video.title = "Drag sideways to scrub frames; click to play or pause";
+    let drag: { x: number; moved: boolean } | null = null;
+    video.addEventListener("pointerdown", (e) => {
+      drag = { x: e.clientX, moved: false };
+      video.setPointerCapture(e.pointerId);
+      e.preventDefault();
+    });
+    video.addEventListener("pointermove", (e) => {
+      if (!drag) return;
+      if (Math.abs(e.clientX - drag.x) > 3) drag.moved = true;
+      if (!drag.moved) return;
+      // The picture's width spans every frame, whatever the cell's size.
+      const r = video.getBoundingClientRect();
+      seekFrame(Math.floor(((e.clientX - r.left) / Math.max(1, r.width)) * frames()));
+      sync();
+    });
+    video.addEventListener("pointerup", () => {
+      if (drag && !drag.moved) play.click();
+      drag = null;
     });
     loop.addEventListener("click", () => {
       video.loop = !video.loop;
