@@ -46,7 +46,13 @@ EXTRAS = {
     "open3d": ["open3d-cpu>=0.18"],
     "rdkit": ["rdkit>=2023.9"],
     # moviepy 1.x: torch's SummaryWriter.add_video imports moviepy.editor, gone in moviepy 2.
-    "demo": ["scikit-image>=0.22", "scikit-learn>=1.3", "PeptideBuilder>=1.1", "trimesh>=4", "moviepy>=1.0.3,<2"],
+    "demo": [
+        "scikit-image>=0.22",
+        "scikit-learn>=1.3",
+        "PeptideBuilder>=1.1",
+        "trimesh>=4",
+        "moviepy>=1.0.3,<2",
+    ],
     "dev": [
         "pytest>=8",
         "pytest-timeout>=2.3",
