@@ -64,6 +64,10 @@ def write_demo(
         shutil.rmtree(staging)  # left by an interrupted write
     staging.mkdir(parents=True)
     cfg = DemoConfig.make(quick)
+    say(
+        f"writing the {'quick ' if quick else ''}demo logdir {target}: {len(RUN_NAMES)} runs of "
+        "small models trained on the CPU (about a minute on 2 idle cores)"
+    )
     started = time.monotonic()
     _write_runs(staging, cfg, say)
     (staging / MARKER_NAME).write_text(
@@ -121,6 +125,8 @@ def _write_task(root: str, name: str, cfg: DemoConfig, say: Callable[[str], None
             say(line)
 
     if name == LEGACY_RUN:
+        # torch.utils.tensorboard imports TensorFlow when it is installed; keep its banner quiet.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         started = time.monotonic()
         legacy.write(str(Path(root) / LEGACY_RUN), cfg)
         note(f"  {LEGACY_RUN} {time.monotonic() - started:5.1f} s")
