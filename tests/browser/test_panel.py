@@ -291,15 +291,167 @@ def test_many_steps_spread_evenly_and_dom_stays_bounded(
     assert steps[0] == 0 and steps[-1] == 29990, steps
     gaps = np.diff(steps)
     assert gaps.max() - gaps.min() <= 0.1 * gaps.mean(), steps
-    # y=step: at most as many rows mounted as the screen shows, however many steps exist
+    # y=step: a row for every step of the window, scrolled inside the card; only the rows on
+    # screen are in the DOM, however many steps exist
     frame.locator('select[aria-label="x axis"]').select_option("index")
     frame.locator('select[aria-label="y axis"]').select_option("step")
     until(lambda: settled(frame, "frames"), "rows loaded")
+    grid = frame.locator(f"{CARD.format('frames')} .mp-grid-scroll")
+    assert grid.evaluate("g => g.scrollHeight > 100 * g.clientHeight"), "a thousand rows to scroll"
+    assert grid.evaluate("g => g.getBoundingClientRect().bottom <= innerHeight"), "the grid fits the screen"
     mounted = frame.locator(f"{CARD.format('frames')} .mp-cell").count()
     assert 0 < mounted <= 20, mounted
-    frame.locator(".mp-main").evaluate("m => m.scrollTop = m.scrollHeight")
+    grid.evaluate("g => g.scrollTop = g.scrollHeight / 2")
     until(
-        lambda: (s := settled(frame, "frames")) and any(int(c["step"]) > 20000 for c in s),
-        "scrolled rows mount",
+        lambda: (s := settled(frame, "frames")) and any(14000 < int(c["step"]) < 16000 for c in s),
+        "rows in the middle of the run mount when scrolled to",
     )
     assert frame.locator(f"{CARD.format('frames')} .mp-cell").count() <= 20
+    labels = [int(v) for v in frame.locator(f"{CARD.format('frames')} .mp-grid-rowlabels .mp-axis-label")
+              .evaluate_all("els => els.map(e => e.dataset.value)")]
+    assert np.diff(labels).max() <= 40, labels  # neighbouring rows are neighbouring steps
+    grid.evaluate("g => g.scrollTop = g.scrollHeight")
+    until(
+        lambda: (s := settled(frame, "frames")) and any(c["step"] == "29990" for c in s),
+        "the last step is the last row",
+    )
+    assert frame.locator(f"{CARD.format('frames')} .mp-cell").count() <= 20
+
+
+def test_full_screen_zoom_pan_and_download_of_the_original(page: Any, media_server: Any) -> None:
+    frame = open_media_tab(page, media_server.url, "tags=samples&x=index&y=run")
+    until(lambda: settled(frame, "samples"), "samples loaded")
+    cell = frame.locator(f'{CARD.format("samples")} .mp-cell[data-run="lr_0.01"][data-col="2"]')
+    cell.hover()
+    with page.expect_download() as download:
+        cell.get_by_role("link", name="Download the original").click()
+    saved = Path(download.value.path())
+    assert download.value.suggested_filename.endswith(".png")
+    from PIL import Image as PILImage
+
+    assert np.array_equal(np.asarray(PILImage.open(saved).convert("RGB")), sample_image(1, 50, 2))
+
+    cell.hover()
+    cell.get_by_role("button", name="Full screen").click()
+    box = frame.get_by_role("dialog", name="lr_0.01 · samples · step 50 · #2 full screen")
+    img = box.locator(".mp-lightbox-img")
+    until(lambda: img.evaluate("i => i.complete && i.naturalWidth") == 64, "the original loads full screen")
+    zoom = box.locator(".mp-lightbox-zoom")
+    until(lambda: zoom.inner_text().endswith("%"), "zoom shown")
+    fit = int(zoom.inner_text()[:-1])
+    assert fit > 300, "a 64 px image is fitted to the screen"
+    stage = box.locator(".mp-lightbox-stage").bounding_box()
+    before = img.bounding_box()
+    page.mouse.move(stage["x"] + stage["width"] / 2, stage["y"] + stage["height"] / 2)
+    page.mouse.wheel(0, -400)
+    until(lambda: int(zoom.inner_text()[:-1]) > fit, "the wheel zooms in")
+    assert img.bounding_box()["width"] > before["width"] * 1.3
+    zoomed = img.bounding_box()
+    page.mouse.down()
+    page.mouse.move(stage["x"] + stage["width"] / 2 + 120, stage["y"] + stage["height"] / 2 + 60, steps=4)
+    page.mouse.up()
+    moved = img.bounding_box()
+    assert abs(moved["x"] - zoomed["x"] - 120) < 2 and abs(moved["y"] - zoomed["y"] - 60) < 2, "drag pans"
+    screenshot(page, "image-full-screen.png")
+    box.get_by_role("button", name="1:1").click()
+    until(lambda: zoom.inner_text() == "100%", "1:1 shows the original pixels")
+    assert round(img.bounding_box()["width"]) == 64
+    page.keyboard.press("Escape")
+    until(lambda: frame.get_by_role("dialog").count() == 0, "Escape closes full screen")
+    assert not page.errors
+
+
+def write_pairs_logdir(root: Path) -> None:
+    """Two runs logging a segmentation prediction next to its ground truth, and a loss image."""
+    import tb_media_panel as mp
+
+    for r, run in enumerate(("unet", "deeplab")):
+        with mp.Writer(str(root / run)) as w:
+            for step in (0, 100, 200):
+                truth = sample_image(0, 60, 0)
+                w.add("seg/ground_truth", mp.Image(truth), step=step)
+                w.add("seg/prediction", mp.Image(sample_image(r + 2, step // 4, 0)), step=step)
+                w.add("curves", mp.Image(sample_image(r, step, 1)), step=step)
+
+
+def test_compare_prediction_next_to_ground_truth(page: Any, tensorboard_factory: Any, tmp_path: Path) -> None:
+    write_pairs_logdir(tmp_path / "pairs")
+    server = tensorboard_factory(tmp_path / "pairs")
+    frame = open_media_tab(page, server.url)
+    chip = frame.get_by_role("button", name="Compare prediction ↔ ground_truth")
+    chip.click()
+    card = frame.locator(CARD.format("compare"))
+    title = card.locator(".mp-card-title")
+    until(lambda: title.inner_text() == "prediction vs ground_truth", "comparison card")
+    assert frame.locator("[data-card]").first.get_attribute("data-card") == "compare"
+    assert "cmp=seg%2Fprediction&cmp=seg%2Fground_truth" in hash_state(page)
+    until(lambda: settled(frame, "compare"), "comparison loaded")
+    # x = step, y = run: each step's column pair shows prediction then ground truth
+    subs = texts(frame, f"{CARD.format('compare')} .mp-grid-inner .mp-axis-sub")
+    assert subs == ["prediction", "ground_truth"] * 3, subs
+    assert [t for t in col_labels(frame, "compare") if t] == ["0", "100", "200"]
+    assert row_labels(frame, "compare") == ["deeplab", "unet"]
+    assert len(cells(frame, "compare")) == 12
+    tags = frame.locator(f"{CARD.format('compare')} .mp-cell").evaluate_all(
+        "els => els.map(e => [Number(e.dataset.row), Number(e.dataset.col), e.dataset.tag, e.dataset.step])"
+    )
+    for row, col, tag, step in tags:
+        assert tag == ("seg/prediction" if col % 2 == 0 else "seg/ground_truth"), (row, col, tag)
+        assert step == ["0", "100", "200"][col // 2]
+    screenshot(page, "compare-tags.png")
+    # ticking a tag in the list edits the comparison; the URL keeps it
+    frame.get_by_role("checkbox", name="Compare curves").check()
+    until(lambda: title.inner_text() == "seg/prediction vs seg/ground_truth vs curves", "a third tag joins")
+    page.reload()
+    frame = page.frame_locator('iframe[src*="plugin_entry.html?name=media_panel"]')
+    card = frame.locator(CARD.format("compare"))
+    until(lambda: card.count() == 1 and "curves" in card.locator(".mp-card-title").inner_text(),
+          "the comparison survives a reload")
+    card.get_by_role("button", name="Stop comparing").click()
+    until(lambda: frame.locator(CARD.format("compare")).count() == 0, "closing the comparison card")
+    assert not page.errors
+
+
+def test_card_corner_sets_width_and_cards_sit_side_by_side(page: Any, media_server: Any) -> None:
+    frame = open_media_tab(page, media_server.url, "tags=samples%7Cspeech")
+    until(lambda: settled(frame, "samples"), "samples loaded")
+    samples = frame.locator(CARD.format("samples"))
+    speech = frame.locator(CARD.format("speech"))
+    full = samples.bounding_box()["width"]
+    for name in ("samples", "speech"):
+        corner = frame.locator(CARD.format(name)).locator(".mp-resize")
+        corner.scroll_into_view_if_needed()
+        handle = corner.bounding_box()
+        x, y = handle["x"] + 7, handle["y"] + 7
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x - full / 2 - 20, y + 40, steps=5)
+        page.mouse.up()
+        until(lambda name=name: frame.locator(CARD.format(name)).bounding_box()["width"] < full / 2,
+              f"{name} card narrower")
+    until(lambda: abs(samples.bounding_box()["y"] - speech.bounding_box()["y"]) < 2, "cards side by side")
+    assert "widths=" in hash_state(page)
+    cell = frame.locator(f"{CARD.format('samples')} .mp-cell").first.bounding_box()
+    assert 140 <= cell["width"] <= 156, "dragging down grew the cells (128 + 40 / 2 px)"
+    until(lambda: settled(frame, "samples"), "samples reloaded")
+    screenshot(page, "cards-side-by-side.png")
+    assert not page.errors
+
+
+def test_video_scrubs_in_a_small_cell(page: Any, media_server: Any) -> None:
+    frame = open_media_tab(page, media_server.url, "tags=rollout&x=run&y=index&cell=128")
+    until(lambda: settled(frame, "rollout"), "videos loaded")
+    cell = frame.locator(f"{CARD.format('rollout')} .mp-cell").first
+    video = cell.locator("video")
+    until(lambda: video.evaluate("v => v.readyState >= 1"), "video metadata")
+    scrub = cell.get_by_role("slider", name="Frame")
+    assert scrub.bounding_box()["width"] >= 110, "the frame slider spans the small cell"
+    box = video.bounding_box()
+    page.mouse.move(box["x"] + 4, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + box["height"] / 2, steps=6)
+    page.mouse.up()
+    until(lambda: scrub.input_value() in ("9", "10"), "dragging across the picture scrubs to ~80 %")
+    assert video.evaluate("v => v.paused"), "scrubbing pauses"
+    assert cell.locator(".mp-media-time").inner_text() in ("10/12", "11/12")
+    assert not page.errors

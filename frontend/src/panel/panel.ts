@@ -19,6 +19,7 @@ import { ALL_TAGS_CARD, COMPARE_CARD, axisValue, cellAddress, columnsThatFit, pa
 import type { AxisValue, CardPlan, CellAddress, Dims, Fixed } from "./layout";
 import { mergeSteps, snapStep, spreadSteps, stepBeside, zoomWindow } from "./steps";
 import { Timeline } from "./timeline";
+import { GROUP_GAP } from "./virtual-grid";
 import type { GridModel } from "./virtual-grid";
 
 export interface PanelOptions {
@@ -347,12 +348,10 @@ export class Panel {
       const cmp = this.state.compare;
       if (cmp.length) {
         const stop = h("button", { class: "mp-link-btn", text: "Clear", title: "Stop comparing" });
+        const now = cmp.length >= 2 ? `Comparing ${shortTagNames(cmp).join(" vs ")}` : `Tick one more tag to compare with ${cmp[0]}`;
         stop.addEventListener("click", () => setCompare([]));
         pairs.append(h("div", { class: "mp-compare-now" },
-          h("span", {
-            class: "mp-compare-text",
-            text: cmp.length >= 2 ? `Comparing ${shortTagNames(cmp).join(" vs ")}` : `Tick one more tag to compare with ${cmp[0]}`,
-          }), stop));
+          h("span", { class: "mp-compare-text", text: now, title: now }), stop));
       }
       for (const [a, b] of suggestPairs([...this.data.tags.keys()])) {
         if (cmp.length === 2 && cmp[0] === a && cmp[1] === b) continue;
@@ -590,7 +589,7 @@ export class Panel {
     const pairs = plan.compare === true && (gallery || (s.x !== "tag" && s.y !== "tag"));
     const perStep = pairs ? plan.tags.length : 1;
     const stepCount = !gallery && s.x === "step"
-      ? Math.max(1, Math.floor(columnsThatFit(width, labelW, cell, GAP) / perStep))
+      ? Math.max(1, Math.floor(columnsThatFit(width, labelW, cell + (perStep > 1 ? GROUP_GAP / perStep : 0), GAP) / perStep))
       : Infinity;
     const dims = this.dims(plan, runs, stepCount);
     const kinds = new Set(plan.tags.map((t) => this.data.tags.get(t)?.kind));
@@ -629,6 +628,7 @@ export class Panel {
         const sectionIndex = sections.length;
         grid = {
           rows: rows.length, cols: cols.length, cellW, cellH, gap: GAP, labelW, headerH: pairs ? PAIR_HEADER_H : HEADER_H,
+          group: pairs ? plan.tags.length : 1,
           rowLabel: (r) => this.axisLabel(rows[r], video ? () => this.rowCellsOf(plan.key, sectionIndex, r) : undefined),
           colLabel: (c) => this.axisLabel(cols[c]),
           address: (r, c, slider) => cellAddress(this.fixed(run, tag, slider), rows[r], cols[c]),

@@ -16,6 +16,8 @@ export interface GridModel {
   /** Width of the row-label column and height of the column-label row; 0 when absent. */
   labelW: number;
   headerH: number;
+  /** Columns per group (compared tags of one value), set apart by a wider gap; 1 for none. */
+  group?: number;
   rowLabel?(r: number): HTMLElement;
   colLabel?(c: number): HTMLElement;
   /** `slider` replaces the slider's step (to look ahead at a neighbouring step). */
@@ -28,8 +30,10 @@ export interface GridModel {
  * are mounted only once the visible cells have loaded, so they never delay what is on screen.
  */
 const OVERSCAN = 1;
+/** Extra space between column groups. */
+export const GROUP_GAP = 14;
 /** Room kept on screen above a grid that scrolls inside its card (toolbar, timeline, header). */
-const SCREEN_MARGIN = 150;
+const SCREEN_MARGIN = 240;
 
 interface Rect { left: number; top: number; right: number; bottom: number }
 
@@ -63,12 +67,34 @@ export class VirtualGrid {
     this.labels.style.width = `${m.labelW}px`;
     this.labels.style.height = `${height}px`;
     this.labels.hidden = m.labelW === 0;
-    this.inner.style.width = `${m.cols * (m.cellW + m.gap)}px`;
+    this.inner.style.width = `${this.width()}px`;
     this.inner.style.height = `${height}px`;
     const screen = this.el.ownerDocument.defaultView?.innerHeight ?? 800;
     const limit = Math.max(2 * (m.cellH + m.gap) + m.headerH, screen - SCREEN_MARGIN);
     this.scroller.style.maxHeight = height > limit ? `${limit}px` : "";
     this.el.classList.toggle("mp-grid-tall", height > limit);
+  }
+
+  private colLeft(c: number): number {
+    const m = this.model;
+    const group = Math.max(1, m.group ?? 1);
+    return c * (m.cellW + m.gap) + (group > 1 ? Math.floor(c / group) * GROUP_GAP : 0);
+  }
+
+  private width(): number {
+    const m = this.model;
+    return m.cols ? this.colLeft(m.cols - 1) + m.cellW + m.gap : 0;
+  }
+
+  /** The column under x (px from the grid's left edge); a gap counts with the column before it. */
+  private colAt(x: number): number {
+    const m = this.model;
+    const group = Math.max(1, m.group ?? 1);
+    const pw = m.cellW + m.gap;
+    if (group === 1) return Math.floor(x / pw);
+    const gw = group * pw + GROUP_GAP;
+    const g = Math.floor(x / gw);
+    return g * group + Math.min(group - 1, Math.floor((x - g * gw) / pw));
   }
 
   /** Cells currently in the DOM (for tests of boundedness and for the panel's bookkeeping). */
@@ -90,14 +116,13 @@ export class VirtualGrid {
     const x1 = clip.right - box.left;
     const y0 = clip.top - box.top - m.headerH;
     const y1 = clip.bottom - box.top - m.headerH;
-    if (x1 <= 0 || y1 <= 0 || x0 >= m.cols * (m.cellW + m.gap) || y0 >= m.rows * (m.cellH + m.gap)) return null;
-    const pw = m.cellW + m.gap;
+    if (x1 <= 0 || y1 <= 0 || x0 >= this.width() || y0 >= m.rows * (m.cellH + m.gap)) return null;
     const ph = m.cellH + m.gap;
     return {
       r0: Math.max(0, Math.floor(y0 / ph) - overscan),
       r1: Math.min(m.rows - 1, Math.floor(Math.max(y1 - 1, 0) / ph) + overscan),
-      c0: Math.max(0, Math.floor(x0 / pw) - overscan),
-      c1: Math.min(m.cols - 1, Math.floor(Math.max(x1 - 1, 0) / pw) + overscan),
+      c0: Math.max(0, this.colAt(x0) - overscan),
+      c1: Math.min(m.cols - 1, this.colAt(Math.max(x1 - 1, 0)) + overscan),
     };
   }
 
@@ -113,7 +138,7 @@ export class VirtualGrid {
     cell.el.dataset.row = String(r);
     cell.el.dataset.col = String(c);
     Object.assign(cell.el.style, {
-      left: `${c * (m.cellW + m.gap)}px`, top: `${m.headerH + r * (m.cellH + m.gap)}px`,
+      left: `${this.colLeft(c)}px`, top: `${m.headerH + r * (m.cellH + m.gap)}px`,
       width: `${m.cellW}px`, height: `${m.cellH}px`,
     });
     this.cells.set(key, cell);
@@ -171,7 +196,7 @@ export class VirtualGrid {
     });
     if (m.colLabel) this.syncLabels(this.colLabels, keepCols, this.inner, (c) => {
       const el = m.colLabel!(c);
-      Object.assign(el.style, { left: `${c * (m.cellW + m.gap)}px`, width: `${m.cellW}px`, height: `${m.headerH}px` });
+      Object.assign(el.style, { left: `${this.colLeft(c)}px`, width: `${m.cellW}px`, height: `${m.headerH}px` });
       return el;
     });
   }
