@@ -1,11 +1,13 @@
-"""A 1M-point cloud in headless Chromium: time to first frame, bytes transferred, time per turn.
+"""A 1M-point cloud in headless Chromium: time to first frame, bytes transferred, frames while dragging.
 
 - time to first frame: from navigating to TensorBoard's Media tab until the point-cloud cell's
   canvas holds its first frame with every point drawn (the renderer's own count);
 - bytes: what the page fetched for the cloud (the `points` routes), from the resource timing;
-- turn: a drag on the cell, from the pointer move until the next frame is in the cell.
+- drag: one held drag of --moves pointer moves; each from the move until the next frame is in the
+  cell (median, and how many points those frames drew);
+- rest: from the last move of the drag until the cell holds a frame with every point drawn again.
 
-    .venv/bin/python -m benchmarks.pointcloud_render [--points 1000000] [--turns 5]
+    .venv/bin/python -m benchmarks.pointcloud_render [--points 1000000] [--drags 3] [--moves 10]
 """
 
 from __future__ import annotations
@@ -30,23 +32,35 @@ BYTES = """(c) => c.ownerDocument.defaultView.performance.getEntriesByType('reso
   .filter(e => e.name.includes('/points?'))
   .map(e => ({url: e.name, transfer: e.transferSize, body: e.encodedBodySize}))"""
 
-TURN = """async (c) => {
+DRAG = """async (c, moves) => {
   const r = c.getBoundingClientRect();
-  const before = Number(c.dataset.frames);
   const opts = (x) => ({bubbles: true, clientX: r.left + x, clientY: r.top + r.height / 2, pointerId: 1,
                         pointerType: 'mouse', button: 0, buttons: 1, isPrimary: true});
-  const t0 = performance.now();
-  c.dispatchEvent(new PointerEvent('pointerdown', opts(r.width / 2)));
-  c.ownerDocument.dispatchEvent(new PointerEvent('pointermove', opts(r.width / 2 + 40)));
-  c.dispatchEvent(new PointerEvent('pointermove', opts(r.width / 2 + 40)));
-  await new Promise(res => {
+  const next = (before) => new Promise(res => {
     const t = () => Number(c.dataset.frames) > before ? res(0) : requestAnimationFrame(t);
     t();
   });
-  const dt = performance.now() - t0;
-  c.ownerDocument.dispatchEvent(new PointerEvent('pointerup', opts(r.width / 2 + 40)));
-  c.dispatchEvent(new PointerEvent('pointerup', opts(r.width / 2 + 40)));
-  return dt;
+  const move = (x) => {
+    c.ownerDocument.dispatchEvent(new PointerEvent('pointermove', opts(x)));
+    c.dispatchEvent(new PointerEvent('pointermove', opts(x)));
+  };
+  c.dispatchEvent(new PointerEvent('pointerdown', opts(r.width / 2)));
+  const frames = [];
+  for (let i = 1; i <= moves; i++) {
+    const before = Number(c.dataset.frames);
+    const t0 = performance.now();
+    move(r.width / 2 + 8 * i);
+    await next(before);
+    frames.push({ms: performance.now() - t0, points: Number(c.dataset.renderedPoints)});
+  }
+  const t1 = performance.now();
+  c.ownerDocument.dispatchEvent(new PointerEvent('pointerup', opts(r.width / 2 + 8 * moves)));
+  c.dispatchEvent(new PointerEvent('pointerup', opts(r.width / 2 + 8 * moves)));
+  await new Promise(res => {
+    const t = () => c.dataset.quality === 'full' && !c.dataset.moving ? res(0) : requestAnimationFrame(t);
+    t();
+  });
+  return {frames, rest: performance.now() - t1, restPoints: Number(c.dataset.renderedPoints)};
 }"""
 
 
@@ -63,7 +77,8 @@ def write_cloud(logdir: Path, n: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--points", type=int, default=1_000_000)
-    ap.add_argument("--turns", type=int, default=5)
+    ap.add_argument("--drags", type=int, default=3)
+    ap.add_argument("--moves", type=int, default=10)
     args = ap.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -93,7 +108,7 @@ def main() -> None:
                 )
                 first_frame = time.perf_counter() - t0
                 fetched = canvas.evaluate(BYTES)
-                turns = [canvas.evaluate(TURN) for _ in range(args.turns)]
+                drags = [canvas.evaluate(DRAG, args.moves) for _ in range(args.drags)]
                 browser.close()
         finally:
             tb.stop()
@@ -107,7 +122,17 @@ def main() -> None:
     )
     for f in fetched:
         print(f"  {f['url'].split('array=')[-1]:>10}: {f['body']:,} B")
-    print(f"turn (drag -> next frame) median of {len(turns)}: {statistics.median(turns):.0f} ms")
+    frames = [f for d in drags for f in d["frames"]]
+    print(
+        f"dragging: {statistics.median(f['ms'] for f in frames):.0f} ms per frame"
+        f" (median of {len(frames)} moves in {len(drags)} drags; slowest {max(f['ms'] for f in frames):.0f} ms),"
+        f" {int(statistics.median(f['points'] for f in frames)):,} points per frame"
+    )
+    rests = [d["rest"] for d in drags]
+    print(
+        f"at rest again (last move -> every point drawn): {statistics.median(rests):.0f} ms median,"
+        f" {drags[-1]['restPoints']:,} points"
+    )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { boxesAbove, classRGB, effectiveColorBy, heightRGB, labelArray, ramp, visibleIndex } from "../src/viewers/pointcloud-data";
+import {
+  boxesAbove, classRGB, defaultPointSize, effectiveColorBy, heightRGB, labelArray, MIN_MOVING_POINTS, movingPointBudget, MOVING_FRAME_MS, ramp,
+  sampleIndex, visibleIndex,
+} from "../src/viewers/pointcloud-data";
 import { embeddedGltfToGlb, isGlb } from "../src/viewers/gltf-embedded";
 import { overlayColors } from "../src/viewers/three-shared";
-import { defaultClassColor, hexToRgb } from "../src/viewers/segmentation/colors";
+import { classColorMap, defaultClassColor, hexToRgb } from "../src/viewers/segmentation/colors";
 import type { Box3DMeta, PointCloudMeta } from "../src/api-types";
 
 const meta = (o: Partial<PointCloudMeta>): PointCloudMeta => ({
@@ -86,5 +89,44 @@ describe("embedded glTF to GLB", () => {
   it("says what is wrong with a glTF that points at external files", () => {
     const gltf = { asset: { version: "2.0" }, buffers: [{ uri: "duck.bin", byteLength: 3 }] };
     expect(() => embeddedGltfToGlb(new TextEncoder().encode(JSON.stringify(gltf)).buffer)).toThrow(/external file "duck.bin"/);
+  });
+});
+
+describe("point clouds while the camera moves", () => {
+  it("draws an evenly spread subset of the shown points, or all of them when they fit", () => {
+    expect(sampleIndex(10, null, 10)).toBeNull();
+    expect(Array.from(sampleIndex(10, null, 4) ?? [])).toEqual([0, 2, 5, 7]);
+    const shown = new Uint32Array([1, 3, 5, 7, 9, 11]);
+    expect(Array.from(sampleIndex(12, shown, 3) ?? [])).toEqual([1, 5, 9]);
+    // Never an index outside the cloud, never a repeated point.
+    const big = sampleIndex(1_000_000, null, 98_304) ?? new Uint32Array();
+    expect(big.length).toBe(98_304);
+    expect(big[big.length - 1]).toBeLessThan(1_000_000);
+    expect(new Set(big).size).toBe(big.length);
+  });
+
+  it("sizes the subset by what the last full frame cost", () => {
+    // Nothing measured yet, or a fast renderer: everything.
+    expect(movingPointBudget({ ms: 0, points: 0 }, 1_000_000)).toBe(1_000_000);
+    expect(movingPointBudget({ ms: 8, points: 1_000_000 }, 1_000_000)).toBe(1_000_000);
+    // Software WebGL at about 0.4 us a point: what fits the moving-frame budget, in quarter-octave steps.
+    const n = movingPointBudget({ ms: 400, points: 1_000_000 }, 1_000_000);
+    expect(n).toBeLessThanOrEqual((MOVING_FRAME_MS / 400) * 1_000_000);
+    expect(n).toBe(98_304);
+    expect(movingPointBudget({ ms: 401, points: 1_000_000 }, 1_000_000)).toBe(n);
+    // Very slow: still enough points for the shape to read.
+    expect(movingPointBudget({ ms: 60_000, points: 1_000_000 }, 1_000_000)).toBe(MIN_MOVING_POINTS);
+  });
+
+  it("defaults to small points for dense clouds and bigger ones for sparse clouds", () => {
+    expect(defaultPointSize(1_000_000)).toBe(1);
+    expect(defaultPointSize(20_000)).toBe(2);
+  });
+});
+
+describe("point-cloud class colours", () => {
+  it("use the colour logged with the class label", () => {
+    const rgb = classRGB(new Uint8Array([1, 2]), classColorMap([{ id: 1, name: "car", color: "#ff8800" }], {}));
+    expect(Array.from(rgb)).toEqual([255, 136, 0, ...hexToRgb(defaultClassColor(2))]);
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { classColor, colorTable, defaultClassColor, hexToRgb, isBackgroundClass } from "../src/viewers/segmentation/colors";
+import {
+  classColor, classColorMap, colorTable, defaultClassColor, hexToRgb, isBackgroundClass, mergeLabels,
+} from "../src/viewers/segmentation/colors";
 import { blendOver, paintDifference, paintMask } from "../src/viewers/segmentation/compose";
 import { computeIoU, differenceMask, sameLabelSet } from "../src/viewers/segmentation/metrics";
 import { boxToPercent, boxToPixels, passesThresholds, scoreRanges, visibleBoxes } from "../src/viewers/segmentation/boxes";
@@ -34,11 +36,38 @@ describe("class colours", () => {
   });
 
   it("class 0 counts as background when named so or left unnamed among named classes", () => {
-    expect(isBackgroundClass(0, [{ id: 0, name: "background" }, { id: 1, name: "cat" }])).toBe(true);
-    expect(isBackgroundClass(0, [{ id: 1, name: "cat" }])).toBe(true);
-    expect(isBackgroundClass(0, [{ id: 0, name: "road" }])).toBe(false);
+    expect(isBackgroundClass(0, [{ id: 0, name: "background", color: null }, { id: 1, name: "cat", color: null }])).toBe(true);
+    expect(isBackgroundClass(0, [{ id: 1, name: "cat", color: null }])).toBe(true);
+    expect(isBackgroundClass(0, [{ id: 0, name: "road", color: null }])).toBe(false);
     expect(isBackgroundClass(0, [])).toBe(false);
-    expect(isBackgroundClass(1, [{ id: 1, name: "background" }])).toBe(false);
+    expect(isBackgroundClass(1, [{ id: 1, name: "background", color: null }])).toBe(false);
+  });
+
+  it("take the colour logged with a class label, unless the user picked one in the panel", () => {
+    const labels = [
+      { id: 1, name: "cat", color: "#FF8800" },
+      { id: 2, name: "dog", color: null },
+      { id: 3, name: "bad", color: "orange" },
+    ];
+    const logged = classColorMap(labels, {});
+    expect(classColor(1, logged)).toBe("#ff8800");
+    expect(classColor(2, logged)).toBe(defaultClassColor(2));
+    expect(classColor(3, logged)).toBe(defaultClassColor(3));
+    const picked = classColorMap(labels, { "1": "#00ff00", "2": "#0000ff" });
+    expect(classColor(1, picked)).toBe("#00ff00");
+    expect(classColor(2, picked)).toBe("#0000ff");
+    expect(Array.from(colorTable(1, logged, new Set()).slice(4, 8))).toEqual([255, 136, 0, 255]);
+  });
+
+  it("merge label sets by id: first name, first colour given", () => {
+    const merged = mergeLabels([
+      [{ id: 1, name: "cat", color: null }],
+      [{ id: 1, name: "kitty", color: "#112233" }, { id: 0, name: "background", color: null }],
+    ]);
+    expect(merged).toEqual([
+      { id: 0, name: "background", color: null },
+      { id: 1, name: "cat", color: "#112233" },
+    ]);
   });
 });
 

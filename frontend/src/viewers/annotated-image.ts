@@ -6,7 +6,7 @@
 import type { ClassLabel, ItemMeta, ItemRef, MaskLayerMeta } from "../api-types";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
 import { boxLabel, boxToPercent, scoreRanges, visibleBoxes } from "./segmentation/boxes";
-import { className, classColor, colorTable, hexToRgb, isBackgroundClass } from "./segmentation/colors";
+import { className, classColor, classColorMap, colorTable, hexToRgb, isBackgroundClass, mergeLabels } from "./segmentation/colors";
 import { maxClassId, paintDifference, paintMask } from "./segmentation/compose";
 import { computeIoU, differenceMask, sameLabelSet, type IoUReport } from "./segmentation/metrics";
 import { DEFAULT_OPACITY, KEYS, readSettings, type AnnotationSettings } from "./segmentation/settings";
@@ -128,6 +128,11 @@ class AnnotatedImage implements ViewerInstance {
     return v ?? isBackgroundClass(id, this.labels);
   }
 
+  /** Class colours: picked in the panel, else logged with the labels, else the stable default. */
+  private colors(): Record<string, string> {
+    return classColorMap(this.labels, this.settings.colors);
+  }
+
   private layerVisible(name: string): boolean {
     return this.settings.layerVisible[name] ?? true;
   }
@@ -224,7 +229,7 @@ class AnnotatedImage implements ViewerInstance {
           if (!layer) continue;
           const hidden = new Set<number>();
           for (let id = 0; id <= layer.maxId; id++) if (this.classHidden(id)) hidden.add(id);
-          paintMask(layer.ids, colorTable(layer.maxId, s.colors, hidden), img.data);
+          paintMask(layer.ids, colorTable(layer.maxId, this.colors(), hidden), img.data);
           // A mask alone on its own panel is shown opaque: there is nothing under it to blend with.
           const alone = stage.root.dataset.stage !== "over";
           canvas.style.opacity = String(alone ? 1 : this.layerOpacity(name));
@@ -248,7 +253,7 @@ class AnnotatedImage implements ViewerInstance {
         for (const b of layer.boxes) if (this.boxClassHidden(b.class_id)) hidden.add(b.class_id);
         for (const box of visibleBoxes(layer, hidden, s.thresholds)) {
           const p = boxToPercent(box, layer.domain, W, H);
-          const color = classColor(box.class_id, s.colors);
+          const color = classColor(box.class_id, this.colors());
           const d = h("div", { class: "ai-box" + (li % 2 ? " dash" : "") + (p.top < 8 ? " below" : "") });
           d.dataset.layer = layer.name;
           d.dataset.classId = String(box.class_id);
@@ -379,7 +384,7 @@ class AnnotatedImage implements ViewerInstance {
           }),
         );
         const sw = h("input", { type: "color", title: "class colour" });
-        sw.value = classColor(id, s.colors);
+        sw.value = classColor(id, this.colors());
         sw.addEventListener("input", () => this.set({ [KEYS.colors]: { ...s.colors, [String(id)]: sw.value } }));
         const nm = h("span", { class: "name" });
         nm.textContent = className(id, this.labels);
@@ -496,12 +501,6 @@ function present(layer: LoadedLayer, id: number): boolean {
   return set.has(id);
 }
 const presence = new WeakMap<LoadedLayer, Set<number>>();
-
-function mergeLabels(sets: ClassLabel[][]): ClassLabel[] {
-  const byId = new Map<number, ClassLabel>();
-  for (const set of sets) for (const l of set) if (!byId.has(l.id)) byId.set(l.id, l);
-  return [...byId.values()].sort((a, b) => a.id - b.id);
-}
 
 /** The pair to compare: prediction-like vs truth-like names first, else the first two compatible layers. */
 function pickComparison(layers: LoadedLayer[]) {

@@ -90,3 +90,46 @@ export function countLabels(labels: ArrayLike<number>): Map<number, number> {
 export function boxesAbove(boxes: readonly Box3DMeta[], minScore: number): Box3DMeta[] {
   return boxes.filter((b) => b.score === null || b.score === undefined || b.score >= minScore);
 }
+
+/**
+ * A spread-out subset of the drawn points for frames drawn while the camera moves: `target` of
+ * them at an even fractional stride over all points (or over `index`, the shown ones). A
+ * fractional stride does not lock onto the period of scan-line ordered LIDAR data the way a
+ * whole-number one can. null when every point fits.
+ */
+export function sampleIndex(count: number, index: Uint32Array | null, target: number): Uint32Array | null {
+  const n = index ? index.length : count;
+  const k = Math.max(0, Math.floor(target));
+  if (n <= k) return null;
+  const step = n / k;
+  const out = new Uint32Array(k);
+  for (let i = 0; i < k; i++) {
+    const j = Math.floor(i * step);
+    out[i] = index ? index[j] : j;
+  }
+  return out;
+}
+
+/** Milliseconds a frame may take while the camera moves (about 25 frames a second). */
+export const MOVING_FRAME_MS = 40;
+/** Never fewer points than this while moving: below it the shape of a big cloud stops reading. */
+export const MIN_MOVING_POINTS = 50_000;
+
+/**
+ * How many points to draw while the camera moves, from what the last full frame cost: the number
+ * that fits MOVING_FRAME_MS, rounded down to a quarter of its power of two (65536, 81920, 98304,
+ * 114688, 131072 ...) so timing noise does not rebuild the subset on every drag. Everything when
+ * nothing was measured yet or everything fits.
+ */
+export function movingPointBudget(last: { ms: number; points: number }, drawn: number): number {
+  if (!(last.ms > 0) || last.points <= 0) return drawn;
+  const fits = MOVING_FRAME_MS / (last.ms / last.points);
+  if (fits >= drawn) return drawn;
+  const quarter = Math.max(1, 2 ** Math.floor(Math.log2(Math.max(1, fits))) / 4);
+  return Math.min(drawn, Math.max(MIN_MOVING_POINTS, Math.floor(fits / quarter) * quarter));
+}
+
+/** Default point size (pixels): dense clouds read best with small points, sparse ones need bigger. */
+export function defaultPointSize(numPoints: number): number {
+  return numPoints > 250_000 ? 1 : 2;
+}

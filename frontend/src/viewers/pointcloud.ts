@@ -6,9 +6,10 @@ import {
 } from "three";
 import type { ItemMeta, ItemRef, PointCloudMeta } from "../api-types";
 import {
-  boxesAbove, classRGB, countLabels, effectiveColorBy, heightRGB, labelArray, ramp, visibleIndex, type ColorBy,
+  boxesAbove, classRGB, countLabels, defaultPointSize, effectiveColorBy, heightRGB, labelArray, movingPointBudget, ramp,
+  sampleIndex, visibleIndex, type ColorBy,
 } from "./pointcloud-data";
-import { className, classColor, rgbToHex } from "./segmentation/colors";
+import { className, classColor, classColorMap, rgbToHex } from "./segmentation/colors";
 import { boundsOf, overlayColors, readSync, View3D } from "./three-shared";
 import { legendRow, message, OVERLAY_SHOWN_KEY, overlayRows, readFlags, root3d, select, syncSelect } from "./three-ui";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
@@ -43,8 +44,15 @@ class PointCloudView implements ViewerInstance {
   private readonly bar: HTMLDivElement;
   private readonly panel: HTMLDivElement;
   private readonly geometry = new BufferGeometry();
-  private readonly material = new PointsMaterial({ size: 2, sizeAttenuation: false, vertexColors: true });
+  private readonly material = srgbVertexColors(new PointsMaterial({ size: 2, sizeAttenuation: false, vertexColors: true }));
   private readonly points: Points;
+  /** Drawn instead of `points` while the camera moves: the same buffers, a spread-out subset index. */
+  private readonly liteGeometry = new BufferGeometry();
+  private readonly liteMaterial = srgbVertexColors(new PointsMaterial({ size: 2, sizeAttenuation: false, vertexColors: true }));
+  private readonly lite: Points;
+  private liteKey = "";
+  /** Indices of the shown points when some classes are hidden; null = all. */
+  private shownIndex: Uint32Array | null = null;
   private readonly boxes = new Group();
   private readonly vectors = new Group();
   private readonly counts: Map<number, number>;
@@ -64,12 +72,25 @@ class PointCloudView implements ViewerInstance {
     this.root = root;
     this.bar = bar;
     this.panel = panel;
-    this.view = new View3D(root, { annotate: (g, project) => this.drawLabels(g, project) });
+    this.view = new View3D(root, {
+      annotate: (g, project) => this.drawLabels(g, project),
+      prepare: (moving) => this.prepare(moving),
+      // Points are squares of a set pixel size: supersampling would only shrink them, at 4x the cost.
+      supersample: false,
+    });
     root.append(bar, panel);
     root.dataset.numPoints = String(cloud.meta.num_points);
-    this.geometry.setAttribute("position", new BufferAttribute(cloud.positions, 3));
+    const position = new BufferAttribute(cloud.positions, 3);
+    this.geometry.setAttribute("position", position);
+    // One attribute object in both geometries: three.js uploads it to the GPU once.
+    this.liteGeometry.setAttribute("position", position);
     this.points = new Points(this.geometry, this.material);
-    this.view.scene.add(this.points, this.boxes, this.vectors);
+    this.lite = new Points(this.liteGeometry, this.liteMaterial);
+    this.lite.visible = false;
+    // Bounds once from the full set; the subset must not be culled or refitted on its own.
+    this.geometry.computeBoundingSphere();
+    this.liteGeometry.boundingSphere = this.geometry.boundingSphere;
+    this.view.scene.add(this.points, this.lite, this.boxes, this.vectors);
     for (const o of overlays) this.view.scene.add(o.points);
     this.counts = cloud.labels ? countLabels(cloud.labels) : new Map();
     this.buildVectors();
@@ -81,7 +102,8 @@ class PointCloudView implements ViewerInstance {
     const s = settings;
     const colorBy = effectiveColorBy(s[KEYS.colorBy], this.cloud.meta);
     const hidden = this.hiddenClasses();
-    const overrides = readColors(s);
+    // Picked in the panel, else logged with the class labels, else the stable default.
+    const overrides = classColorMap(this.cloud.meta.class_labels, readColors(s));
     const up = s[KEYS.up] === "y" ? "y" : "z";
     const shownOverlays = readFlags(s, OVERLAY_SHOWN_KEY);
     const overlaid = this.overlays.some((o) => shownOverlays[o.tag]);
@@ -89,11 +111,13 @@ class PointCloudView implements ViewerInstance {
     // Recolouring a million points is the only costly step: redo it only when its inputs change.
     if (key.colorBy !== this.applied.colorBy || key.colors !== this.applied.colors || key.up !== this.applied.up) this.recolor(colorBy, overrides, up, overlaid);
     if (key.hidden !== this.applied.hidden) {
-      const index = this.cloud.labels ? visibleIndex(this.cloud.labels, hidden) : null;
-      this.geometry.setIndex(index ? new BufferAttribute(index, 1) : null);
+      this.shownIndex = this.cloud.labels ? visibleIndex(this.cloud.labels, hidden) : null;
+      this.geometry.setIndex(this.shownIndex ? new BufferAttribute(this.shownIndex, 1) : null);
     }
     this.applied = key;
-    this.material.size = Math.min(10, Math.max(1, num(s[KEYS.pointSize], 2)));
+    this.material.size = Math.min(10, Math.max(1, num(s[KEYS.pointSize], defaultPointSize(this.cloud.meta.num_points))));
+    // The moving subset is sparser: one pixel bigger keeps its shape reading as a surface.
+    this.liteMaterial.size = this.material.size + 1;
     for (const o of this.overlays) {
       o.points.visible = !!shownOverlays[o.tag];
       (o.points.material as PointsMaterial).size = this.material.size;
@@ -115,9 +139,28 @@ class PointCloudView implements ViewerInstance {
   destroy(): void {
     this.view.destroy();
     this.geometry.dispose();
+    this.liteGeometry.dispose();
     this.material.dispose();
+    this.liteMaterial.dispose();
     for (const o of this.overlays) o.points.geometry.dispose();
     this.root.remove();
+  }
+
+  /** Before each frame: the full cloud at rest; while moving, a subset sized to keep frames quick. */
+  private prepare(moving: boolean): void {
+    const drawn = this.shownIndex ? this.shownIndex.length : this.cloud.meta.num_points;
+    const budget = moving ? movingPointBudget(this.view.lastFull, drawn) : drawn;
+    const useLite = budget < drawn;
+    if (useLite) {
+      const key = `${this.applied.hidden}/${budget}`;
+      if (key !== this.liteKey) {
+        this.liteKey = key;
+        const subset = sampleIndex(this.cloud.meta.num_points, this.shownIndex, budget);
+        if (subset) this.liteGeometry.setIndex(new BufferAttribute(subset, 1));
+      }
+    }
+    this.points.visible = !useLite;
+    this.lite.visible = useLite;
   }
 
   private hiddenClasses(): Set<number> {
@@ -141,7 +184,9 @@ class PointCloudView implements ViewerInstance {
     } else if (colorBy === "rgb" && c.colors) rgb = c.colors;
     else if (colorBy === "class" && c.labels) rgb = classRGB(c.labels, overrides);
     else rgb = heightRGB(c.positions, up === "z" ? 2 : 1);
-    this.geometry.setAttribute("color", new BufferAttribute(rgb, 3, true));
+    const color = new BufferAttribute(rgb, 3, true);
+    this.geometry.setAttribute("color", color);
+    this.liteGeometry.setAttribute("color", color);
   }
 
   private ownColor(): string {
@@ -257,6 +302,18 @@ class PointCloudView implements ViewerInstance {
     count.textContent = `${m.num_points.toLocaleString()} points`;
     this.panel.replaceChildren(...rows, count);
   }
+}
+
+/**
+ * The colour bytes (logged rgb, class and height colours) are sRGB already, the legend's own
+ * values; three.js would take them for linear and brighten them again on output (a class
+ * #3cb44b came out as pale #85da94). So these materials skip that output conversion.
+ */
+function srgbVertexColors(m: PointsMaterial): PointsMaterial {
+  m.onBeforeCompile = (shader) => {
+    shader.fragmentShader = shader.fragmentShader.replace("#include <colorspace_fragment>", "");
+  };
+  return m;
 }
 
 function readColors(s: ViewerSettings): Record<string, string> {

@@ -39,10 +39,38 @@ export function defaultClassColor(id: number): string {
   return rgbToHex(hslToRgb(hue, 0.75, light));
 }
 
-/** A user override (from the grid-wide settings) wins over the default. */
+const HEX = /^#[0-9a-fA-F]{6}$/;
+
+/** An override (a colour picked in the UI, or logged with the label) wins over the default. */
 export function classColor(id: number, overrides: Record<string, string> | undefined): string {
   const o = overrides?.[String(id)];
-  return typeof o === "string" && /^#[0-9a-fA-F]{6}$/.test(o) ? o : defaultClassColor(id);
+  return typeof o === "string" && HEX.test(o) ? o : defaultClassColor(id);
+}
+
+/**
+ * The colour of each class id, as overrides for `classColor`: the colour the user picked in the
+ * panel wins, then the one logged with the class label, then (absent from the map) the default.
+ */
+export function classColorMap(labels: readonly ClassLabel[], picked: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of labels) if (l.color && HEX.test(l.color)) out[String(l.id)] = l.color.toLowerCase();
+  for (const [id, c] of Object.entries(picked ?? {})) if (HEX.test(c)) out[id] = c;
+  return out;
+}
+
+/**
+ * One label per class id from several sets (mask and box layers): the first name given for an id,
+ * and the first colour given for it, even when that comes from a later set.
+ */
+export function mergeLabels(sets: readonly (readonly ClassLabel[])[]): ClassLabel[] {
+  const byId = new Map<number, ClassLabel>();
+  for (const set of sets)
+    for (const l of set) {
+      const seen = byId.get(l.id);
+      if (!seen) byId.set(l.id, { ...l, color: l.color ?? null });
+      else if (!seen.color && l.color) seen.color = l.color;
+    }
+  return [...byId.values()].sort((a, b) => a.id - b.id);
 }
 
 /** RGBA lookup table for ids [0, maxId]; hidden classes get alpha 0. */
