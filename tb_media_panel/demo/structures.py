@@ -152,11 +152,12 @@ def log(w: MediaSink, run: RunConfig, cfg: DemoConfig, metrics: Metrics) -> None
         ],
         0,
     )
-    w.add(
-        "molecules/drugs_from_smiles",
-        [mp.Molecule.from_smiles(smiles, caption=name) for name, smiles in DRUGS.items()],
-        0,
-    )
+    if run.seed == 1:  # the same molecules in every run would only repeat: the first run has them
+        w.add(
+            "molecules/drugs_from_smiles",
+            [mp.Molecule.from_smiles(smiles, caption=name) for name, smiles in DRUGS.items()],
+            0,
+        )
     compounds = nci_compounds()
     pick = [compounds[(run.seed * 7 + k) % len(compounds)] for k in range(3)]
     w.add(
