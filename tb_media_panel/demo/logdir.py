@@ -63,6 +63,8 @@ def write_demo(
     if staging.exists():
         shutil.rmtree(staging)  # left by an interrupted write
     staging.mkdir(parents=True)
+    # Generated data, wherever it is written: never picked up by `git add`, even half-written.
+    (staging / ".gitignore").write_text("*\n", encoding="utf-8")
     cfg = DemoConfig.make(quick)
     say(
         f"writing the {'quick ' if quick else ''}demo logdir {target}: {len(RUN_NAMES)} runs of "
