@@ -193,6 +193,22 @@ def test_a_marker_from_another_version_is_not_complete(tmp_path: Path) -> None:
     assert not is_complete(tmp_path)
 
 
+def test_a_demo_of_an_older_version_is_replaced_in_place(tmp_path: Path) -> None:
+    from tb_media_panel.demo import DEMO_VERSION, MARKER_NAME, RUN_NAMES, is_complete, write_demo
+
+    for module in DEMO_DEPENDENCIES:
+        require(module)
+    logdir = tmp_path / "logdir"
+    (logdir / "lr=0.5").mkdir(parents=True)  # a run an older demo had
+    (logdir / MARKER_NAME).write_text(json.dumps({"version": DEMO_VERSION - 1, "quick": True}))
+    inode = logdir.stat().st_ino
+    assert write_demo(logdir, quick=True, progress=None) is True
+    assert is_complete(logdir, quick=True)
+    assert sorted(p.name for p in logdir.iterdir() if p.is_dir()) == sorted(RUN_NAMES)
+    assert logdir.stat().st_ino == inode  # the same directory: a TensorBoard watching it keeps working
+    assert not any(p.name.endswith(".writing") for p in tmp_path.iterdir())
+
+
 def test_serving_prints_the_url_and_starts_tensorboard(demo_logdir: Path) -> None:
     port = free_port()
     command = [

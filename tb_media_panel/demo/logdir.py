@@ -59,7 +59,8 @@ def write_demo(
             "pass a new or empty directory so no runs of yours are overwritten"
         )
     say = progress or (lambda _message: None)
-    staging = target.with_name(f".{target.name}.writing")
+    absolute = Path(os.path.abspath(target))  # "." has no name to derive the sibling from
+    staging = absolute.with_name(f".{absolute.name}.writing")
     if staging.exists():
         shutil.rmtree(staging)  # left by an interrupted write
     staging.mkdir(parents=True)
@@ -72,13 +73,26 @@ def write_demo(
     )
     started = time.monotonic()
     _write_runs(staging, cfg, say)
-    (staging / MARKER_NAME).write_text(
+    if not absolute.is_dir():
+        staging.rename(absolute)
+    else:
+        # Replace the contents, keeping the directory itself: it may be the current directory
+        # or one a TensorBoard is watching. An older or quick demo is ours to replace (above).
+        # The marker goes first, so an interruption here never leaves a "complete" half demo.
+        (absolute / MARKER_NAME).unlink(missing_ok=True)
+        for entry in absolute.iterdir():
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        for entry in staging.iterdir():
+            entry.rename(absolute / entry.name)
+        staging.rmdir()
+    # Written last: only a logdir with every run in place counts as complete.
+    (absolute / MARKER_NAME).write_text(
         json.dumps({"version": DEMO_VERSION, "quick": quick, "runs": list(RUN_NAMES)}) + "\n",
         encoding="utf-8",
     )
-    if target.exists():
-        shutil.rmtree(target)  # an older or quick demo: ours to replace (checked above)
-    staging.rename(target)
     say(f"demo logdir written to {target} in {time.monotonic() - started:.0f} s")
     return True
 
