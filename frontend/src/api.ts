@@ -193,10 +193,8 @@ export class MediaApi implements ItemSource {
   private keepInline(res: ItemsResponse): void {
     for (const item of res.items as (ItemMeta & { inline?: string })[]) {
       if (item.inline === undefined) continue;
-      const bin = atob(item.inline);
+      const bytes = fromBase64(item.inline);
       delete item.inline;
-      const bytes = new Uint8Array(bin.length);
-      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
       const key = JSON.stringify([res.run, res.tag, res.step, item.index]);
       if (this.inlineUrls.has(key)) continue;
       this.inlineUrls.set(key, URL.createObjectURL(new Blob([bytes], { type: item.mime })));
@@ -229,6 +227,16 @@ export class MediaApi implements ItemSource {
   async fetchPoints(ref: ItemRef, array: PointArray, signal?: AbortSignal): Promise<ArrayBuffer> {
     return (await this.get("points", { ...refParams(ref), array }, signal)).arrayBuffer();
   }
+}
+
+/** Base64 to bytes: natively where the browser can (ten times faster than a loop over atob). */
+function fromBase64(text: string): Uint8Array<ArrayBuffer> {
+  const native = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array<ArrayBuffer> }).fromBase64;
+  if (native) return native.call(Uint8Array, text);
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
 }
 
 /** The plugin's route prefix, derived from where the bundle was loaded (`…/media_panel/static/index.js`). */

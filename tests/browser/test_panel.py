@@ -340,6 +340,7 @@ def test_full_screen_zoom_pan_and_download_of_the_original(page: Any, media_serv
     until(lambda: zoom.inner_text().endswith("%"), "zoom shown")
     fit = int(zoom.inner_text()[:-1])
     assert fit > 300, "a 64 px image is fitted to the screen"
+    screenshot(page, "image-full-screen.png")
     stage = box.locator(".mp-lightbox-stage").bounding_box()
     before = img.bounding_box()
     page.mouse.move(stage["x"] + stage["width"] / 2, stage["y"] + stage["height"] / 2)
@@ -352,7 +353,6 @@ def test_full_screen_zoom_pan_and_download_of_the_original(page: Any, media_serv
     page.mouse.up()
     moved = img.bounding_box()
     assert abs(moved["x"] - zoomed["x"] - 120) < 2 and abs(moved["y"] - zoomed["y"] - 60) < 2, "drag pans"
-    screenshot(page, "image-full-screen.png")
     box.get_by_role("button", name="1:1").click()
     until(lambda: zoom.inner_text() == "100%", "1:1 shows the original pixels")
     assert round(img.bounding_box()["width"]) == 64

@@ -204,12 +204,17 @@ export class Panel {
     await Promise.all(cards.map((c) => c.settled()));
     const at = this.current;
     if (token !== this.prefetchToken || at === null) return;
-    for (const direction of [1, -1] as const) {
+    // The way the user last moved first, then the other way, so they do not compete.
+    for (const direction of [this.lastMove, -this.lastMove as -1 | 1]) {
       const step = stepBeside(this.steps, at, direction);
       if (step === null || step === at) continue;
-      for (const card of cards) for (const addr of card.addressesAt(step)) void this.prefetch(addr);
+      await Promise.all(cards.flatMap((card) => card.addressesAt(step).map((addr) => this.prefetch(addr))));
+      if (token !== this.prefetchToken) return;
     }
   }
+
+  /** Direction of the last ←/→ (the slider starts at the latest step, so back in time). */
+  private lastMove: -1 | 1 = -1;
 
   private async prefetch(addr: CellAddress): Promise<void> {
     try {
@@ -217,7 +222,7 @@ export class Panel {
       if (actual === null) return;
       const res = await this.data.api.items(addr.run, addr.tag, actual);
       const meta = res.items.find((m) => m.index === addr.index);
-      if (meta?.kind === "image") preloadImage(this.data.api.dataUrl({ ...addr, step: actual }));
+      if (meta?.kind === "image") await preloadImage(this.data.api.dataUrl({ ...addr, step: actual }));
     } catch {
       // A failed look-ahead costs nothing: the cell asks again, and reports errors, when shown.
     }
@@ -233,7 +238,8 @@ export class Panel {
     }
     if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
     if (this.current === null) return;
-    const next = stepBeside(this.steps, this.current, e.key === "ArrowLeft" ? -1 : 1);
+    this.lastMove = e.key === "ArrowLeft" ? -1 : 1;
+    const next = stepBeside(this.steps, this.current, this.lastMove);
     if (next !== null && next !== this.current) this.setStep(next);
     e.preventDefault();
   }

@@ -1,6 +1,7 @@
 // A grid that only creates the cells (and row/column labels) inside the visible part of the
-// page, so DOM nodes and requests scale with the screen, not with steps × runs. A grid taller
-// than the screen scrolls inside its card, so a thousand step rows never bury the other cards.
+// page, so DOM nodes and requests scale with the screen, not with steps × runs. A grid much
+// taller than the screen scrolls inside its card, so a thousand step rows never bury the other
+// cards.
 import type { ViewerSettings } from "../viewers/types";
 import { Cell } from "./cell";
 import type { CellEnv } from "./cell";
@@ -71,8 +72,10 @@ export class VirtualGrid {
     this.inner.style.height = `${height}px`;
     const screen = this.el.ownerDocument.defaultView?.innerHeight ?? 800;
     const limit = Math.max(2 * (m.cellH + m.gap) + m.headerH, screen - SCREEN_MARGIN);
-    this.scroller.style.maxHeight = height > limit ? `${limit}px` : "";
-    this.el.classList.toggle("mp-grid-tall", height > limit);
+    // A grid up to two screens tall scrolls with the page; a taller one inside its card.
+    const tall = height > 2 * limit;
+    this.scroller.style.maxHeight = tall ? `${limit}px` : "";
+    this.el.classList.toggle("mp-grid-tall", tall);
   }
 
   private colLeft(c: number): number {

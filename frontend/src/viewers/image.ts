@@ -20,12 +20,12 @@ export function isCached(url: string): boolean {
 }
 
 /** Fetches and decodes an image the user is likely to see next (the slider's neighbour step). */
-export function preloadImage(url: string): void {
+export async function preloadImage(url: string): Promise<void> {
   if (recent.has(url)) return;
   const img = new Image();
   img.decoding = "async";
   img.src = url;
-  img.decode().then(() => remember(url, img), () => undefined);
+  await img.decode().then(() => remember(url, img), () => undefined);
 }
 
 async function loadImage(url: string, signal: AbortSignal): Promise<HTMLImageElement> {
