@@ -167,7 +167,7 @@ def test_protein_prediction_pairs_with_the_truth(served) -> None:
 def test_html_report_has_a_script(served) -> None:
     logged = steps(served, "lr=0.001", "report/summary")
     page = payload(served, "lr=0.001", "report/summary", logged[-1]).decode()
-    assert "<script>" in page and "<canvas" in page and "lr 0.001" in page
+    assert "<script>" in page and "<canvas" in page and "lr=0.001" in page
 
 
 def test_second_run_reuses_the_complete_logdir(demo_logdir: Path, capsys) -> None:

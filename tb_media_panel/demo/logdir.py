@@ -13,7 +13,7 @@ from pathlib import Path
 from tb_media_panel.demo.config import LEGACY_RUN, RUNS, DemoConfig, Metrics, write_scalars
 
 # Bump when the demo's content changes, so `make demo` rewrites logdirs from older versions.
-DEMO_VERSION = 2
+DEMO_VERSION = 3
 MARKER_NAME = ".tb_media_panel_demo.json"
 RUN_NAMES: tuple[str, ...] = (*(run.name for run in RUNS), LEGACY_RUN)
 

@@ -23,7 +23,8 @@ HYPER_PARAMETERS = {
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>{title}</title>
 <style>
- body {{ font: 13px system-ui, sans-serif; margin: 12px; color: #222; }}
+ body {{ font: 12px system-ui, sans-serif; margin: 8px; color: #222; }}
+ .title {{ font-weight: 600; margin-bottom: 6px; }}
  table {{ border-collapse: collapse; margin-bottom: 10px; }}
  td, th {{ border: 1px solid #ccc; padding: 3px 8px; text-align: left; }}
  th {{ background: #f3f3f3; }}
@@ -31,12 +32,12 @@ PAGE = """<!doctype html>
  canvas {{ border: 1px solid #ddd; display: block; margin-top: 6px; }}
 </style></head>
 <body>
-<h3>{title}</h3>
-<table><tr><th>model</th><th>optimiser</th></tr>{hyper_rows}</table>
+<div class="title">{title}</div>
 <table><tr><th>metric</th><th>latest</th></tr>{metric_rows}</table>
 <div id="buttons"></div>
 <label><input type="checkbox" id="log"> log scale</label>
 <canvas id="chart" width="420" height="180"></canvas>
+<table><tr><th>model</th><th>optimiser</th></tr>{hyper_rows}</table>
 <script>
 const SERIES = {series_json};
 const canvas = document.getElementById("chart");
@@ -96,7 +97,7 @@ def page(run: RunConfig, metrics: Metrics, step: int) -> str:
         f"<tr><td>{html.escape(tag)}</td><td>{values[-1][1]:.4g}</td></tr>" for tag, values in series.items()
     )
     return PAGE.format(
-        title=html.escape(f"run {run.name} (lr {run.lr:g}, seed {run.seed}) at step {step}"),
+        title=html.escape(f"{run.name} · seed {run.seed} · step {step}"),
         hyper_rows=hyper_rows,
         metric_rows=metric_rows,
         # "</" would end the script element early; JSON allows the escaped form.
