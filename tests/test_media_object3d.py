@@ -240,3 +240,11 @@ def test_empty_open3d_geometry_is_refused() -> None:
         mp.Object3D(o3d.geometry.PointCloud())
     with pytest.raises(ValueError, match=r"format: Open3D geometries are stored as 'ply'"):
         mp.Object3D(o3d.geometry.TriangleMesh.create_box(), format="obj")
+
+
+def test_obj_with_a_comment_header_as_exporters_write_it(tmp_path: Path) -> None:
+    # trimesh and Blender start OBJ files with "# <exporter name>" comment lines.
+    data = b"# https://github.com/mikedh/trimesh\n# a triangle\nv 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"
+    item = mp.Object3D(data)
+    assert item.to_record().format == "obj"
+    assert item.to_record().data == data

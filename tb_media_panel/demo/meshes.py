@@ -63,12 +63,7 @@ def export(mesh, file_type: str) -> bytes:  # (trimesh.Trimesh, str) -> file byt
         files = mesh.scene().export(file_type="gltf", embed_buffers=True)
         return files["model.gltf"]
     data = mesh.export(file_type=file_type)
-    content = data if isinstance(data, bytes) else data.encode("utf-8")
-    if file_type == "obj":
-        # Drop trimesh's "# https://..." banner: Object3D's OBJ sniffer rejects a first line
-        # "# text" (its regex wants a word character after '#'); reported, remove once fixed.
-        content = b"\n".join(line for line in content.split(b"\n") if not line.startswith(b"# "))
-    return content
+    return data if isinstance(data, bytes) else data.encode("utf-8")
 
 
 def turned(mesh, angle: float):  # -> trimesh.Trimesh

@@ -35,7 +35,7 @@ _GLB_HEADER = struct.Struct("<4sII")
 _GLB_CHUNK = struct.Struct("<II")
 _GLB_JSON_CHUNK = 0x4E4F534A  # "JSON"
 _OBJ_VERTEX = re.compile(rb"^[ \t]*v[ \t]", re.MULTILINE)
-_OBJ_LINE = re.compile(rb"^[ \t]*(v|vt|vn|vp|f|l|p|o|g|s|mtllib|usemtl|#)\b", re.MULTILINE)
+_OBJ_LINE = re.compile(rb"^[ \t]*(#|(v|vt|vn|vp|f|l|p|o|g|s|mtllib|usemtl)\b)", re.MULTILINE)
 
 
 def _normalize_format(format: Any) -> str:
