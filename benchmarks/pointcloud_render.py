@@ -123,9 +123,10 @@ def main() -> None:
     for f in fetched:
         print(f"  {f['url'].split('array=')[-1]:>10}: {f['body']:,} B")
     frames = [f for d in drags for f in d["frames"]]
+    slowest = max(f["ms"] for f in frames)
     print(
         f"dragging: {statistics.median(f['ms'] for f in frames):.0f} ms per frame"
-        f" (median of {len(frames)} moves in {len(drags)} drags; slowest {max(f['ms'] for f in frames):.0f} ms),"
+        f" (median of {len(frames)} moves in {len(drags)} drags; slowest {slowest:.0f} ms),"
         f" {int(statistics.median(f['points'] for f in frames)):,} points per frame"
     )
     rests = [d["rest"] for d in drags]

@@ -3,7 +3,9 @@ import {
   boxesAbove, classRGB, defaultPointSize, effectiveColorBy, heightRGB, labelArray, MIN_MOVING_POINTS, movingPointBudget, MOVING_FRAME_MS, ramp,
   sampleIndex, visibleIndex,
 } from "../src/viewers/pointcloud-data";
+import { BufferAttribute, BufferGeometry } from "three";
 import { embeddedGltfToGlb, isGlb } from "../src/viewers/gltf-embedded";
+import { dropBlankColors } from "../src/viewers/object3d";
 import { overlayColors } from "../src/viewers/three-shared";
 import { classColorMap, defaultClassColor, hexToRgb } from "../src/viewers/segmentation/colors";
 import type { Box3DMeta, PointCloudMeta } from "../src/api-types";
@@ -128,5 +130,28 @@ describe("point-cloud class colours", () => {
   it("use the colour logged with the class label", () => {
     const rgb = classRGB(new Uint8Array([1, 2]), classColorMap([{ id: 1, name: "car", color: "#ff8800" }], {}));
     expect(Array.from(rgb)).toEqual([255, 136, 0, ...hexToRgb(defaultClassColor(2))]);
+  });
+});
+
+describe("mesh colours", () => {
+  const geometry = (rgb: number[]) => {
+    const g = new BufferGeometry();
+    g.setAttribute("color", new BufferAttribute(new Float32Array(rgb), 3));
+    return g;
+  };
+
+  it("drops one grey written for every vertex (an exporter's default), so the mesh gets the default colour", () => {
+    const grey = geometry([0.75, 0.75, 0.75, 0.75, 0.75, 0.75]);
+    dropBlankColors(grey);
+    expect(grey.getAttribute("color")).toBeUndefined();
+  });
+
+  it("keeps real vertex colours and a uniform hue", () => {
+    const varied = geometry([1, 1, 1, 0.2, 0.2, 0.2]);
+    dropBlankColors(varied);
+    expect(varied.getAttribute("color")).toBeDefined();
+    const red = geometry([1, 0, 0, 1, 0, 0]);
+    dropBlankColors(red);
+    expect(red.getAttribute("color")).toBeDefined();
   });
 });

@@ -18,8 +18,12 @@ from tests.conftest import fixtures_dir, require
 from tests.tb_server import TensorBoardServer
 
 W, H = 64, 48
-LABELS = {0: "background", 1: "cat", 2: "dog"}
+# "dog" carries the colour the user logged with it; "cat" takes the stable default.
+DOG_COLOR = (0xFF, 0x88, 0x00)
+LABELS: dict[int, Any] = {0: "background", 1: "cat", 2: {"name": "dog", "color": "#ff8800"}}
+ABOVE_COLOR = (0x1E, 0x88, 0xE5)
 N_POINTS = 1_000_000
+MOLECULES_PER_STEP, MOLECULE_STEPS = 5, 4
 
 
 def masks() -> tuple[np.ndarray, np.ndarray]:
@@ -103,12 +107,30 @@ def write_logdir(root: Path) -> Path:
             step=0,
         )
         w.add("boxes", mp.Image(picture(), boxes={"prediction": boxes, "ground_truth": truth_boxes}), step=0)
-        w.add("cloud", mp.PointCloud(cloud, labels=labels, class_labels={0: "below", 1: "above"}), step=0)
+        w.add(
+            "cloud",
+            mp.PointCloud(
+                cloud, labels=labels, class_labels={0: "below", 1: {"name": "above", "color": "#1e88e5"}}
+            ),
+            step=0,
+        )
         w.add("pair", [mp.Object3D(str(duck)), mp.Object3D(str(duck))], step=0)
         w.add("structure/pred", mp.Molecule(moved, format="pdb"), step=0)
         w.add("structure/true", mp.Molecule(pdb, format="pdb"), step=0)
         for step in range(4):
             w.add("grid3d", [mp.Object3D(str(meshes[(i + step) % 4])) for i in range(6)], step=step)
+        molecules = [
+            ((fixtures / "protein_1crn.pdb").read_text(), "pdb"),
+            ((fixtures / "molecule_aspirin_3d.sdf").read_text(), "sdf"),
+            ((fixtures / "molecule_toluene.mol2").read_text(), "mol2"),
+            ((fixtures / "molecule_ruxolitinib_conformers.sdf").read_text(), "sdf"),
+        ]
+        for step in range(MOLECULE_STEPS):
+            w.add(
+                "molecules",
+                [mp.Molecule(*molecules[(i + step) % len(molecules)]) for i in range(MOLECULES_PER_STEP)],
+                step=step,
+            )
     return root
 
 
@@ -158,10 +180,12 @@ def wait_frames(canvas: Any, at_least: int = 1) -> None:
 
 
 def settle(canvas: Any) -> int:
-    """Wait until the shared renderer has drawn whatever was asked; returns the frame count."""
+    """Wait until the shared renderer has drawn whatever was asked, the camera at rest and the frame
+    in full quality (every point, supersampled); returns the frame count."""
     return canvas.evaluate(
         "c => new Promise(r => { let last = -1; const t = () => { const f = Number(c.dataset.frames || 0);"
-        " if (f === last && f > 0) r(f); else { last = f; setTimeout(t, 400); } }; t(); })"
+        " const rest = !c.dataset.moving && c.dataset.quality === 'full';"
+        " if (f === last && f > 0 && rest) r(f); else { last = f; setTimeout(t, 400); } }; t(); })"
     )
 
 
@@ -183,7 +207,19 @@ def test_mask_classes_opacity_layouts_iou_and_difference(server: TensorBoardServ
     # Background (class 0) starts hidden; cat and dog are painted where the mask has them.
     before_t, before_p = canvas_rgba(truth), canvas_rgba(predicted)
     assert ((before_t[..., 3] > 0) == (gt > 0)).all()
-    save(cell, "viewer-masks.png")
+    # "dog" is painted in the colour logged with its label; the legend's swatch says the same.
+    assert (before_t[gt == 2][:, :3] == DOG_COLOR).all()
+    cell.locator('[data-control="drawer"]').click()
+    swatch = cell.locator('.ai-drawer [data-class-id="2"] input[type=color]')
+    assert swatch.input_value() == "#ff8800"
+    save(cell, "viewer-masks.png")  # with the drawer open: layers, legend colours, IoU per class
+    # A colour picked in the panel wins over the logged one, for every pixel of the class.
+    swatch.evaluate("el => { el.value = '#0000ff'; el.dispatchEvent(new Event('input', {bubbles: true})); }")
+    assert (canvas_rgba(truth)[gt == 2][:, :3] == (0, 0, 255)).all()
+    swatch = cell.locator('.ai-drawer [data-class-id="2"] input[type=color]')
+    swatch.evaluate("el => { el.value = '#ff8800'; el.dispatchEvent(new Event('input', {bubbles: true})); }")
+    assert (canvas_rgba(truth)[gt == 2][:, :3] == DOG_COLOR).all()
+    cell.locator('[data-control="drawer"]').click()
 
     # Toggling "dog" changes exactly the dog pixels of each layer, nothing else.
     cell.locator('[data-control="drawer"]').click()
@@ -353,6 +389,9 @@ def test_million_point_cloud_draws_every_point(server: TensorBoardServer, page: 
     # Colour by class with a legend; hiding a class leaves only the other class's points drawn.
     legend = cell.locator('.v3d-panel [data-class-id="1"]')
     assert "above" in legend.inner_text()
+    # The class colour logged with "above" is the colour of its points, exactly (no colour shift).
+    drawn = canvas_rgba(canvas)[..., :3].reshape(-1, 3)
+    assert (drawn == ABOVE_COLOR).all(axis=-1).mean() > 0.02
     above = int(legend.locator(".num").inner_text().replace(",", ""))
     legend.locator("input").uncheck()
     canvas.evaluate(
@@ -431,3 +470,34 @@ def test_pointcloud_payload_is_binary(server: TensorBoardServer) -> None:
     assert status == 200 and len(body) == N_POINTS * 12
     assert items[0]["point_cloud"]["num_points"] == N_POINTS
     assert items[0]["point_cloud"]["label_bytes"] == 1
+
+
+def test_grid_of_molecules_every_cell_drawn_without_lost_contexts(
+    server: TensorBoardServer, page: Any
+) -> None:
+    # 20 molecules on screen at once (5 per step x 4 steps): more than the ~16 live WebGL contexts
+    # a page may hold, so the viewer must ration them and no cell may go blank.
+    n = MOLECULES_PER_STEP * MOLECULE_STEPS
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if "context" in m.text.lower() else None)
+    page.set_viewport_size({"width": 1400, "height": 1100})
+    frame = open_media_tab(page, server.url, state("^molecules$", 210, x="index", y="step"))
+    cells = frame.locator('.mp-cell[data-tag="molecules"]')
+    frame.locator('.mp-cell[data-tag="molecules"][data-state="ready"]').nth(n - 1).wait_for(
+        timeout=120_000
+    )
+    assert cells.count() == n
+    # Every cell shows its molecule: live, or as the picture of its last frame.
+    frame.locator(".mol-still[src]").first.wait_for(state="attached", timeout=60_000)
+    page.wait_for_timeout(1000)
+    for i in range(n):
+        shot = png(cells.nth(i).locator(".v3d-root"))
+        drawn = float((shot.min(axis=-1) < 200).mean())
+        assert drawn > 0.01, f"molecule cell {i} is blank"
+    live = frame.locator('.mol-host[data-live="1"]').count()
+    assert 1 <= live <= 8
+    assert frame.locator(".mol-host canvas").count() == live
+    assert frame.locator('.mol-still[src^="data:image/png"]').count() >= n - live
+    assert not [w for w in warnings if "lost" in w.lower() or "too many" in w.lower()], warnings
+    save(frame.locator(".mp-card").first, "viewer-molecule-grid.png")
+    assert not page.errors

@@ -16,7 +16,11 @@ import { checkbox } from "./viewer-dom";
 
 export const WIREFRAME_KEY = "3d.wireframe";
 
-const NEUTRAL = "#98a2ae";
+/**
+ * The colour of a mesh that brings none: a mid blue-grey, dark enough that lit and shaded sides
+ * stand apart from each other and from the light background (white read as washed out).
+ */
+export const MESH_COLOR = "#6f8fb8";
 
 /** Parse one logged 3D file into a three.js object, by its format. */
 export async function parseObject(data: ArrayBuffer, format: string): Promise<Object3D> {
@@ -38,7 +42,7 @@ export async function parseObject(data: ArrayBuffer, format: string): Promise<Ob
       // OBJ without a material library comes out flat-shaded grey; give it a lit surface.
       if (o instanceof Mesh) {
         if (!o.geometry.getAttribute("normal")) o.geometry.computeVertexNormals();
-        o.material = new MeshStandardMaterial({ color: NEUTRAL, roughness: 0.6, metalness: 0.05 });
+        o.material = plainMaterial(false);
       }
     });
     return group;
@@ -46,9 +50,10 @@ export async function parseObject(data: ArrayBuffer, format: string): Promise<Ob
   if (f === "stl") return surface(new STLLoader().parse(data));
   if (f === "ply") {
     const geometry = new PLYLoader().parse(data);
+    dropBlankColors(geometry);
     // A PLY without faces is a scan: show its vertices as points.
     if (!geometry.index) {
-      const material = new PointsMaterial({ size: 2, sizeAttenuation: false, vertexColors: !!geometry.getAttribute("color"), color: geometry.getAttribute("color") ? "#ffffff" : NEUTRAL });
+      const material = new PointsMaterial({ size: 2, sizeAttenuation: false, vertexColors: !!geometry.getAttribute("color"), color: geometry.getAttribute("color") ? "#ffffff" : MESH_COLOR });
       return new Points(geometry, material);
     }
     return surface(geometry);
@@ -56,13 +61,28 @@ export async function parseObject(data: ArrayBuffer, format: string): Promise<Ob
   throw new Error(`no 3D loader for format "${format}" (expected obj, gltf, glb, stl or ply)`);
 }
 
+function plainMaterial(vertexColors: boolean): MeshStandardMaterial {
+  return new MeshStandardMaterial({ color: vertexColors ? "#ffffff" : MESH_COLOR, vertexColors, roughness: 0.55, metalness: 0 });
+}
+
 function surface(geometry: BufferGeometry): Mesh {
   if (!geometry.getAttribute("normal")) geometry.computeVertexNormals();
-  const hasColor = !!geometry.getAttribute("color");
-  return new Mesh(
-    geometry,
-    new MeshStandardMaterial({ color: hasColor ? "#ffffff" : NEUTRAL, vertexColors: hasColor, roughness: 0.6, metalness: 0.05 }),
-  );
+  return new Mesh(geometry, plainMaterial(!!geometry.getAttribute("color")));
+}
+
+/**
+ * Exporters write one grey for every vertex when the mesh has no colour (MeshLab: 192,192,192;
+ * others white): drawn as logged it is a pale shape on a light background. One uniform grey
+ * carries nothing, so it goes and the mesh gets the default colour; a uniform hue stays (chosen).
+ */
+export function dropBlankColors(geometry: BufferGeometry): void {
+  const c = geometry.getAttribute("color");
+  if (!c || !c.count) return;
+  const [r, g, b] = [c.getX(0), c.getY(0), c.getZ(0)];
+  if (Math.max(r, g, b) - Math.min(r, g, b) > 0.02) return;
+  const eps = 0.5 / 255;
+  for (let i = 1; i < c.count; i++) if (Math.abs(c.getX(i) - r) > eps || Math.abs(c.getY(i) - g) > eps || Math.abs(c.getZ(i) - b) > eps) return;
+  geometry.deleteAttribute("color");
 }
 
 interface Part { tag: string; object: Object3D; color: string; own: boolean; original: Map<Mesh | Points, Material | Material[]> }
