@@ -483,9 +483,7 @@ def test_grid_of_molecules_every_cell_drawn_without_lost_contexts(
     page.set_viewport_size({"width": 1400, "height": 1100})
     frame = open_media_tab(page, server.url, state("^molecules$", 210, x="index", y="step"))
     cells = frame.locator('.mp-cell[data-tag="molecules"]')
-    frame.locator('.mp-cell[data-tag="molecules"][data-state="ready"]').nth(n - 1).wait_for(
-        timeout=120_000
-    )
+    frame.locator('.mp-cell[data-tag="molecules"][data-state="ready"]').nth(n - 1).wait_for(timeout=120_000)
     assert cells.count() == n
     # Every cell shows its molecule: live, or as the picture of its last frame.
     frame.locator(".mol-still[src]").first.wait_for(state="attached", timeout=60_000)
