@@ -15,13 +15,19 @@ from collections.abc import Callable
 from tb_media_panel.eventfile import masked_crc32c
 
 _MASK_DELTA = 0xA282EAD8
+# Spans at least this long are checked with the GIL released, so another thread runs Python
+# meanwhile; shorter ones keep it: giving it up and waiting to get it back costs more (up to
+# the 5 ms switch interval when the other thread is busy) than checking a few KB.
+RELEASE_GIL_MIN_BYTES = 256 << 10
+
+_Extend = Callable[[int, int, int], int]
 
 
-def _native_extend() -> Callable[[int, int, int], int] | None:
+def _native_extend(loader: type[ctypes.CDLL]) -> _Extend | None:
     try:
         from google_crc32c import _crc32c  # type: ignore[attr-defined]
 
-        extend = ctypes.CDLL(_crc32c.__file__).crc32c_extend
+        extend = loader(_crc32c.__file__).crc32c_extend
     except (ImportError, OSError, AttributeError):
         return None
     extend.restype = ctypes.c_uint32
@@ -29,7 +35,8 @@ def _native_extend() -> Callable[[int, int, int], int] | None:
     return extend  # type: ignore[no-any-return]
 
 
-_EXTEND = _native_extend()
+_EXTEND = _native_extend(ctypes.CDLL)  # releases the GIL during the call
+_EXTEND_HOLDING_GIL = _native_extend(ctypes.PyDLL)
 
 
 class SpanChecker:
@@ -39,17 +46,19 @@ class SpanChecker:
         self._buffer = buffer
         self._address = (
             ctypes.addressof(ctypes.c_char.from_buffer(buffer))
-            if _EXTEND is not None and len(buffer)
+            if _EXTEND is not None and _EXTEND_HOLDING_GIL is not None and len(buffer)
             else None
         )
 
     def masked_crc(self, start: int, end: int) -> int:
-        if self._address is None or _EXTEND is None:
+        if self._address is None or _EXTEND is None or _EXTEND_HOLDING_GIL is None:
             return masked_crc32c(bytes(self._buffer[start:end]))
-        crc = _EXTEND(0, self._address + start, end - start)
+        size = end - start
+        extend = _EXTEND if size >= RELEASE_GIL_MIN_BYTES else _EXTEND_HOLDING_GIL
+        crc = extend(0, self._address + start, size)
         return (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
 
 
 def native() -> bool:
     """Whether spans are checked in place (for diagnostics and tests)."""
-    return _EXTEND is not None
+    return _EXTEND is not None and _EXTEND_HOLDING_GIL is not None

@@ -97,12 +97,18 @@ def read_range(path: str, offset: int, size: int) -> bytes:
         reader.close()
 
 
-def file_size(path: str) -> int | None:
-    """The file's size, or None when it is gone."""
+def file_status(path: str) -> tuple[int, str] | None:
+    """The file's size and identity, or None when it is gone.
+
+    The identity (device, inode, modification time; "" for remote files, whose gfile stat
+    gives only a size) changes when the file is rewritten: with an unchanged size, that
+    is a file replaced by one of the same length, which the size alone cannot show.
+    """
     try:
         if not is_remote(path):
-            return os.stat(path).st_size
-        return int(_remote_filesystem(path).stat(path).length)
+            st = os.stat(path)
+            return st.st_size, f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}"
+        return int(_remote_filesystem(path).stat(path).length), ""
     except Exception:  # gone, unreadable, or a remote error: treat as absent this round
         return None
 

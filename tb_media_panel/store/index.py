@@ -17,8 +17,13 @@ import numpy as np
 
 from tb_media_panel.eventfile import masked_crc32c
 from tb_media_panel.store.events import RunIndex
-from tb_media_panel.store.files import file_size, list_event_files, open_reader, read_range
-from tb_media_panel.store.scanner import scan_records
+from tb_media_panel.store.files import (
+    file_status,
+    list_event_files,
+    open_reader,
+    read_range,
+)
+from tb_media_panel.store.scanner import ScanBuffers, scan_records
 from tb_media_panel.store.series import AnySeries, StepTable
 
 logger = logging.getLogger(__name__)
@@ -38,6 +43,10 @@ class FileState:
     fingerprint_length: int = 0
     ignored: bool = False  # not an event file
     stuck_at: int | None = None  # a counted corrupt header with nothing readable after it yet
+    identity: str = ""  # device, inode and mtime seen at the last scan ("" remotely)
+    # Which incarnation of the file at `path` this is, for ETags: a file replaced with
+    # other bytes at the same offsets must not answer with the ETag of the old bytes.
+    generation: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,8 @@ class LogdirIndex:
         self._runs: dict[str, RunIndex] = {}
         self._files: dict[str, FileState] = {}
         self._paths: dict[int, str] = {}
+        self._states: dict[int, FileState] = {}
+        self._replacements: dict[str, int] = {}  # per path, times seen replaced
         self._next_file_id = 0
         self._lock = threading.Lock()  # guards the index structures
         self._refresh_lock = threading.Lock()  # one refresh at a time
@@ -84,9 +95,10 @@ class LogdirIndex:
                     self._forget_file(path)
                 for run in [r for r in self._runs if r not in seen_runs]:
                     del self._runs[run]
+            buffers = ScanBuffers()  # reused file to file, freed when the refresh ends
             for entry in listing:
                 try:
-                    self._refresh_file(entry.run, entry.path)
+                    self._refresh_file(entry.run, entry.path, buffers)
                 except Exception:  # a remote hiccup or an unreadable file must not stop the rest
                     logger.warning("media_panel: could not read %s", entry.path, exc_info=True)
             self.last_refresh = time.monotonic()
@@ -96,36 +108,50 @@ class LogdirIndex:
         for run in self._runs.values():
             run.drop_file(state.file_id)
         self._paths.pop(state.file_id, None)
+        self._states.pop(state.file_id, None)
 
     def _new_state(self, path: str) -> FileState:
         state = FileState(self._next_file_id, path)
         self._next_file_id += 1
         self._files[path] = state
         self._paths[state.file_id] = path
+        self._states[state.file_id] = state
         return state
 
-    def _refresh_file(self, run_name: str, path: str) -> None:
-        size = file_size(path)
-        if size is None:
+    def _refresh_file(self, run_name: str, path: str, buffers: ScanBuffers) -> None:
+        status = file_status(path)
+        if status is None:
             return
+        size, identity = status
         with self._lock:
             run = self._runs.get(run_name)
             if run is None:
                 run = self._runs[run_name] = RunIndex(run_name)
             state = self._files.get(path) or self._new_state(path)
-        if size == state.size and state.fingerprint is not None:
+        if size == state.size and identity == state.identity and state.fingerprint is not None:
             return
         if state.fingerprint is not None and (
             size < state.size
+            or (size == state.size and identity != state.identity)  # rewritten, same length
             or self._fingerprint(path, state.fingerprint_length) != state.fingerprint
         ):
             logger.info("media_panel: %s was replaced; reading it again", path)
             with self._lock:
                 self._forget_file(path)
                 state = self._new_state(path)
+                self._replacements[path] = self._replacements.get(path, 0) + 1
         if (state.fingerprint is None or state.fingerprint_length < FINGERPRINT_BYTES) and size:
+            first_sight = state.fingerprint is None
             state.fingerprint_length = min(size, FINGERPRINT_BYTES)
             state.fingerprint = self._fingerprint(path, state.fingerprint_length)
+            if first_sight:
+                # the identity at first sight keeps ETags across restarts for an untouched
+                # file; remote files have none: their first bytes, size at first sight and
+                # the replacements seen tell incarnations apart
+                state.generation = (
+                    f"{identity}:{state.fingerprint}:{size}:{self._replacements.get(path, 0)}"
+                )
+        state.identity = identity
         if state.ignored or size <= state.offset:
             state.size = size
             return
@@ -137,7 +163,9 @@ class LogdirIndex:
                 run.add_event(buf, start, end, base, file_id)
 
         try:
-            outcome = scan_records(reader, state.offset, size, on_record, self.max_record_bytes)
+            outcome = scan_records(
+                reader, state.offset, size, on_record, self.max_record_bytes, buffers=buffers
+            )
         finally:
             reader.close()
         state.size = size
@@ -218,6 +246,12 @@ class LogdirIndex:
     def path_of(self, file_id: int) -> str | None:
         with self._lock:
             return self._paths.get(file_id)
+
+    def file_token(self, file_id: int) -> str | None:
+        """Path and generation of an indexed file: part of the ETag of every item in it."""
+        with self._lock:
+            state = self._states.get(file_id)
+            return None if state is None else f"{state.path}|{state.generation}"
 
     def read(self, file_id: int, offset: int, size: int) -> bytes:
         path = self.path_of(file_id)

@@ -230,10 +230,12 @@ class MediaReader:
     # ---- helpers ---------------------------------------------------------------------
 
     def _token(self, item: ItemLocation) -> str:
-        return f"{self.index.path_of(item.file_id)}:{item.offset}:{item.length}"
+        return f"{self.index.file_token(item.file_id)}:{item.offset}:{item.length}"
 
     def _mesh_token(self, mesh: MeshStep) -> str:
-        return ",".join(f"{self.index.path_of(p.file_id)}:{p.offset}" for p in mesh.parts.values())
+        return ",".join(
+            f"{self.index.file_token(p.file_id)}:{p.offset}:{p.length}" for p in mesh.parts.values()
+        )
 
     def _text(self, item: ItemLocation) -> str:
         try:

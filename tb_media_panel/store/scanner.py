@@ -4,18 +4,32 @@ Reads in large chunks (one sequential pass, so the index costs about one read of
 file), hands every intact record to a callback with its absolute position, and reports
 where to resume: a truncated tail is left for the next scan, a record with a bad CRC or
 over the size limit is skipped and counted.
+
+Two stages: a framer reads chunks, finds the records in them and checks their CRCs; the
+caller's thread then indexes the intact ones. On a large scan the framer runs on a worker
+thread, one chunk ahead: its reads and CRCs are native calls that release the GIL, so they
+run on a second core while this thread parses headers. The framer decides everything about
+the framing and the caller applies its verdicts in file order, so both ways give the same
+outcome.
 """
 
 from __future__ import annotations
 
+import queue
 import struct
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from tb_media_panel.store.crc import SpanChecker
 from tb_media_panel.store.files import RangeReader, read_into
 
-CHUNK_BYTES = 8 << 20
+CHUNK_BYTES = 4 << 20
+# Below this a worker thread costs more than the overlap saves (and most tails are small).
+BACKGROUND_MIN_BYTES = 2 * CHUNK_BYTES
+# Chunks alive at once on a background scan: one being indexed, one ready, one being read.
+BACKGROUND_BUFFERS = 3
 HEADER_BYTES = 12  # uint64 length + masked CRC32C of the length
 FOOTER_BYTES = 4  # masked CRC32C of the payload
 RESYNC_LIMIT_BYTES = 1 << 20  # how far past a corrupt header to look for the next record
@@ -39,37 +53,138 @@ class ScanOutcome:
     problems: list[str] = field(default_factory=list)
 
 
-class _Window:
-    """A sliding view of the file, [start, start + filled), in one reused bytearray.
+class _Problem(NamedTuple):
+    message: str
+    counted: bool  # a skipped record, as opposed to a note about one already counted
 
-    Reading into the same buffer and checking CRCs in place keeps the bytes in the CPU
-    cache between the read and the check, and copies nothing per record.
-    """
 
-    def __init__(self, reader: RangeReader, start: int, end: int) -> None:
-        self.reader = reader
-        self.start = start
-        self.filled = 0
-        self.chunk = max(min(CHUNK_BYTES, end - start), HEADER_BYTES)  # small files, small buffer
-        self.data = bytearray(self.chunk)
+# An intact record: (record start, payload start, payload end), positions in the chunk.
+_Record = tuple[int, int, int]
+
+
+class _Buffer:
+    __slots__ = ("crc", "data", "view")
+
+    def __init__(self, size: int) -> None:
+        self.data = bytearray(size)
+        self.view = memoryview(self.data)
         self.crc = SpanChecker(self.data)
 
-    def ensure(self, offset: int, size: int) -> bool:
-        """Make [offset, offset + size) available; False when the file ends before that."""
+
+@dataclass
+class _Chunk:
+    """Framed records of one buffer, in file order; `base` is the file offset of data[0]."""
+
+    buffer: _Buffer
+    base: int
+    entries: list[_Record | _Problem]
+
+
+class _Cancelled(Exception):
+    """The caller stopped reading chunks (it raised); the framer ends quietly."""
+
+
+class ScanBuffers:
+    """Buffers left over from earlier scans, for the next one to fill again.
+
+    A fresh buffer costs a page fault and zeroing per page, about as much as reading into
+    it: one refresh passes the same spares to the scan of each of its files.
+    """
+
+    def __init__(self) -> None:
+        self.spares: list[_Buffer] = []
+
+
+class _Pool:
+    """Buffers the framer may fill: at most `count`, each back once its chunk is indexed."""
+
+    def __init__(self, size: int, count: int, spares: ScanBuffers) -> None:
+        self._size = size
+        self._unmade = count
+        self._spares = spares
+        self._free: queue.SimpleQueue[_Buffer | None] = queue.SimpleQueue()
+
+    def take(self) -> _Buffer:
+        try:
+            buffer = self._free.get_nowait()
+        except queue.Empty:
+            if self._unmade:
+                self._unmade -= 1
+                spares = self._spares.spares
+                return spares.pop() if spares else _Buffer(self._size)
+            buffer = self._free.get()
+        if buffer is None:
+            raise _Cancelled
+        return buffer
+
+    def give(self, buffer: _Buffer) -> None:
+        self._free.put(buffer)
+
+    def cancel(self) -> None:
+        self._free.put(None)
+
+    def keep_spares(self) -> None:
+        """Hand the buffers given back so far to the next scan."""
+        while True:
+            try:
+                buffer = self._free.get_nowait()
+            except queue.Empty:
+                return
+            if buffer is not None:
+                self._spares.spares.append(buffer)
+
+
+class _Window:
+    """The framer's sliding view of the file, [start, start + filled), in one buffer.
+
+    Once its chunk is handed over, the buffer belongs to the indexing side until given
+    back to the pool; the next load takes another and carries over the unfinished record.
+    """
+
+    def __init__(self, reader: RangeReader, start: int, pool: _Pool, chunk: int) -> None:
+        self.reader = reader
+        self.pool = pool
+        self.chunk = chunk
+        self.buffer = pool.take()
+        self.start = start
+        self.filled = 0
+        self.handed_over = False
+        self.entries: list[_Record | _Problem] = []
+
+    def covers(self, offset: int, size: int) -> bool:
+        return self.start <= offset and offset + size <= self.start + self.filled
+
+    def handover(self) -> Iterator[_Chunk]:
+        """The chunk of records framed so far, if any (this buffer is then read-only)."""
+        if self.entries:
+            yield _Chunk(self.buffer, self.start, self.entries)
+            self.entries = []
+            self.handed_over = True
+
+    def release(self) -> None:
+        """Give the buffer back unless its chunk was handed over (then the indexer will)."""
+        if not self.handed_over:
+            self.pool.give(self.buffer)
+            self.handed_over = True
+
+    def load(self, offset: int, size: int) -> bool:
+        """Make [offset, offset + size) available; False when the file ends before that.
+
+        Call `handover` first: positions of records framed so far refer to the old buffer.
+        """
         end = self.start + self.filled
-        if offset >= self.start and offset + size <= end:
-            return True
         kept = end - offset if self.start <= offset < end else 0
         at = offset - self.start
         want = max(self.chunk, size)
-        if want > len(self.data):
-            grown = bytearray(want)
-            grown[:kept] = self.data[at : at + kept]
-            self.data = grown
-            self.crc = SpanChecker(grown)
-        elif kept:
-            self.data[:kept] = self.data[at : at + kept]  # same length: no resize
-        got = read_into(self.reader, offset + kept, memoryview(self.data)[kept:want])
+        old = self.buffer
+        new = self.pool.take() if self.handed_over else old
+        if len(new.data) < want:
+            new = _Buffer(want)  # a record larger than a chunk: this one replaces the small one
+        if kept:
+            new.view[:kept] = old.view[at : at + kept]  # memmove when `new` is `old`
+        got = read_into(self.reader, offset + kept, new.view[kept:want])
+        self.buffer = new
+        self.handed_over = False
         self.start = offset
         self.filled = kept + got
         return self.filled >= size
@@ -81,72 +196,152 @@ def scan_records(
     end: int,
     on_record: RecordCallback,
     max_record_bytes: int,
+    *,
+    chunk_bytes: int = CHUNK_BYTES,
+    background_min_bytes: int = BACKGROUND_MIN_BYTES,
+    buffers: ScanBuffers | None = None,
 ) -> ScanOutcome:
-    """Scan records that lie entirely in [start, end); `end` is the file size seen now."""
-    window = _Window(reader, start, end)
+    """Scan records that lie entirely in [start, end); `end` is the file size seen now.
+
+    `buffers`: spares to reuse, and to leave this scan's buffers in for the next scan.
+    """
     outcome = ScanOutcome(next_offset=start)
+    background = end - start >= background_min_bytes
+    chunk = max(min(chunk_bytes, end - start), HEADER_BYTES)  # small scans, small buffer
+    pool = _Pool(chunk, BACKGROUND_BUFFERS if background else 1, buffers or ScanBuffers())
+    chunks = _frames(reader, start, end, max_record_bytes, pool, chunk, outcome)
+    if background:
+        chunks = _in_background(chunks, pool)
+    for framed in chunks:
+        data = framed.buffer.data
+        base = framed.base
+        for entry in framed.entries:
+            if isinstance(entry, _Problem):
+                outcome.skipped += entry.counted
+                outcome.problems.append(entry.message)
+                continue
+            record_start, payload_start, payload_end = entry
+            try:
+                on_record(data, payload_start, payload_end, base)
+                outcome.records += 1
+            except (ValueError, IndexError, UnicodeDecodeError, struct.error) as exc:
+                outcome.skipped += 1
+                outcome.problems.append(
+                    f"record at byte {base + record_start} is not a readable event: {exc}"
+                )
+        pool.give(framed.buffer)
+    pool.keep_spares()
+    return outcome
+
+
+def _in_background(chunks: Iterator[_Chunk], pool: _Pool) -> Iterator[_Chunk]:
+    """`chunks`, produced on a worker thread that is done with the reader when this ends."""
+    handoff: queue.SimpleQueue[_Chunk | BaseException | None] = queue.SimpleQueue()
+
+    def produce() -> None:
+        try:
+            for framed in chunks:
+                handoff.put(framed)
+            handoff.put(None)
+        except _Cancelled:
+            return
+        except BaseException as exc:  # a read error: raised again on the caller's side
+            handoff.put(exc)
+
+    worker = threading.Thread(target=produce, name="media-panel-scan", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        pool.cancel()  # wakes a framer waiting for a buffer, if the caller stopped early
+        worker.join()
+
+
+def _frames(
+    reader: RangeReader,
+    start: int,
+    end: int,
+    max_record_bytes: int,
+    pool: _Pool,
+    chunk: int,
+    outcome: ScanOutcome,
+) -> Iterator[_Chunk]:
+    """Chunks of framed records; sets where to resume (and why it stopped) on `outcome`."""
+    window = _Window(reader, start, pool, chunk)
     pos = start
     while pos + HEADER_BYTES <= end:
-        if not window.ensure(pos, HEADER_BYTES):
-            break
+        if not window.covers(pos, HEADER_BYTES):
+            yield from window.handover()
+            if not window.load(pos, HEADER_BYTES):
+                break
         at = pos - window.start
-        length, header_crc = _HEADER.unpack_from(window.data, at)
-        if window.crc.masked_crc(at, at + 8) != header_crc:
+        length, header_crc = _HEADER.unpack_from(window.buffer.data, at)
+        if window.buffer.crc.masked_crc(at, at + 8) != header_crc:
             if pos == 0:
                 outcome.not_an_event_file = True
-                return outcome
-            resumed = _resync(window, pos + 1, end)
-            outcome.skipped += 1
-            outcome.problems.append(f"corrupt record header at byte {pos}")
+                window.release()
+                return
+            resumed = yield from _resync(window, pos + 1, end)
+            window.entries.append(_Problem(f"corrupt record header at byte {pos}", True))
             if resumed is None:
                 outcome.next_offset = pos
                 outcome.stuck = True
-                outcome.problems.append(f"no intact record found after byte {pos}; stopped there")
-                return outcome
-            pos = resumed
-            outcome.next_offset = pos
+                window.entries.append(
+                    _Problem(f"no intact record found after byte {pos}; stopped there", False)
+                )
+                break
+            pos = outcome.next_offset = resumed
             continue
         record_end = pos + HEADER_BYTES + length + FOOTER_BYTES
         if record_end > end:
             break  # still being written, or cut off: picked up when complete
         if length > max_record_bytes:
-            outcome.skipped += 1
-            outcome.problems.append(
-                f"record at byte {pos} has {length} bytes, over the limit of {max_record_bytes}"
+            window.entries.append(
+                _Problem(
+                    f"record at byte {pos} has {length} bytes, over the limit of "
+                    f"{max_record_bytes}",
+                    True,
+                )
             )
             pos = outcome.next_offset = record_end
             continue
-        if not window.ensure(pos, record_end - pos):
-            break
+        if not window.covers(pos, record_end - pos):
+            yield from window.handover()
+            if not window.load(pos, record_end - pos):
+                break
         at = pos - window.start
         payload_start = at + HEADER_BYTES
         payload_end = payload_start + length
-        data = window.data
-        (payload_crc,) = _U32.unpack_from(data, payload_end)
-        if window.crc.masked_crc(payload_start, payload_end) != payload_crc:
-            outcome.skipped += 1
-            outcome.problems.append(f"record at byte {pos} fails its CRC check")
+        buffer = window.buffer
+        (payload_crc,) = _U32.unpack_from(buffer.data, payload_end)
+        if buffer.crc.masked_crc(payload_start, payload_end) != payload_crc:
+            window.entries.append(_Problem(f"record at byte {pos} fails its CRC check", True))
         else:
-            try:
-                on_record(data, payload_start, payload_end, window.start)
-                outcome.records += 1
-            except (ValueError, IndexError, UnicodeDecodeError, struct.error) as exc:
-                outcome.skipped += 1
-                outcome.problems.append(f"record at byte {pos} is not a readable event: {exc}")
+            window.entries.append((at, payload_start, payload_end))
         pos = outcome.next_offset = record_end
-    return outcome
+    yield from window.handover()
+    window.release()
 
 
-def _resync(window: _Window, start: int, end: int) -> int | None:
-    """The next offset after a corrupt header where an intact record header begins."""
+def _resync(window: _Window, start: int, end: int) -> Generator[_Chunk, None, int | None]:
+    """The next offset after a corrupt header where an intact record header begins (the
+    generator's return value), or None; yields chunks handed over on the way."""
     limit = min(end - HEADER_BYTES, start + RESYNC_LIMIT_BYTES)
     pos = start
     while pos <= limit:
-        if not window.ensure(pos, HEADER_BYTES):
-            return None
+        if not window.covers(pos, HEADER_BYTES):
+            yield from window.handover()
+            if not window.load(pos, HEADER_BYTES):
+                return None
         at = pos - window.start
-        length, header_crc = _HEADER.unpack_from(window.data, at)
-        if length <= end - pos and window.crc.masked_crc(at, at + 8) == header_crc:
+        length, header_crc = _HEADER.unpack_from(window.buffer.data, at)
+        if length <= end - pos and window.buffer.crc.masked_crc(at, at + 8) == header_crc:
             return pos
         pos += 1
     return None
