@@ -11,6 +11,13 @@ describe("user text is never HTML", () => {
     expect(el.children).toHaveLength(0);
     expect(el.textContent).toBe("<img src=x onerror=alert(1)>");
   });
+
+  it("shows bidi overrides and zero-width characters instead of obeying them", () => {
+    const el = h("span", { text: "run\u202egnp.exe\u200b", title: "a\u2066b" }, "\u200f!");
+    expect(el.textContent).toBe("run‹U+202E›gnp.exe‹U+200B›‹U+200F›!");
+    expect(el.title).toBe("a‹U+2066›b");
+    expect(h("span", { text: "שלום עולם · données" }).textContent).toBe("שלום עולם · données");
+  });
 });
 
 describe("filters", () => {

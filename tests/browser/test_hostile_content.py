@@ -242,7 +242,8 @@ def test_hostile_names_and_labels_render_as_text(server: TensorBoardServer, page
             assert result["found"] == [], (tag, f.url, result["found"])
     for literal in (RUN_MARKUP, TAG_SCRIPT, TAG_JS, TEXT_SUMMARY):
         assert literal in text, literal
-    assert RUN_TRICKS in text  # with its invisible characters: not stripped into another name
+    # Its invisible characters are shown, so it cannot pose as "runexe.png".
+    assert "run‹U+202E›gnp.exe‹U+200B›" in text
     assert dialogs == []
 
 

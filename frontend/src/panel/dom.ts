@@ -1,6 +1,14 @@
 // Tiny DOM builder. Text always goes in through textContent: run names, tags and captions are
 // user data and must never be parsed as HTML.
 
+// Bidi overrides/isolates and zero-width characters would let a logged name pose as another
+// ("run\u202Egnp.exe" shows as "runexe.png"); they are shown as visible code points instead.
+const INVISIBLE = /[\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+
+export function displayText(text: string): string {
+  return text.replace(INVISIBLE, (c) => `‹U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}›`);
+}
+
 type Attrs = Record<string, string | number | boolean | undefined | null>;
 type Child = Node | string | null | undefined | false;
 
@@ -11,12 +19,13 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
     if (k === "class") el.className = String(v);
-    else if (k === "text") el.textContent = String(v);
+    else if (k === "text") el.textContent = displayText(String(v));
+    else if (k === "title") el.title = displayText(String(v));
     else el.setAttribute(k, v === true ? "" : String(v));
   }
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
-    el.append(typeof c === "string" ? document.createTextNode(c) : c);
+    el.append(typeof c === "string" ? document.createTextNode(displayText(c)) : c);
   }
   return el;
 }
