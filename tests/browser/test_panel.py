@@ -378,7 +378,7 @@ def test_compare_prediction_next_to_ground_truth(page: Any, tensorboard_factory:
     write_pairs_logdir(tmp_path / "pairs")
     server = tensorboard_factory(tmp_path / "pairs")
     frame = open_media_tab(page, server.url)
-    chip = frame.get_by_role("button", name="Compare prediction ↔ ground_truth")
+    chip = frame.get_by_role("button", name="Compare seg: prediction ↔ ground_truth")
     chip.click()
     card = frame.locator(CARD.format("compare"))
     title = card.locator(".mp-card-title")

@@ -362,9 +362,11 @@ export class Panel {
       for (const [a, b] of suggestPairs([...this.data.tags.keys()])) {
         if (cmp.length === 2 && cmp[0] === a && cmp[1] === b) continue;
         const names = shortTagNames([a, b]);
+        // Several pairs often share their last parts (predicted ↔ true): name the group too.
+        const group = a.slice(0, a.length - names[0].length).replace(/\/$/, "");
         const chip = h("button", {
           class: "mp-chip mp-pair-chip", title: `Show ${a} and ${b} side by side in one card`,
-          text: `Compare ${names[0]} ↔ ${names[1]}`,
+          text: `Compare ${group ? `${group}: ` : ""}${names[0]} ↔ ${names[1]}`,
         });
         chip.addEventListener("click", () => setCompare([a, b]));
         pairs.append(chip);
