@@ -10,10 +10,13 @@ import { className, classColor, classColorMap, colorTable, hexToRgb, isBackgroun
 import { maxClassId, paintDifference, paintMask } from "./segmentation/compose";
 import { computeIoU, differenceMask, sameLabelSet, type IoUReport } from "./segmentation/metrics";
 import { DEFAULT_OPACITY, KEYS, readSettings, type AnnotationSettings } from "./segmentation/settings";
+import { CellMenu, heading, line } from "./viewer-chrome";
 import { checkbox, ensureStyle, h } from "./viewer-dom";
 
 const DIFF_COLOR: [number, number, number] = [255, 0, 255];
 const GAP = 4;
+/** Narrowest box (CSS px) that keeps its caption: below it the caption would be a few letters and an ellipsis. */
+const CAPTION_MIN_PX = 44;
 
 interface LoadedLayer { meta: MaskLayerMeta; ids: Uint16Array; maxId: number }
 
@@ -27,11 +30,6 @@ interface Stage {
 
 const CSS = `
 .ai-root{position:relative;width:100%;height:100%;display:flex;flex-direction:column;font:12px/1.3 system-ui,sans-serif;color:#212121;overflow:hidden;min-height:0}
-.ai-bar{display:flex;flex-wrap:wrap;gap:4px;align-items:center;padding:2px 0 4px;flex:none}
-.ai-bar select,.ai-bar button,.ai-drawer button{font:inherit;padding:1px 6px;border:1px solid #bdbdbd;border-radius:3px;background:#fff;cursor:pointer}
-.ai-bar button[aria-pressed=true]{background:#e3f2fd;border-color:#1976d2}
-.ai-bar label{display:inline-flex;align-items:center;gap:2px;cursor:pointer}
-.ai-miou{padding:1px 6px;border-radius:3px;background:#f5f5f5;font-variant-numeric:tabular-nums}
 .ai-stages{flex:1;min-height:0;display:flex;gap:${GAP}px;align-items:center;justify-content:center}
 .ai-stages.col{flex-direction:column}
 .ai-stage{position:relative;flex:none;background:#f0f0f0 repeating-conic-gradient(#e0e0e0 0 25%,transparent 0 50%) 0 0/12px 12px}
@@ -42,19 +40,21 @@ const CSS = `
 .ai-boxes{position:absolute;inset:0;pointer-events:none;overflow:hidden}
 .ai-box{position:absolute;box-sizing:border-box;border:2px solid}
 .ai-box.dash{border-style:dashed}
-.ai-box>span{position:absolute;left:-2px;bottom:100%;white-space:nowrap;color:#fff;font-size:11px;padding:0 3px;line-height:14px}
+.ai-box>span{position:absolute;left:-2px;bottom:100%;white-space:nowrap;color:#fff;font-size:11px;padding:0 3px;line-height:14px;max-width:calc(100% + 4px);overflow:hidden;text-overflow:ellipsis}
 .ai-box.below>span{bottom:auto;top:0}
-.ai-label{position:absolute;left:0;top:0;background:rgba(0,0,0,.55);color:#fff;font-size:11px;padding:0 4px;pointer-events:none}
-.ai-tip{position:absolute;z-index:3;pointer-events:none;background:rgba(33,33,33,.92);color:#fff;padding:3px 6px;border-radius:3px;font-size:11px;white-space:pre;display:none}
-.ai-drawer{position:absolute;z-index:2;top:26px;right:0;bottom:0;width:min(260px,100%);overflow:auto;background:rgba(255,255,255,.97);border:1px solid #ccc;border-radius:4px;padding:6px;box-shadow:0 2px 8px rgba(0,0,0,.2);display:none}
-.ai-drawer.open{display:block}
-.ai-drawer h4{margin:6px 0 3px;font-size:11px;text-transform:uppercase;color:#616161;letter-spacing:.04em}
+.ai-small .ai-box{border-width:1px}
+.ai-small .ai-box>span{font-size:9px;line-height:11px;padding:0 2px}
+.ai-box.nocap>span{display:none}
+.ai-label{position:absolute;left:0;top:0;background:rgba(0,0,0,.55);color:#fff;font-size:11px;padding:0 4px;pointer-events:none;max-width:100%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;box-sizing:border-box}
+.ai-small .ai-label{font-size:9px;padding:0 2px}
+.ai-miou{position:absolute;left:3px;bottom:3px;z-index:1;padding:0 5px;border-radius:8px;background:rgba(33,33,33,.66);color:#fff;font-size:10px;line-height:15px;font-variant-numeric:tabular-nums;white-space:nowrap;cursor:default}
+.ai-tiny .ai-miou{font-size:9px;line-height:13px;padding:0 4px}
+.ai-tip{position:fixed;z-index:31;pointer-events:none;background:rgba(33,33,33,.92);color:#fff;padding:3px 6px;border-radius:3px;font-size:11px;white-space:pre;display:none}
 .ai-row{display:flex;align-items:center;gap:4px;padding:1px 0}
 .ai-row .name{flex:1;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .ai-row .num{font-variant-numeric:tabular-nums;color:#616161}
 .ai-row input[type=range]{width:80px}
 .ai-row input[type=color]{width:18px;height:16px;padding:0;border:1px solid #999;background:none}
-.ai-drawer input[type=search]{width:100%;box-sizing:border-box;font:inherit;margin-bottom:3px}
 `;
 
 /** Mount state of one annotated image; everything drawn from `settings` + fetched arrays. */
@@ -62,15 +62,14 @@ class AnnotatedImage implements ViewerInstance {
   private readonly root: HTMLDivElement;
   private readonly stagesEl: HTMLDivElement;
   private readonly tip: HTMLDivElement;
-  private readonly drawer: HTMLDivElement;
-  private readonly bar: HTMLDivElement;
+  private readonly menu: CellMenu;
+  private readonly miou: HTMLSpanElement | null;
   private stages: Stage[] = [];
   private settings: AnnotationSettings;
   private readonly labels: ClassLabel[];
   private readonly compare: { a: LoadedLayer; b: LoadedLayer; iou: IoUReport; diff: Uint8Array } | null;
   private readonly observer: ResizeObserver;
   private search = "";
-  private drawerOpen = false;
   private naturalW: number;
   private naturalH: number;
 
@@ -89,11 +88,19 @@ class AnnotatedImage implements ViewerInstance {
     this.compare = pickComparison(layers);
 
     this.root = h("div", { class: "ai-root" });
-    this.bar = h("div", { class: "ai-bar" });
     this.stagesEl = h("div", { class: "ai-stages" });
     this.tip = h("div", { class: "ai-tip" });
-    this.drawer = h("div", { class: "ai-drawer" });
-    this.root.append(this.bar, this.stagesEl, this.tip, this.drawer);
+    this.root.append(this.stagesEl, this.tip);
+    // The media fills the cell; every control is in the corner button's popover (grid-wide anyway).
+    this.menu = new CellMenu(this.root, () => this.drawerContents(), "Layers, classes, boxes and view", "drawer", "ai-drawer");
+    // The one figure worth a glance in every cell: a small badge on the image, details in the menu.
+    this.miou = this.compare ? h("span", { class: "ai-miou" }) : null;
+    if (this.miou && this.compare) {
+      const { a, b, iou } = this.compare;
+      this.miou.dataset.miou = String(iou.meanIoU);
+      this.miou.textContent = `mIoU ${iou.meanIoU.toFixed(3)}`;
+      this.miou.title = `mean IoU of ${a.meta.name} vs ${b.meta.name} over ${iou.perClass.length} classes`;
+    }
     el.append(this.root);
 
     this.stagesEl.addEventListener("mousemove", (e) => this.hover(e));
@@ -114,6 +121,7 @@ class AnnotatedImage implements ViewerInstance {
 
   destroy(): void {
     this.observer.disconnect();
+    this.menu.destroy();
     this.root.remove();
   }
 
@@ -159,8 +167,7 @@ class AnnotatedImage implements ViewerInstance {
     this.buildStages();
     this.paintMasks();
     this.drawBoxes();
-    this.renderBar();
-    this.renderDrawer();
+    this.menu.refresh();
     this.fit();
   }
 
@@ -211,6 +218,9 @@ class AnnotatedImage implements ViewerInstance {
       this.stagesEl.append(root);
       return { root, img, canvases, boxes, label };
     });
+    // The badge sits on the picture the IoU is about: the image's stage, else the first one.
+    const home = this.stages.find((st) => st.root.dataset.stage === "over" || st.root.dataset.stage === "image") ?? this.stages[0];
+    if (this.miou && home) home.root.append(this.miou);
   }
 
   private paintMasks(): void {
@@ -257,6 +267,7 @@ class AnnotatedImage implements ViewerInstance {
           const d = h("div", { class: "ai-box" + (li % 2 ? " dash" : "") + (p.top < 8 ? " below" : "") });
           d.dataset.layer = layer.name;
           d.dataset.classId = String(box.class_id);
+          d.dataset.w = String(p.width);
           Object.assign(d.style, {
             left: `${p.left}%`, top: `${p.top}%`, width: `${p.width}%`, height: `${p.height}%`, borderColor: color,
           });
@@ -273,10 +284,12 @@ class AnnotatedImage implements ViewerInstance {
     }
   }
 
-  private renderBar(): void {
+  /** The popover: view (layout, image, difference, mIoU), mask layers, classes, boxes. */
+  private drawerContents(): Node[] {
     const s = this.settings;
-    this.bar.replaceChildren();
+    const d = document.createDocumentFragment();
     if (this.layers.length) {
+      d.append(heading("View"));
       const layout = h("select", { title: "Where the masks go" });
       for (const [v, t] of [["over", "Masks over image"], ["beside", "Masks beside"], ["panels", "Layer per panel"]] as const) {
         const o = h("option", { value: v });
@@ -288,7 +301,7 @@ class AnnotatedImage implements ViewerInstance {
       layout.addEventListener("change", () => this.set({ [KEYS.layout]: layout.value }));
       const img = checkbox("image", !s.hideImage, (on) => this.set({ [KEYS.hideImage]: !on }));
       img.dataset.control = "show-image";
-      this.bar.append(layout, img);
+      d.append(line(layout, img));
     }
     if (this.compare) {
       const diff = h("button", { type: "button", title: "Highlight pixels where the two layers disagree" });
@@ -296,33 +309,10 @@ class AnnotatedImage implements ViewerInstance {
       diff.dataset.control = "difference";
       diff.setAttribute("aria-pressed", String(s.view === "difference"));
       diff.addEventListener("click", () => this.set({ [KEYS.view]: s.view === "difference" ? "classes" : "difference" }));
-      const miou = h("span", {
-        class: "ai-miou",
-        title: `mean IoU of ${this.compare.a.meta.name} vs ${this.compare.b.meta.name} over ${this.compare.iou.perClass.length} classes`,
-      });
-      miou.dataset.miou = String(this.compare.iou.meanIoU);
-      miou.textContent = `mIoU ${this.compare.iou.meanIoU.toFixed(3)}`;
-      this.bar.append(diff, miou);
+      const note = h("span", { class: "vc-note" });
+      note.textContent = `mIoU ${this.compare.iou.meanIoU.toFixed(3)} · ${this.compare.a.meta.name} vs ${this.compare.b.meta.name}`;
+      d.append(line(diff, note));
     }
-    const more = h("button", { type: "button", title: "Layers, classes and boxes" });
-    more.textContent = "☰ layers";
-    more.dataset.control = "drawer";
-    more.setAttribute("aria-pressed", String(this.drawerOpen));
-    more.addEventListener("click", () => {
-      this.drawerOpen = !this.drawerOpen;
-      this.renderBar();
-      this.renderDrawer();
-    });
-    this.bar.append(more);
-  }
-
-  private renderDrawer(): void {
-    const s = this.settings;
-    const d = this.drawer;
-    d.classList.toggle("open", this.drawerOpen);
-    // Rebuilding while the user types in the search field would steal its focus.
-    const focused = d.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.control : undefined;
-    d.replaceChildren();
     if (this.layers.length) {
       d.append(heading("Mask layers"));
       for (const layer of this.layers) {
@@ -352,7 +342,7 @@ class AnnotatedImage implements ViewerInstance {
       search.dataset.control = "class-search";
       search.addEventListener("input", () => {
         this.search = search.value;
-        this.renderDrawer();
+        this.menu.refresh();
       });
       const all = h("button", { type: "button" });
       all.textContent = "all";
@@ -434,7 +424,7 @@ class AnnotatedImage implements ViewerInstance {
         d.append(row);
       }
     }
-    if (focused) (d.querySelector(`[data-control="${focused}"]`) as HTMLElement | null)?.focus();
+    return [d];
   }
 
   /** Size stages to the largest that fit, in a row or a column, whichever shows them bigger. */
@@ -450,11 +440,20 @@ class AnnotatedImage implements ViewerInstance {
     const col = colScale > rowScale;
     const scale = Math.max(0.01, col ? colScale : rowScale);
     this.stagesEl.classList.toggle("col", col);
+    // Box captions and stage titles at full size would cover a thumbnail: smaller, then none.
+    const side = Math.min(aw, ah) * scale;
+    this.root.classList.toggle("ai-small", side < 200);
+    this.root.classList.toggle("ai-tiny", side < 110);
     for (const st of this.stages) {
       st.root.style.width = `${aw * scale}px`;
       st.root.style.height = `${ah * scale}px`;
       // Magnified pixels stay square and sharp, like the mask over them; shrunk images smooth.
       st.img.classList.toggle("px", scale > 1);
+      // A caption is shown only on a box wide enough to read it; on a thumbnail the boxes go bare.
+      for (const b of st.boxes.children) {
+        const el = b as HTMLElement;
+        el.classList.toggle("nocap", (Number(el.dataset.w) / 100) * aw * scale < CAPTION_MIN_PX);
+      }
     }
   }
 
@@ -481,12 +480,14 @@ class AnnotatedImage implements ViewerInstance {
       if (this.compare.diff[y * this.compare.a.meta.width + x]) lines.push("layers disagree");
     }
     this.tip.textContent = lines.join("\n");
-    const rr = this.root.getBoundingClientRect();
+    // Fixed to the window, not the cell: in a small cell the tip is wider than the cell itself.
     this.tip.style.display = "block";
-    const x = e.clientX - rr.left + 12;
-    const y = e.clientY - rr.top + 12;
-    this.tip.style.left = `${Math.min(x, rr.width - this.tip.offsetWidth - 2)}px`;
-    this.tip.style.top = `${Math.min(y, rr.height - this.tip.offsetHeight - 2)}px`;
+    const x = e.clientX + 12;
+    const y = e.clientY + 12;
+    const left = x + this.tip.offsetWidth > window.innerWidth - 2 ? e.clientX - this.tip.offsetWidth - 8 : x;
+    const top = y + this.tip.offsetHeight > window.innerHeight - 2 ? e.clientY - this.tip.offsetHeight - 8 : y;
+    this.tip.style.left = `${Math.max(2, left)}px`;
+    this.tip.style.top = `${Math.max(2, top)}px`;
   }
 }
 
@@ -518,11 +519,6 @@ function matches(id: number, name: string, q: string): boolean {
   return !t || name.toLowerCase().includes(t) || String(id) === t;
 }
 
-function heading(text: string): HTMLElement {
-  const el = h("h4");
-  el.textContent = text;
-  return el;
-}
 
 /** Black or white, whichever reads on the class colour. */
 function textColorOn(hex: string): string {

@@ -8,8 +8,10 @@
 import * as $3Dmol from "3dmol";
 import type { ItemMeta, ItemRef } from "../api-types";
 import { overlayColors, readSync } from "./three-shared";
-import { OVERLAY_SHOWN_KEY, overlayRows, readFlags, root3d, select, syncSelect, message } from "./three-ui";
+import { overlayShown } from "./overlay-pairs";
+import { OVERLAY_SHOWN_KEY, overlayControls, readFlags, root3d, select, syncSelect, message } from "./three-ui";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
+import { CellMenu, heading, line } from "./viewer-chrome";
 import { h } from "./viewer-dom";
 
 export const KEYS = { style: "mol.style", color: "mol.color" } as const;
@@ -72,15 +74,18 @@ export function styleSpecs(style: MolStyle, color: MolColor, protein: boolean, s
   }
 }
 
-interface Part { tag: string; text: string; format: string; color: string; own: boolean }
+/** The cell's own molecule or one it may overlay; an overlay's text is fetched when first shown. */
+interface Part { tag: string; text: string | null; format: string; color: string; own: boolean; ref: ItemRef; loading?: Promise<void> }
 
 /** Live 3Dmol viewers, least recently used first. */
 const live: MoleculeView[] = [];
 
 class MoleculeView implements ViewerInstance {
   private readonly root: HTMLDivElement;
-  private readonly bar: HTMLDivElement;
+  private readonly menu: CellMenu;
   private readonly panel: HTMLDivElement;
+  /** The 3Dmol model of each part added to the live viewer (parts load lazily, so no fixed index). */
+  private readonly models = new Map<Part, $3Dmol.GLModel>();
   private readonly host: HTMLDivElement;
   private readonly still: HTMLImageElement;
   private viewer: $3Dmol.GLViewer | null = null;
@@ -97,9 +102,8 @@ class MoleculeView implements ViewerInstance {
   };
 
   constructor(el: HTMLElement, private readonly parts: Part[], private readonly ctx: ViewerContext) {
-    const { root, bar, panel } = root3d(el);
+    const { root, panel } = root3d(el);
     this.root = root;
-    this.bar = bar;
     this.panel = panel;
     this.settings = ctx.settings;
     this.host = h("div", { class: "mol-host" });
@@ -107,7 +111,8 @@ class MoleculeView implements ViewerInstance {
     this.still = h("img", { class: "mol-still", alt: "molecule (point at it to turn it)" });
     Object.assign(this.still.style, { position: "absolute", inset: "0", width: "100%", height: "100%", display: "none", cursor: "grab" });
     this.still.draggable = false;
-    root.append(this.host, this.still, bar, panel);
+    root.append(this.host, this.still, panel);
+    this.menu = new CellMenu(root, () => this.menuContents(), "Representation, colours and overlays", "menu");
     // A picture comes back to life as soon as the pointer reaches it.
     this.still.addEventListener("pointerenter", () => this.wake());
     this.still.addEventListener("pointerdown", () => this.wake());
@@ -136,6 +141,7 @@ class MoleculeView implements ViewerInstance {
 
   update(settings: ViewerSettings): void {
     this.settings = settings;
+    this.loadShown();
     if (this.viewer) this.applyStyle();
     else {
       // Asleep: the picture is stale after a style change, so redraw it once.
@@ -157,6 +163,7 @@ class MoleculeView implements ViewerInstance {
     this.sizer.disconnect();
     window.removeEventListener("pointerup", this.release);
     this.sleep(false);
+    this.menu.destroy();
     this.root.remove();
   }
 
@@ -173,8 +180,8 @@ class MoleculeView implements ViewerInstance {
     const v = $3Dmol.createViewer(this.host, { backgroundColor: "white", antialias: true } as $3Dmol.ViewerSpec);
     this.viewer = v;
     live.push(this);
-    for (const p of this.parts) v.addModel(p.text, parserFormat(p.format));
-    this.protein = v.selectedAtoms({ atom: "CA" }).length > 0;
+    for (const p of this.parts) if (p.text !== null) this.models.set(p, v.addModel(p.text, parserFormat(p.format)));
+    this.protein = v.selectedAtoms({ model: this.models.get(this.parts[0]), atom: "CA" }).length > 0;
     this.applyStyle();
     if (this.view) v.setView(this.view);
     else v.zoomTo();
@@ -200,6 +207,7 @@ class MoleculeView implements ViewerInstance {
     const canvas = v.getCanvas();
     v.clear();
     this.viewer = null;
+    this.models.clear();
     this.host.replaceChildren();
     delete this.host.dataset.live;
     // Release the context now rather than whenever garbage collection gets to it.
@@ -212,13 +220,13 @@ class MoleculeView implements ViewerInstance {
     if (!v) return;
     const style = readStyle(this.settings);
     const color = readColor(this.settings);
-    const shown = readFlags(this.settings, OVERLAY_SHOWN_KEY);
-    const overlaid = this.parts.some((p) => !p.own && shown[p.tag]);
+    const shown = this.shownFn();
+    const overlaid = this.parts.some((p) => !p.own && shown(p.tag) && this.models.has(p));
     v.removeAllSurfaces();
-    this.parts.forEach((p, i) => {
-      const model = v.getModel(i);
+    this.parts.forEach((p) => {
+      const model = this.models.get(p);
       if (!model) return;
-      if (!p.own && !shown[p.tag]) {
+      if (!p.own && !shown(p.tag)) {
         v.setStyle({ model }, {});
         return;
       }
@@ -256,11 +264,46 @@ class MoleculeView implements ViewerInstance {
     }
   }
 
+  private shownFn(): (tag: string) => boolean {
+    const flags = readFlags(this.settings, OVERLAY_SHOWN_KEY);
+    return (tag) => overlayShown(this.parts[0].tag, tag, flags);
+  }
+
+  /** Fetch the overlays just turned on; each joins the live viewer (keeping its view) when it arrives. */
+  private loadShown(): void {
+    const shown = this.shownFn();
+    for (const p of this.parts) {
+      if (p.own || p.text !== null || p.loading || !shown(p.tag)) continue;
+      p.loading = text(p.ref, this.ctx)
+        .then((t) => {
+          p.text = t;
+          if (this.destroyed) return;
+          if (this.viewer) {
+            this.models.set(p, this.viewer.addModel(t, parserFormat(p.format)));
+            this.applyStyle();
+          } else this.wake();
+        })
+        .catch(() => {
+          // An overlay that fails to load is left out; the cell's own molecule still shows.
+        });
+    }
+  }
+
+  private overlays() {
+    const [own, ...others] = this.parts;
+    return overlayControls(own, others, this.settings, (p) => this.ctx.setSettings(p));
+  }
+
   private renderControls(): void {
+    this.panel.replaceChildren(...this.overlays().legend);
+    this.menu.refresh();
+  }
+
+  private menuContents(): Node[] {
     const set = (p: ViewerSettings) => this.ctx.setSettings(p);
     const style = select(
       "Representation",
-      [["auto", this.protein ? "cartoon+side chains" : "ball and stick"], ["cartoon", "cartoon"], ["sticks", "sticks"], ["ballstick", "ball and stick"], ["spheres", "spheres"], ["lines", "lines"], ["surface", "surface"]],
+      [["auto", this.protein ? "cartoon + side chains" : "ball and stick"], ["cartoon", "cartoon"], ["sticks", "sticks"], ["ballstick", "ball and stick"], ["spheres", "spheres"], ["lines", "lines"], ["surface", "surface"]],
       readStyle(this.settings),
       (v) => set({ [KEYS.style]: v }),
     );
@@ -272,9 +315,7 @@ class MoleculeView implements ViewerInstance {
       (v) => set({ [KEYS.color]: v }),
     );
     color.dataset.control = "mol-color";
-    this.bar.replaceChildren(style, color, syncSelect(readSync(this.settings), set));
-    const shown = readFlags(this.settings, OVERLAY_SHOWN_KEY);
-    this.panel.replaceChildren(...(this.parts.length > 1 ? overlayRows(this.parts, shown, set) : []));
+    return [heading("Molecule"), line(style, color), heading("Camera"), line(syncSelect(readSync(this.settings), set)), ...this.overlays().menu];
   }
 }
 
@@ -309,11 +350,21 @@ export const viewer: Viewer = {
       message(root, `Could not show this molecule: ${(err as Error).message}`);
       return { destroy: () => root.remove() };
     }
-    const parts: Part[] = [{ tag: ref.tag, text: own, format: meta.format, color: colors[0], own: true }];
-    const loaded = await Promise.allSettled(others.map((o) => text(o.ref, ctx)));
-    loaded.forEach((r, i) => {
-      if (r.status === "fulfilled") parts.push({ tag: others[i].ref.tag, text: r.value, format: others[i].meta.format, color: colors[i + 1], own: false });
-    });
+    const parts: Part[] = [{ tag: ref.tag, text: own, format: meta.format, color: colors[0], own: true, ref }];
+    for (const [i, o] of others.entries()) parts.push({ tag: o.ref.tag, text: null, format: o.meta.format, color: colors[i + 1], own: false, ref: o.ref });
+    // Only overlays that show from the start are fetched now (the obvious partner, or ones the user
+    // turned on); the others when the user ticks them, so a cell never downloads every tag.
+    const flags = readFlags(ctx.settings, OVERLAY_SHOWN_KEY);
+    await Promise.all(
+      parts.map(async (p) => {
+        if (p.own || !overlayShown(ref.tag, p.tag, flags)) return;
+        try {
+          p.text = await text(p.ref, ctx);
+        } catch (err) {
+          if ((err as Error).name === "AbortError") throw err;
+        }
+      }),
+    );
     return new MoleculeView(el, parts, ctx);
   },
 };

@@ -10,8 +10,10 @@ import { STLLoader } from "three/examples/jsm/loaders/STLLoader.js";
 import type { ItemMeta, ItemRef } from "../api-types";
 import { embeddedGltfToGlb, isGlb } from "./gltf-embedded";
 import { boundsOf, overlayColors, readSync, View3D } from "./three-shared";
-import { message, OVERLAY_SHOWN_KEY, overlayRows, readFlags, root3d, syncSelect } from "./three-ui";
+import { overlayShown } from "./overlay-pairs";
+import { message, OVERLAY_SHOWN_KEY, overlayControls, readFlags, root3d, syncSelect } from "./three-ui";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
+import { CellMenu, heading, line } from "./viewer-chrome";
 import { checkbox } from "./viewer-dom";
 
 export const WIREFRAME_KEY = "3d.wireframe";
@@ -85,7 +87,17 @@ export function dropBlankColors(geometry: BufferGeometry): void {
   geometry.deleteAttribute("color");
 }
 
-interface Part { tag: string; object: Object3D; color: string; own: boolean; original: Map<Mesh | Points, Material | Material[]> }
+/** The cell's own object or one it may overlay; an overlay is fetched and parsed when first shown. */
+interface Part {
+  tag: string;
+  color: string;
+  own: boolean;
+  ref: ItemRef;
+  meta: ItemMeta;
+  object: Object3D | null;
+  original: Map<Mesh | Points, Material | Material[]>;
+  loading?: Promise<void>;
+}
 
 function materials(obj: Object3D): Map<Mesh | Points, Material | Material[]> {
   const m = new Map<Mesh | Points, Material | Material[]>();
@@ -97,28 +109,29 @@ function materials(obj: Object3D): Map<Mesh | Points, Material | Material[]> {
 
 class ObjectView implements ViewerInstance {
   private readonly view: View3D;
-  private readonly bar: HTMLDivElement;
+  private readonly menu: CellMenu;
   private readonly panel: HTMLDivElement;
+  private readonly group = new Group();
+  private destroyed = false;
   private readonly root: HTMLDivElement;
   private settings: ViewerSettings;
   private readonly tints = new Map<string, Material>();
 
   constructor(el: HTMLElement, private readonly parts: Part[], private readonly ctx: ViewerContext) {
-    const { root, bar, panel } = root3d(el);
+    const { root, panel } = root3d(el);
     this.root = root;
-    this.bar = bar;
     this.panel = panel;
     this.view = new View3D(root);
-    root.append(bar, panel);
+    root.append(panel);
+    this.menu = new CellMenu(root, () => this.menuContents(), "View, wireframe and overlays", "menu");
     this.view.scene.environment = this.view.environment();
     // The room light is for PBR reflections; at full strength it washes plain grey meshes out to white.
     this.view.scene.environmentIntensity = 0.5;
-    const group = new Group();
-    for (const p of parts) group.add(p.object);
-    this.view.scene.add(group);
+    for (const p of parts) if (p.object) this.group.add(p.object);
+    this.view.scene.add(this.group);
     this.settings = ctx.settings;
     this.apply();
-    this.view.fit(boundsOf(group));
+    this.view.fit(boundsOf(this.group));
   }
 
   update(settings: ViewerSettings): void {
@@ -131,8 +144,10 @@ class ObjectView implements ViewerInstance {
   }
 
   destroy(): void {
+    this.destroyed = true;
+    this.menu.destroy();
     this.view.destroy();
-    for (const p of this.parts) p.object.traverse((o) => {
+    for (const p of this.parts) p.object?.traverse((o) => {
       if (o instanceof Mesh || o instanceof Points) o.geometry.dispose();
     });
     this.root.remove();
@@ -141,11 +156,16 @@ class ObjectView implements ViewerInstance {
   private apply(): void {
     const s = this.settings;
     const wire = s[WIREFRAME_KEY] === true;
-    const shown = readFlags(s, OVERLAY_SHOWN_KEY);
-    const overlaid = this.parts.some((p) => !p.own && shown[p.tag]);
+    const flags = readFlags(s, OVERLAY_SHOWN_KEY);
+    const isShown = (p: Part) => p.own || overlayShown(this.parts[0].tag, p.tag, flags);
+    const overlaid = this.parts.some((p) => !p.own && p.object && isShown(p));
     this.view.sync = readSync(s);
     for (const p of this.parts) {
-      p.object.visible = p.own || !!shown[p.tag];
+      if (!p.object) {
+        if (isShown(p)) this.load(p);
+        continue;
+      }
+      p.object.visible = isShown(p);
       for (const [o, original] of p.original) {
         // With other items overlaid, each item is drawn in its own solid colour so they can be told apart.
         const m = overlaid ? this.tint(p.color, o instanceof Points) : original;
@@ -153,13 +173,37 @@ class ObjectView implements ViewerInstance {
         for (const mm of Array.isArray(m) ? m : [m]) if ("wireframe" in mm) (mm as MeshStandardMaterial).wireframe = wire;
       }
     }
-    this.bar.replaceChildren(
-      syncSelect(readSync(s), (p) => this.ctx.setSettings(p)),
-      checkbox("wireframe", wire, (on) => this.ctx.setSettings({ [WIREFRAME_KEY]: on })),
-    );
-    (this.bar.lastElementChild as HTMLElement).dataset.control = "wireframe";
-    this.panel.replaceChildren(...(this.parts.length > 1 ? overlayRows(this.parts, shown, (x) => this.ctx.setSettings(x)) : []));
+    this.panel.replaceChildren(...this.overlays().legend);
+    this.menu.refresh();
     this.view.requestRender();
+  }
+
+  private overlays() {
+    const [own, ...others] = this.parts;
+    return overlayControls(own, others, this.settings, (x) => this.ctx.setSettings(x));
+  }
+
+  private menuContents(): Node[] {
+    const set = (p: ViewerSettings) => this.ctx.setSettings(p);
+    const wire = checkbox("wireframe", this.settings[WIREFRAME_KEY] === true, (on) => set({ [WIREFRAME_KEY]: on }));
+    wire.dataset.control = "wireframe";
+    return [heading("View"), line(syncSelect(readSync(this.settings), set), wire), ...this.overlays().menu];
+  }
+
+  /** Fetch an overlay the user just turned on; it joins the scene (camera kept) when parsed. */
+  private load(p: Part): void {
+    if (p.loading) return;
+    p.loading = loadPart(p.ref, p.meta, this.ctx)
+      .then((obj) => {
+        if (this.destroyed) return;
+        p.object = obj;
+        p.original = materials(obj);
+        this.group.add(obj);
+        this.apply();
+      })
+      .catch(() => {
+        // An overlay that fails to load is left out rather than hiding the cell's own object.
+      });
   }
 
   private tint(color: string, points: boolean): Material {
@@ -192,12 +236,22 @@ export const viewer: Viewer = {
       message(root, `Could not show this ${meta.format.toUpperCase()} file: ${(err as Error).message}`);
       return { destroy: () => root.remove() };
     }
-    const parts: Part[] = [{ tag: ref.tag, object: own, color: colors[0], own: true, original: materials(own) }];
-    // An overlay that fails to load is left out rather than hiding the cell's own object.
-    const loaded = await Promise.allSettled(others.map((o) => loadPart(o.ref, o.meta, ctx)));
-    loaded.forEach((r, i) => {
-      if (r.status === "fulfilled") parts.push({ tag: others[i].ref.tag, object: r.value, color: colors[i + 1], own: false, original: materials(r.value) });
-    });
+    const parts: Part[] = [{ tag: ref.tag, color: colors[0], own: true, ref, meta, object: own, original: materials(own) }];
+    for (const [i, o] of others.entries()) parts.push({ tag: o.ref.tag, color: colors[i + 1], own: false, ref: o.ref, meta: o.meta, object: null, original: new Map() });
+    // Overlays shown from the start (the obvious partner, or ones turned on) load now so the camera
+    // fits them too; the rest only when the user ticks them. One that fails is left out.
+    const flags = readFlags(ctx.settings, OVERLAY_SHOWN_KEY);
+    await Promise.all(
+      parts.map(async (p) => {
+        if (p.own || !overlayShown(ref.tag, p.tag, flags)) return;
+        try {
+          p.object = await loadPart(p.ref, p.meta, ctx);
+          p.original = materials(p.object);
+        } catch (err) {
+          if ((err as Error).name === "AbortError") throw err;
+        }
+      }),
+    );
     return new ObjectView(el, parts, ctx);
   },
 };

@@ -11,8 +11,10 @@ import {
 } from "./pointcloud-data";
 import { className, classColor, classColorMap, rgbToHex } from "./segmentation/colors";
 import { boundsOf, overlayColors, readSync, View3D } from "./three-shared";
-import { legendRow, message, OVERLAY_SHOWN_KEY, overlayRows, readFlags, root3d, select, syncSelect } from "./three-ui";
+import { overlayShown } from "./overlay-pairs";
+import { legendRow, message, OVERLAY_SHOWN_KEY, overlayControls, readFlags, root3d, select, syncSelect } from "./three-ui";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
+import { CellMenu, heading, line } from "./viewer-chrome";
 import { checkbox, h } from "./viewer-dom";
 
 export const KEYS = {
@@ -30,7 +32,11 @@ interface Cloud {
   labels: Uint8Array | Uint16Array | Uint32Array | null;
 }
 
-interface Overlay { tag: string; points: Points; color: string }
+/** Another tag's cloud at this step; its positions are fetched when it is first shown. */
+interface Overlay { tag: string; ref: ItemRef; color: string; points: Points | null; loading?: Promise<void> }
+
+/** Below this width (CSS px) box labels would cover the cloud they name: boxes are drawn bare. */
+const MIN_LABEL_WIDTH = 200;
 
 const UNIT_BOX = new EdgesGeometry(new BoxGeometry(1, 1, 1));
 
@@ -41,8 +47,9 @@ function num(v: unknown, fallback: number): number {
 class PointCloudView implements ViewerInstance {
   private readonly view: View3D;
   private readonly root: HTMLDivElement;
-  private readonly bar: HTMLDivElement;
+  private readonly menu: CellMenu;
   private readonly panel: HTMLDivElement;
+  private destroyed = false;
   private readonly geometry = new BufferGeometry();
   private readonly material = srgbVertexColors(new PointsMaterial({ size: 2, sizeAttenuation: false, vertexColors: true }));
   private readonly points: Points;
@@ -68,9 +75,8 @@ class PointCloudView implements ViewerInstance {
     private readonly overlays: Overlay[],
     private readonly ctx: ViewerContext,
   ) {
-    const { root, bar, panel } = root3d(el);
+    const { root, panel } = root3d(el);
     this.root = root;
-    this.bar = bar;
     this.panel = panel;
     this.view = new View3D(root, {
       annotate: (g, project) => this.drawLabels(g, project),
@@ -78,7 +84,8 @@ class PointCloudView implements ViewerInstance {
       // Points are squares of a set pixel size: supersampling would only shrink them, at 4x the cost.
       supersample: false,
     });
-    root.append(bar, panel);
+    root.append(panel);
+    this.menu = new CellMenu(root, () => this.menuContents(), "Colours, size, boxes and overlays", "menu");
     root.dataset.numPoints = String(cloud.meta.num_points);
     const position = new BufferAttribute(cloud.positions, 3);
     this.geometry.setAttribute("position", position);
@@ -91,7 +98,7 @@ class PointCloudView implements ViewerInstance {
     this.geometry.computeBoundingSphere();
     this.liteGeometry.boundingSphere = this.geometry.boundingSphere;
     this.view.scene.add(this.points, this.lite, this.boxes, this.vectors);
-    for (const o of overlays) this.view.scene.add(o.points);
+    for (const o of overlays) if (o.points) this.view.scene.add(o.points);
     this.counts = cloud.labels ? countLabels(cloud.labels) : new Map();
     this.buildVectors();
     this.update(ctx.settings);
@@ -105,8 +112,8 @@ class PointCloudView implements ViewerInstance {
     // Picked in the panel, else logged with the class labels, else the stable default.
     const overrides = classColorMap(this.cloud.meta.class_labels, readColors(s));
     const up = s[KEYS.up] === "y" ? "y" : "z";
-    const shownOverlays = readFlags(s, OVERLAY_SHOWN_KEY);
-    const overlaid = this.overlays.some((o) => shownOverlays[o.tag]);
+    const isShown = this.shownFn();
+    const overlaid = this.overlays.some((o) => o.points && isShown(o.tag));
     const key = { colorBy: colorBy + (overlaid ? "+overlay" : ""), hidden: [...hidden].join(","), colors: JSON.stringify(overrides), up };
     // Recolouring a million points is the only costly step: redo it only when its inputs change.
     if (key.colorBy !== this.applied.colorBy || key.colors !== this.applied.colors || key.up !== this.applied.up) this.recolor(colorBy, overrides, up, overlaid);
@@ -119,7 +126,11 @@ class PointCloudView implements ViewerInstance {
     // The moving subset is sparser: one pixel bigger keeps its shape reading as a surface.
     this.liteMaterial.size = this.material.size + 1;
     for (const o of this.overlays) {
-      o.points.visible = !!shownOverlays[o.tag];
+      if (!o.points) {
+        if (isShown(o.tag)) this.load(o);
+        continue;
+      }
+      o.points.visible = isShown(o.tag);
       (o.points.material as PointsMaterial).size = this.material.size;
     }
     this.buildBoxes(num(s[KEYS.minScore], 0));
@@ -128,7 +139,8 @@ class PointCloudView implements ViewerInstance {
       this.fitted = up;
       this.view.fit(boundsOf(this.points), up === "z" ? new Vector3(0, 0, 1) : new Vector3(0, 1, 0));
     }
-    this.renderControls(colorBy, hidden, overrides, up, shownOverlays);
+    this.renderLegend(colorBy, hidden, overrides, up, overlaid);
+    this.menu.refresh();
     this.view.requestRender();
   }
 
@@ -137,12 +149,14 @@ class PointCloudView implements ViewerInstance {
   }
 
   destroy(): void {
+    this.destroyed = true;
+    this.menu.destroy();
     this.view.destroy();
     this.geometry.dispose();
     this.liteGeometry.dispose();
     this.material.dispose();
     this.liteMaterial.dispose();
-    for (const o of this.overlays) o.points.geometry.dispose();
+    for (const o of this.overlays) o.points?.geometry.dispose();
     this.root.remove();
   }
 
@@ -225,28 +239,99 @@ class PointCloudView implements ViewerInstance {
   }
 
   private drawLabels(g: CanvasRenderingContext2D, project: (p: Vector3) => { x: number; y: number; visible: boolean }): void {
-    if (!this.labelsToDraw.length) return;
-    const dpr = g.canvas.width / Math.max(1, g.canvas.clientWidth);
+    const width = g.canvas.clientWidth;
+    if (!this.labelsToDraw.length || width < MIN_LABEL_WIDTH) return;
+    const dpr = g.canvas.width / Math.max(1, width);
+    // Text a little smaller in a mid-size cell, and never a label over another one.
+    const size = width < 360 ? 10 : 11;
+    const lh = size + 3;
+    const placed: { x: number; y: number; w: number }[] = [];
     g.save();
     g.scale(dpr, dpr);
-    g.font = "11px system-ui, sans-serif";
+    g.font = `${size}px system-ui, sans-serif`;
     g.textBaseline = "bottom";
     for (const l of this.labelsToDraw) {
       const p = project(l.at);
       if (!p.visible) continue;
       // fillText draws the logged label as text, never markup.
       const w = g.measureText(l.text).width + 6;
+      const x = p.x - w / 2;
+      const y = p.y - lh - 1;
+      if (placed.some((q) => x < q.x + q.w && q.x < x + w && y < q.y + lh && q.y < y + lh)) continue;
+      placed.push({ x, y, w });
       g.fillStyle = l.color;
-      g.fillRect(p.x - w / 2, p.y - 15, w, 14);
-      g.fillStyle = "#fff";
-      g.fillText(l.text, p.x - w / 2 + 3, p.y - 2);
+      g.fillRect(x, y, w, lh);
+      g.fillStyle = textOn(l.color);
+      g.fillText(l.text, x + 3, p.y - 2);
     }
     g.restore();
   }
 
-  private renderControls(colorBy: ColorBy, hidden: Set<number>, overrides: Record<string, string>, up: "y" | "z", shownOverlays: Record<string, boolean>): void {
+  private shownFn(): (tag: string) => boolean {
+    const flags = readFlags(this.settings, OVERLAY_SHOWN_KEY);
+    return (tag) => overlayShown(this.ref.tag, tag, flags);
+  }
+
+  /** Fetch an overlay's positions the first time it is shown; it joins the scene when they arrive. */
+  private load(o: Overlay): void {
+    if (o.loading) return;
+    o.loading = this.ctx.source
+      .fetchPoints(o.ref, "positions", this.ctx.signal)
+      .then((buf) => {
+        if (this.destroyed) return;
+        o.points = overlayPoints(buf, o.color);
+        this.view.scene.add(o.points);
+        this.update(this.settings);
+      })
+      .catch(() => {
+        // An overlay that fails to load is left out; the cell's own cloud still shows.
+      });
+  }
+
+  private overlayControls() {
+    const own = { tag: this.ref.tag, color: this.ownColor(), own: true };
+    return overlayControls(own, this.overlays.map((o) => ({ tag: o.tag, color: o.color, own: false })), this.settings, (p) => this.ctx.setSettings(p));
+  }
+
+  /** Rows of the class legend, each with its toggle and point count. */
+  private classRows(hidden: Set<number>, overrides: Record<string, string>): HTMLElement[] {
+    const all = readFlags(this.settings, KEYS.hiddenClasses);
+    return [...this.counts].sort((a, b) => a[0] - b[0]).map(([id, count]) => {
+      const row = legendRow(classColor(id, overrides), className(id, this.cloud.meta.class_labels), count.toLocaleString());
+      row.dataset.classId = String(id);
+      const cb = checkbox("", !hidden.has(id), (on) => this.ctx.setSettings({ [KEYS.hiddenClasses]: { ...all, [String(id)]: !on } }));
+      row.prepend(cb);
+      return row;
+    });
+  }
+
+  private heightRow(up: "y" | "z"): HTMLElement {
+    const row = h("div", { class: "v3d-row" });
+    const bar = h("span", { class: "v3d-sw" });
+    bar.style.width = "60px";
+    bar.style.background = `linear-gradient(90deg, ${[0, 0.25, 0.5, 0.75, 1].map((t) => `rgb(${ramp(t).join(",")})`).join(",")})`;
+    const t = h("span");
+    t.textContent = `height (${up}) low → high`;
+    row.append(bar, t);
+    return row;
+  }
+
+  /** The in-cell legend (shown in large cells only): what the colours mean, and the point count. */
+  private renderLegend(colorBy: ColorBy, hidden: Set<number>, overrides: Record<string, string>, up: "y" | "z", overlaid: boolean): void {
+    const rows: HTMLElement[] = [];
+    if (overlaid) rows.push(...this.overlayControls().legend);
+    else if (colorBy === "class") rows.push(...this.classRows(hidden, overrides));
+    else if (colorBy === "height") rows.push(this.heightRow(up));
+    const count = h("div", { class: "v3d-row" });
+    count.textContent = `${this.cloud.meta.num_points.toLocaleString()} points`;
+    this.panel.replaceChildren(...rows, count);
+  }
+
+  private menuContents(): Node[] {
     const m = this.cloud.meta;
     const set = (p: ViewerSettings) => this.ctx.setSettings(p);
+    const colorBy = effectiveColorBy(this.settings[KEYS.colorBy], m);
+    const up = this.settings[KEYS.up] === "y" ? "y" : "z";
     const modes: [string, string][] = [];
     if (m.has_colors) modes.push(["rgb", "colour: rgb"]);
     if (m.label_bytes) modes.push(["class", "colour: class"]);
@@ -260,7 +345,8 @@ class PointCloudView implements ViewerInstance {
     sl.addEventListener("input", () => set({ [KEYS.pointSize]: Number(sl.value) }));
     size.append(document.createTextNode("size"), sl);
     const upSel = select("Which axis points up", [["z", "z up"], ["y", "y up"]], up, (v) => set({ [KEYS.up]: v }));
-    const controls: HTMLElement[] = [by, size, upSel, syncSelect(readSync(this.settings), set)];
+    upSel.dataset.control = "up";
+    const out: Node[] = [heading("Points"), line(by, upSel), line(size), heading("Camera"), line(syncSelect(readSync(this.settings), set))];
     const scored = m.boxes.filter((b) => typeof b.score === "number");
     if (scored.length) {
       const lab = h("label", { title: "hide boxes scoring below" });
@@ -272,36 +358,29 @@ class PointCloudView implements ViewerInstance {
       const v = h("span");
       v.textContent = cur.toFixed(2);
       lab.append(document.createTextNode("score ≥"), ms, v);
-      controls.push(lab);
+      out.push(heading(`Boxes (${m.boxes.length})`), line(lab));
     }
-    this.bar.replaceChildren(...controls);
-
-    const rows: HTMLElement[] = [];
-    if (this.overlays.length) {
-      rows.push(...overlayRows([{ tag: this.ref.tag, color: this.ownColor(), own: true }, ...this.overlays.map((o) => ({ tag: o.tag, color: o.color, own: false }))], shownOverlays, set));
-    } else if (colorBy === "class") {
-      const all = readFlags(this.settings, KEYS.hiddenClasses);
-      for (const [id, count] of [...this.counts].sort((a, b) => a[0] - b[0])) {
-        const row = legendRow(classColor(id, overrides), className(id, m.class_labels), count.toLocaleString());
-        row.dataset.classId = String(id);
-        const cb = checkbox("", !hidden.has(id), (on) => set({ [KEYS.hiddenClasses]: { ...all, [String(id)]: !on } }));
-        row.prepend(cb);
-        rows.push(row);
-      }
-    } else if (colorBy === "height") {
-      const row = h("div", { class: "v3d-row" });
-      const bar = h("span", { class: "v3d-sw" });
-      bar.style.width = "60px";
-      bar.style.background = `linear-gradient(90deg, ${[0, 0.25, 0.5, 0.75, 1].map((t) => `rgb(${ramp(t).join(",")})`).join(",")})`;
-      const t = h("span");
-      t.textContent = `height (${up}) low → high`;
-      row.append(bar, t);
-      rows.push(row);
-    }
-    const count = h("div", { class: "v3d-row" });
+    if (colorBy === "class" && this.counts.size) {
+      const overrides = classColorMap(m.class_labels, readColors(this.settings));
+      out.push(heading("Classes"), ...this.classRows(this.hiddenClasses(), overrides));
+    } else if (colorBy === "height") out.push(heading("Colour"), this.heightRow(up));
+    const count = h("div", { class: "vc-note" });
     count.textContent = `${m.num_points.toLocaleString()} points`;
-    this.panel.replaceChildren(...rows, count);
+    out.push(count, ...this.overlayControls().menu);
+    return out;
   }
+}
+
+/** Black or white, whichever reads on a label's colour. */
+function textOn(hex: string): string {
+  const c = new Color(hex);
+  return 0.299 * c.r + 0.587 * c.g + 0.114 * c.b > 0.6 ? "#000" : "#fff";
+}
+
+function overlayPoints(buf: ArrayBuffer, color: string): Points {
+  const g = new BufferGeometry();
+  g.setAttribute("position", new BufferAttribute(new Float32Array(buf), 3));
+  return new Points(g, new PointsMaterial({ color, size: 2, sizeAttenuation: false }));
 }
 
 /**
@@ -356,15 +435,20 @@ export const viewer: Viewer = {
     }
     const others = (ctx.overlays ?? []).filter((o) => o.meta.kind === "pointcloud" && o.meta.point_cloud);
     const colors = overlayColors([ref.tag, ...others.map((o) => o.ref.tag)]);
-    const loaded = await Promise.allSettled(others.map((o) => ctx.source.fetchPoints(o.ref, "positions", ctx.signal)));
-    const overlays: Overlay[] = [];
-    loaded.forEach((r, i) => {
-      if (r.status !== "fulfilled") return;
-      const g = new BufferGeometry();
-      g.setAttribute("position", new BufferAttribute(new Float32Array(r.value), 3));
-      const points = new Points(g, new PointsMaterial({ color: colors[i + 1], size: 2, sizeAttenuation: false }));
-      overlays.push({ tag: others[i].ref.tag, points, color: colors[i + 1] });
-    });
+    // Overlays shown from the start (the obvious partner, or ones turned on) load with the cloud;
+    // the rest only when the user ticks them, so a cell never downloads every cloud of the step.
+    const flags = readFlags(ctx.settings, OVERLAY_SHOWN_KEY);
+    const overlays: Overlay[] = others.map((o, i) => ({ tag: o.ref.tag, ref: o.ref, color: colors[i + 1], points: null }));
+    await Promise.all(
+      overlays.map(async (o) => {
+        if (!overlayShown(ref.tag, o.tag, flags)) return;
+        try {
+          o.points = overlayPoints(await ctx.source.fetchPoints(o.ref, "positions", ctx.signal), o.color);
+        } catch (err) {
+          if ((err as Error).name === "AbortError") throw err;
+        }
+      }),
+    );
     return new PointCloudView(el, ref, cloud, overlays, ctx);
   },
 };

@@ -1,34 +1,33 @@
-// The controls shared by the 3D viewers: a compact toolbar, the overlay list and a legend.
+// The controls shared by the 3D viewers: the cell root, selects, the overlay list and a legend.
+import { overlayShown, rankOverlays } from "./overlay-pairs";
+import { heading } from "./viewer-chrome";
 import { checkbox, ensureStyle, h } from "./viewer-dom";
 import { SYNC_KEY, type CameraSync } from "./three-shared";
 import type { ViewerSettings } from "./types";
 
-/** tag -> shown; overlays start hidden: the panel offers every other tag, the user picks. */
+/** tag -> shown, grid-wide; a tag not in it falls back to `overlayDefaultOn` (its obvious partner). */
 export const OVERLAY_SHOWN_KEY = "3d.overlays";
 
+// The cell is the picture: no toolbar over it. The controls are in the corner button's popover
+// (viewer-chrome); a legend shows in the bottom-left corner only when the cell is large.
 const CSS = `
-.v3d-root{container-type:size;position:relative;width:100%;height:100%;overflow:hidden;font:12px/1.3 system-ui,sans-serif;color:#212121;min-height:0}
-.v3d-bar{position:absolute;left:4px;top:4px;right:4px;display:flex;flex-wrap:wrap;gap:4px;align-items:center;pointer-events:none;font-size:11px}
-@container (max-width: 300px){.v3d-root:not(:hover):not(:focus-within) .v3d-bar{opacity:0}}
-.v3d-bar{transition:opacity .15s}
-.v3d-bar>*{pointer-events:auto;background:rgba(255,255,255,.88);border:1px solid #ccc;border-radius:3px;padding:0 4px;font:inherit}
-.v3d-bar label{display:inline-flex;align-items:center;gap:3px;cursor:pointer}
-.v3d-bar input[type=range]{width:70px}
-.v3d-panel{position:absolute;left:4px;bottom:4px;max-height:45%;max-width:60%;overflow:auto;background:rgba(255,255,255,.9);border:1px solid #ccc;border-radius:3px;padding:3px 6px}
-.v3d-panel:empty{display:none}
-.v3d-row{display:flex;align-items:center;gap:4px;white-space:nowrap}
-.v3d-sw{display:inline-block;width:10px;height:10px;border-radius:2px;border:1px solid rgba(0,0,0,.3)}
-.v3d-row .num{color:#757575;font-variant-numeric:tabular-nums}
+.v3d-root{position:relative;width:100%;height:100%;overflow:hidden;font:12px/1.3 system-ui,sans-serif;color:#212121;min-height:0}
+.v3d-panel{position:absolute;left:4px;bottom:4px;max-height:40%;max-width:55%;overflow:auto;background:rgba(255,255,255,.88);border:1px solid rgba(0,0,0,.12);border-radius:4px;padding:2px 6px;font-size:11px;display:none}
+.v3d-root.vc-large .v3d-panel{display:block}
+.v3d-panel:empty{display:none!important}
+.v3d-row{display:flex;align-items:center;gap:4px;white-space:nowrap;min-width:0}
+.v3d-row>span:not(.v3d-sw):not(.num){overflow:hidden;text-overflow:ellipsis}
+.v3d-sw{display:inline-block;flex:none;width:10px;height:10px;border-radius:2px;border:1px solid rgba(0,0,0,.3)}
+.v3d-row .num{color:#757575;font-variant-numeric:tabular-nums;margin-left:auto;padding-left:6px}
 .v3d-msg{position:absolute;inset:0;display:flex;align-items:center;justify-content:center;color:#616161;text-align:center;padding:8px}
 `;
 
-export function root3d(el: HTMLElement): { root: HTMLDivElement; bar: HTMLDivElement; panel: HTMLDivElement } {
+export function root3d(el: HTMLElement): { root: HTMLDivElement; panel: HTMLDivElement } {
   ensureStyle("tbmp-3d", CSS);
   const root = h("div", { class: "v3d-root" });
-  const bar = h("div", { class: "v3d-bar" });
   const panel = h("div", { class: "v3d-panel" });
   el.append(root);
-  return { root, bar, panel };
+  return { root, panel };
 }
 
 /** A select bound to a grid-wide setting. */
@@ -75,24 +74,58 @@ export function legendRow(color: string, text: string, extra?: string): HTMLDivE
   return row;
 }
 
+export interface OverlayItem { tag: string; color: string; own: boolean }
+
 /** Rows to show/hide each overlaid item (keyed by tag, grid-wide), with its colour. */
 export function overlayRows(
-  items: { tag: string; color: string; own: boolean }[],
+  items: readonly OverlayItem[],
+  isShown: (tag: string) => boolean,
   shown: Record<string, boolean>,
   set: (p: ViewerSettings) => void,
 ): HTMLDivElement[] {
   return items.map((it) => {
     const row = h("div", { class: "v3d-row" });
     row.dataset.overlay = it.tag;
-    const cb = checkbox("", it.own || !!shown[it.tag], (on) => set({ [OVERLAY_SHOWN_KEY]: { ...shown, [it.tag]: on } }));
+    const cb = checkbox("", it.own || isShown(it.tag), (on) => set({ [OVERLAY_SHOWN_KEY]: { ...shown, [it.tag]: on } }));
     if (it.own) cb.querySelector("input")!.disabled = true; // the cell's own item is always shown
     const sw = h("span", { class: "v3d-sw" });
     sw.style.background = it.color;
     const name = h("span");
     name.textContent = it.tag;
+    name.title = it.tag;
     row.append(cb, sw, name);
     return row;
   });
+}
+
+/**
+ * The overlay part of a 3D cell: the popover lists the obvious partners (`x/predicted` for
+ * `x/true`) and, folded away, every other tag of the kind; the in-cell legend only the cell's own
+ * item, its partners and whatever the user turned on.
+ */
+export function overlayControls(
+  own: OverlayItem,
+  others: readonly OverlayItem[],
+  settings: ViewerSettings,
+  set: (p: ViewerSettings) => void,
+): { menu: Node[]; legend: HTMLElement[]; isShown: (tag: string) => boolean } {
+  const shown = readFlags(settings, OVERLAY_SHOWN_KEY);
+  const isShown = (tag: string) => overlayShown(own.tag, tag, shown);
+  if (!others.length) return { menu: [], legend: [], isShown };
+  const { paired, others: rest } = rankOverlays(own.tag, others);
+  const menu: Node[] = [heading("Overlay")];
+  menu.push(...overlayRows([own, ...paired], isShown, shown, set));
+  if (rest.length) {
+    const more = h("details");
+    const summary = h("summary");
+    summary.textContent = paired.length ? `other tags (${rest.length})` : `overlay another tag (${rest.length})`;
+    more.append(summary, ...overlayRows(rest, isShown, shown, set));
+    more.open = rest.some((it) => isShown(it.tag));
+    menu.push(more);
+  }
+  const inLegend = [...paired, ...rest.filter((it) => isShown(it.tag))];
+  const legend = inLegend.length ? overlayRows([own, ...inLegend], isShown, shown, set) : [];
+  return { menu, legend, isShown };
 }
 
 export function readFlags(s: ViewerSettings, key: string): Record<string, boolean> {
