@@ -79,41 +79,69 @@ class RunIndex:
             del self.series[tag]
 
     def add_event(self, buf: bytes, start: int, end: int, base: int, file_id: int) -> None:
-        """Index one event record; `base` is the absolute file offset of buf[0]."""
+        """Index one event record; `base` is the absolute file offset of buf[0].
+
+        The Event and Summary levels are walked inline (no generator): this runs per record.
+        """
         wall_time = 0.0
         step = 0
         summary: tuple[int, int] | None = None
-        for number, wire_type, value, _ in fields(buf, start, end):
-            if number == 1 and wire_type == 1:
-                wall_time = fixed64_double(buf, value)
-            elif number == 2 and wire_type == VARINT:
+        pos = start
+        while pos < end:
+            key = buf[pos]
+            if key == 0x09 and pos + 9 <= end:  # field 1, fixed64: wall_time
+                wall_time = fixed64_double(buf, pos + 1)
+                pos += 9
+            elif key == 0x10:  # field 2, varint: step
+                value, pos = read_varint(buf, pos + 1, end)
                 step = as_int64(value)
-            elif number == 5 and wire_type == LENGTH_DELIMITED:
-                summary = value
+            elif key == 0x2A:  # field 5, length-delimited: summary
+                length, pos = read_varint(buf, pos + 1, end)
+                if pos + length > end:
+                    raise WireError("summary runs past the end of the event")
+                summary = (pos, pos + length)
+                pos += length
+            else:
+                pos = _skip_field(buf, pos, end)
         if summary is None:
             return
-        for number, wire_type, value, _ in fields(buf, summary[0], summary[1]):
-            if number == 1 and wire_type == LENGTH_DELIMITED:
-                self._add_value(buf, value[0], value[1], base, file_id, step, wall_time)
+        pos, stop = summary
+        while pos < stop:
+            if buf[pos] == 0x0A:  # field 1, length-delimited: value
+                length, pos = read_varint(buf, pos + 1, stop)
+                if pos + length > stop:
+                    raise WireError("summary value runs past its end")
+                self._add_value(buf, pos, pos + length, base, file_id, step, wall_time)
+                pos += length
+            else:
+                pos = _skip_field(buf, pos, stop)
 
     def _add_value(
         self, buf: bytes, start: int, end: int, base: int, file_id: int, step: int, wall_time: float
     ) -> None:
         tag = ""
         image = audio = tensor = metadata = None
-        for number, wire_type, value, _ in fields(buf, start, end):
-            if wire_type != LENGTH_DELIMITED:
+        pos = start
+        while pos < end:  # inline walk (one-byte keys of length-delimited fields): per record
+            key = buf[pos]
+            if key & 7 != LENGTH_DELIMITED or key >= 0x80 or key < 8:  # field 0: raises
+                pos = _skip_field(buf, pos, end)
                 continue
-            if number == 1:
-                tag = buf[value[0] : value[1]].decode("utf-8", "replace")
-            elif number == 4:
-                image = value
-            elif number == 6:
-                audio = value
-            elif number == 8:
-                tensor = value
-            elif number == 9:
-                metadata = value
+            length, pos = read_varint(buf, pos + 1, end)
+            stop = pos + length
+            if stop > end:
+                raise WireError(f"field {key >> 3} runs past the end of the message")
+            if key == 0x0A:
+                tag = buf[pos:stop].decode("utf-8", "replace")
+            elif key == 0x22:
+                image = (pos, stop)
+            elif key == 0x32:
+                audio = (pos, stop)
+            elif key == 0x42:
+                tensor = (pos, stop)
+            elif key == 0x4A:
+                metadata = (pos, stop)
+            pos = stop
         if metadata is not None and tag not in self.tag_plugins:
             plugin = _plugin_data(buf, metadata[0], metadata[1])
             if plugin is not None:
@@ -266,6 +294,28 @@ class RunIndex:
         series.add_step(step, wall_time)
 
 
+def _skip_field(buf: bytes, pos: int, end: int) -> int:
+    """The position after the field whose key starts at `pos`, checked as `fields` does."""
+    key, pos = read_varint(buf, pos, end)
+    number, wire_type = key >> 3, key & 7
+    if number == 0:
+        raise WireError("field number 0")
+    if wire_type == VARINT:
+        return read_varint(buf, pos, end)[1]
+    if wire_type == LENGTH_DELIMITED:
+        length, pos = read_varint(buf, pos, end)
+        stop = pos + length
+    elif wire_type == 1:
+        stop = pos + 8
+    elif wire_type == 5:
+        stop = pos + 4
+    else:
+        raise WireError(f"unsupported wire type {wire_type} in field {number}")
+    if stop > end:
+        raise WireError(f"field {number} runs past the end of the message")
+    return stop
+
+
 def _plugin_data(buf: bytes, start: int, end: int) -> tuple[str, bytes] | None:
     for number, wire_type, value, _ in fields(buf, start, end):
         if number == 1 and wire_type == LENGTH_DELIMITED:
@@ -341,6 +391,9 @@ def _string_spans(buf: bytearray | bytes, pos: int, end: int) -> list[tuple[int,
             elif pos + 2 < end and buf[pos + 1] < 0x80:  # two bytes: lengths up to 16 KiB
                 length = (buf[pos] & 0x7F) | buf[pos + 1] << 7
                 pos += 2
+            elif pos + 3 < end and buf[pos + 2] < 0x80:  # three bytes: up to 2 MiB, photos
+                length = (buf[pos] & 0x7F) | (buf[pos + 1] & 0x7F) << 7 | buf[pos + 2] << 14
+                pos += 3
             else:
                 length, pos = read_varint(buf, pos, end)
             stop = pos + length
@@ -392,6 +445,9 @@ def _media_item_header(buf: bytearray | bytes, start: int, end: int) -> tuple[in
             elif pos + 2 < end and buf[pos + 1] < 0x80:  # two bytes: lengths up to 16 KiB
                 length = (buf[pos] & 0x7F) | buf[pos + 1] << 7
                 pos += 2
+            elif pos + 3 < end and buf[pos + 2] < 0x80:  # three bytes: up to 2 MiB, photos
+                length = (buf[pos] & 0x7F) | (buf[pos + 1] & 0x7F) << 7 | buf[pos + 2] << 14
+                pos += 3
             else:
                 length, pos = read_varint(buf, pos, end)
             if pos + length > end:
@@ -405,6 +461,8 @@ def _media_item_header(buf: bytearray | bytes, start: int, end: int) -> tuple[in
         elif wire_type == VARINT:
             if pos < end and buf[pos] < 0x80:
                 pos += 1
+            elif pos + 1 < end and buf[pos + 1] < 0x80:  # sizes such as width 256
+                pos += 2
             else:
                 _, pos = read_varint(buf, pos, end)
         elif wire_type == 1:

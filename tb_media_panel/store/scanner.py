@@ -5,16 +5,17 @@ file), hands every intact record to a callback with its absolute position, and r
 where to resume: a truncated tail is left for the next scan, a record with a bad CRC or
 over the size limit is skipped and counted.
 
-Two stages: a framer reads chunks, finds the records in them and checks their CRCs; the
-caller's thread then indexes the intact ones. On a large scan the framer runs on a worker
-thread, one chunk ahead: its reads and CRCs are native calls that release the GIL, so they
-run on a second core while this thread parses headers. The framer decides everything about
-the framing and the caller applies its verdicts in file order, so both ways give the same
-outcome.
+Stages: a framer reads chunks and finds the records in them (checking each header's CRC);
+a checker checks the payload CRCs; the caller's thread indexes the intact records. A small
+scan runs them one after the other on the caller's thread. On a large one the framer and
+the checker run on worker threads, a chunk apart: reads and CRCs are native calls that
+release the GIL, so the next chunk is read while this one is checked, on two cores. The
+verdicts are the same either way and applied in file order, so is the outcome.
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import struct
 import threading
@@ -28,8 +29,8 @@ from tb_media_panel.store.files import RangeReader, read_into
 CHUNK_BYTES = 4 << 20
 # Below this a worker thread costs more than the overlap saves (and most tails are small).
 BACKGROUND_MIN_BYTES = 2 * CHUNK_BYTES
-# Chunks alive at once on a background scan: one being indexed, one ready, one being read.
-BACKGROUND_BUFFERS = 3
+# Chunks alive at once on a background scan: being read, checked, indexed, and one spare.
+BACKGROUND_BUFFERS = 4
 HEADER_BYTES = 12  # uint64 length + masked CRC32C of the length
 FOOTER_BYTES = 4  # masked CRC32C of the payload
 RESYNC_LIMIT_BYTES = 1 << 20  # how far past a corrupt header to look for the next record
@@ -58,8 +59,9 @@ class _Problem(NamedTuple):
     counted: bool  # a skipped record, as opposed to a note about one already counted
 
 
-# An intact record: (record start, payload start, payload end), positions in the chunk.
-_Record = tuple[int, int, int]
+# A record: (record start, payload start, payload end, payload CRC still to check or -1),
+# positions in the chunk.
+_Record = tuple[int, int, int, int]
 
 
 class _Buffer:
@@ -198,20 +200,24 @@ def scan_records(
     max_record_bytes: int,
     *,
     chunk_bytes: int = CHUNK_BYTES,
-    background_min_bytes: int = BACKGROUND_MIN_BYTES,
+    background_min_bytes: int | None = None,
     buffers: ScanBuffers | None = None,
 ) -> ScanOutcome:
     """Scan records that lie entirely in [start, end); `end` is the file size seen now.
 
     `buffers`: spares to reuse, and to leave this scan's buffers in for the next scan.
+    `background_min_bytes`: scans at least this large use worker threads (default: from
+    `BACKGROUND_MIN_BYTES` when a core looks idle, else never).
     """
     outcome = ScanOutcome(next_offset=start)
+    if background_min_bytes is None:
+        background_min_bytes = BACKGROUND_MIN_BYTES if _idle_core() else 1 << 62
     background = end - start >= background_min_bytes
     chunk = max(min(chunk_bytes, end - start), HEADER_BYTES)  # small scans, small buffer
     pool = _Pool(chunk, BACKGROUND_BUFFERS if background else 1, buffers or ScanBuffers())
-    chunks = _frames(reader, start, end, max_record_bytes, pool, chunk, outcome)
+    chunks = _frames(reader, start, end, max_record_bytes, pool, chunk, outcome, background)
     if background:
-        chunks = _in_background(chunks, pool)
+        chunks = _in_background(_checked(_in_background(chunks, pool)), pool)
     for framed in chunks:
         data = framed.buffer.data
         base = framed.base
@@ -220,7 +226,7 @@ def scan_records(
                 outcome.skipped += entry.counted
                 outcome.problems.append(entry.message)
                 continue
-            record_start, payload_start, payload_end = entry
+            record_start, payload_start, payload_end, _ = entry
             try:
                 on_record(data, payload_start, payload_end, base)
                 outcome.records += 1
@@ -234,6 +240,17 @@ def scan_records(
     return outcome
 
 
+def _idle_core() -> bool:
+    """Whether another core is likely free now: on a busy machine the worker threads only
+    take turns with this one, and their handoffs cost more than the overlap saves."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not Linux, or no load average
+        cores, load = os.cpu_count() or 1, 0.0
+    return cores >= 2 and load <= cores - 1
+
+
 def _in_background(chunks: Iterator[_Chunk], pool: _Pool) -> Iterator[_Chunk]:
     """`chunks`, produced on a worker thread that is done with the reader when this ends."""
     handoff: queue.SimpleQueue[_Chunk | BaseException | None] = queue.SimpleQueue()
@@ -244,6 +261,7 @@ def _in_background(chunks: Iterator[_Chunk], pool: _Pool) -> Iterator[_Chunk]:
                 handoff.put(framed)
             handoff.put(None)
         except _Cancelled:
+            handoff.put(None)  # a checker reading these chunks ends too
             return
         except BaseException as exc:  # a read error: raised again on the caller's side
             handoff.put(exc)
@@ -271,8 +289,11 @@ def _frames(
     pool: _Pool,
     chunk: int,
     outcome: ScanOutcome,
+    defer_payload_crc: bool,
 ) -> Iterator[_Chunk]:
-    """Chunks of framed records; sets where to resume (and why it stopped) on `outcome`."""
+    """Chunks of framed records; sets where to resume (and why it stopped) on `outcome`.
+
+    With `defer_payload_crc`, records carry their payload CRC for `_checked` to verify."""
     window = _Window(reader, start, pool, chunk)
     pos = start
     while pos + HEADER_BYTES <= end:
@@ -320,13 +341,33 @@ def _frames(
         payload_end = payload_start + length
         buffer = window.buffer
         (payload_crc,) = _U32.unpack_from(buffer.data, payload_end)
-        if buffer.crc.masked_crc(payload_start, payload_end) != payload_crc:
-            window.entries.append(_Problem(f"record at byte {pos} fails its CRC check", True))
+        if defer_payload_crc:
+            window.entries.append((at, payload_start, payload_end, payload_crc))
+        elif buffer.crc.masked_crc(payload_start, payload_end) != payload_crc:
+            window.entries.append(_bad_crc(pos))
         else:
-            window.entries.append((at, payload_start, payload_end))
+            window.entries.append((at, payload_start, payload_end, -1))
         pos = outcome.next_offset = record_end
     yield from window.handover()
     window.release()
+
+
+def _bad_crc(pos: int) -> _Problem:
+    return _Problem(f"record at byte {pos} fails its CRC check", True)
+
+
+def _checked(chunks: Iterator[_Chunk]) -> Iterator[_Chunk]:
+    """`chunks` with the payload CRCs left to check checked: a bad one becomes a problem."""
+    for framed in chunks:
+        crc = framed.buffer.crc
+        entries: list[_Record | _Problem] = []
+        for entry in framed.entries:
+            if not isinstance(entry, _Problem) and entry[3] >= 0:
+                if crc.masked_crc(entry[1], entry[2]) != entry[3]:
+                    entry = _bad_crc(framed.base + entry[0])
+            entries.append(entry)
+        framed.entries = entries
+        yield framed
 
 
 def _resync(window: _Window, start: int, end: int) -> Generator[_Chunk, None, int | None]:
