@@ -49,7 +49,7 @@ test-frontend: install
 	cd frontend && npx vitest run
 
 lint: install
-	$(VENV)/bin/ruff check tb_media_panel tests benchmarks demo scripts
+	$(VENV)/bin/ruff check tb_media_panel tests benchmarks scripts
 	cd frontend && npx tsc --noEmit
 
 test: install

@@ -243,7 +243,7 @@ def test_hostile_names_and_labels_render_as_text(server: TensorBoardServer, page
     for literal in (RUN_MARKUP, TAG_SCRIPT, TAG_JS, TEXT_SUMMARY):
         assert literal in text, literal
     # Its invisible characters are shown, so it cannot pose as "runexe.png".
-    assert "run‹U+202E›gnp.exe‹U+200B›" in text
+    assert "run\u2039U+202E\u203agnp.exe\u2039U+200B\u203a" in text
     assert dialogs == []
 
 
