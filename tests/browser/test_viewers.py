@@ -268,12 +268,11 @@ def test_mask_classes_opacity_layouts_iou_and_difference(server: TensorBoardServ
         shown = float(cell.locator(f'.ai-drawer [data-class-id="{c}"] [data-iou]').get_attribute("data-iou"))
         assert shown == pytest.approx(ious[c], abs=1e-9)
 
-    # Difference view: lit exactly where the two layers disagree.
-    drawer.click()
-    cell.locator('[data-control="difference"]').click()
+    # Difference view (in the cell's menu, still open): lit exactly where the two layers disagree.
+    cell.locator('.ai-drawer [data-control="difference"]').click()
     diff = canvas_rgba(cell.locator('canvas[data-layer="difference"]'))
     assert ((diff[..., 3] > 0) == (pred != gt)).all()
-    cell.locator('[data-control="difference"]').click()
+    cell.locator('.ai-drawer [data-control="difference"]').click()
 
     # Layouts change geometry: beside -> image + masks side by side; panels -> one per layer.
     over_w = cell.locator(".ai-stage").first.bounding_box()["width"]
@@ -293,6 +292,7 @@ def test_mask_classes_opacity_layouts_iou_and_difference(server: TensorBoardServ
         "prediction",
         "ground_truth",
     ]
+    drawer.click()
     save(cell, "viewer-masks-panels.png")
     assert not page.errors
 
@@ -324,6 +324,39 @@ def test_boxes_domains_threshold_and_captions(server: TensorBoardServer, page: A
     assert cell.locator(".ai-box span").count() == 0
     cell.locator('.ai-drawer [data-box-layer="ground_truth"] input').uncheck()
     assert cell.locator(".ai-box").count() == 1
+
+
+def test_small_cell_shows_the_image_and_keeps_controls_in_its_menu(
+    server: TensorBoardServer, page: Any
+) -> None:
+    require("playwright")
+    from playwright.sync_api import expect
+
+    frame = open_media_tab(page, server.url, state("^masks$", 128))
+    cell = ready_cell(frame, "masks")
+    content = cell.locator(".ai-root").bounding_box()
+    stage = cell.locator(".ai-stage").bounding_box()
+    # The picture takes the cell: no row of controls above it; it fills the cell's width or height.
+    assert stage["width"] >= content["width"] - 1 or stage["height"] >= content["height"] - 1
+    assert stage["height"] == pytest.approx(stage["width"] * H / W, abs=1.5)
+    # The mean IoU is a badge on the image itself.
+    badge = cell.locator(".ai-stage .ai-miou").bounding_box()
+    assert stage["y"] <= badge["y"] and badge["y"] + badge["height"] <= stage["y"] + stage["height"] + 0.5
+    # The menu button stays out of sight until the pointer is over the cell.
+    button = cell.locator('[data-control="drawer"]')
+    page.mouse.move(5, 5)
+    expect(button).to_have_css("opacity", "0")
+    cell.hover()
+    expect(button).to_have_css("opacity", "1")
+    # Its popover keeps a usable size even in a 128 px cell, with every control.
+    button.click()
+    pop = cell.locator(".ai-drawer").bounding_box()
+    assert pop["width"] >= 250
+    assert cell.locator('.ai-drawer [data-control="layout"]').is_visible()
+    assert cell.locator('.ai-drawer [data-class-id="2"] input[type=checkbox]').is_visible()
+    page.keyboard.press("Escape")
+    assert cell.locator(".ai-drawer").is_hidden()
+    assert not page.errors
 
 
 # ---- 3D ------------------------------------------------------------------------------------------
@@ -364,8 +397,11 @@ def test_gltf_renders_and_synced_camera_turns_its_neighbour(server: TensorBoardS
     # The two cells now show the same view of the same duck.
     assert np.abs(canvas_rgba(lc).astype(int) - r_after).mean() < 3
 
-    # Sync off: turning the left one leaves the right one alone.
+    # Sync off (in the cell's menu): turning the left one leaves the right one alone.
+    left.locator('[data-control="menu"]').click()
     left.locator('[data-control="camera-sync"]').select_option("off")
+    left.locator('[data-control="menu"]').click()
+    assert left.locator(".vc-pop").is_hidden()
     settle(rc)
     r_still = canvas_rgba(rc)
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -428,39 +464,49 @@ def colour_share(img: np.ndarray, rgb: tuple[int, int, int], tol: int = 60) -> f
     return float((np.abs(img - np.array(rgb)).max(axis=-1) < tol).mean())
 
 
-def test_protein_cartoon_then_sticks_and_overlay_colours(server: TensorBoardServer, page: Any) -> None:
-    # Both tags shown: the panel offers the other one as an overlay.
+def test_protein_overlay_by_default_then_cartoon_and_sticks(server: TensorBoardServer, page: Any) -> None:
+    # Both tags shown: "structure/true" is the obvious partner of "structure/pred", so the prediction's
+    # cells overlay it from the start, predicted blue over true red, as in the talk.
     frame = open_media_tab(page, server.url, state("^structure/", 400))
     cell = ready_cell(frame, "structure/pred")
     host = cell.locator('.mol-host[data-live="1"]')
     host.wait_for(timeout=60_000)
-    page.wait_for_timeout(500)
-    cartoon = png(host)
-    # Default for a protein: a spectrum-coloured cartoon, so many distinct hues are on screen.
-    hues = {tuple(p // 64) for p in cartoon.reshape(-1, 3) if p.max() - p.min() > 80}
-    assert len(hues) >= 6
-    assert cell.locator('[data-control="mol-style"]').input_value() == "auto"
-    save(cell, "viewer-molecule.png")
-
-    cell.locator('[data-control="mol-style"]').select_option("sticks")
-    page.wait_for_timeout(500)
-    sticks = png(host)
-    assert (np.abs(sticks - cartoon).max(axis=-1) > 40).mean() > 0.02
-    cell.locator('[data-control="mol-style"]').select_option("auto")
-
-    # Overlay the true structure: predicted blue and true red both on screen.
-    row = cell.locator('.v3d-panel [data-overlay="structure/true"] input')
-    row.check()
     page.wait_for_timeout(500)
     both = png(host)
     red = colour_share(both, (0xD6, 0x27, 0x28))
     assert colour_share(both, (0x1E, 0x63, 0xD6)) > 0.01
     assert red > 0.01
     save(cell, "viewer-overlay.png")
+    # The reference's own cells stay the plain reference: no overlay until asked for.
+    truth = ready_cell(frame, "structure/true")
+    assert not truth.locator('.v3d-panel [data-overlay="structure/pred"] input').is_checked()
+
+    # Unticked: the red structure goes; the protein alone is a spectrum-coloured cartoon (many hues).
+    row = cell.locator('.v3d-panel [data-overlay="structure/true"] input')
     row.uncheck()
-    page.wait_for_timeout(300)
-    # Unticked: the red structure goes (what red is left is the spectrum cartoon's own red end).
-    assert colour_share(png(host), (0xD6, 0x27, 0x28)) < red / 3
+    page.wait_for_timeout(500)
+    cartoon = png(host)
+    assert colour_share(cartoon, (0xD6, 0x27, 0x28)) < red / 3
+    hues = {tuple(p // 64) for p in cartoon.reshape(-1, 3) if p.max() - p.min() > 80}
+    assert len(hues) >= 6
+    save(cell, "viewer-molecule.png")
+
+    # Representation, in the cell's menu: cartoon by default for a protein, sticks change the image.
+    menu = cell.locator('[data-control="menu"]')
+    menu.click()
+    assert cell.locator('[data-control="mol-style"]').input_value() == "auto"
+    cell.locator('[data-control="mol-style"]').select_option("sticks")
+    menu.click()  # closed: the menu would cover part of the molecule
+    page.wait_for_timeout(500)
+    sticks = png(host)
+    assert (np.abs(sticks - cartoon).max(axis=-1) > 40).mean() > 0.02
+    menu.click()
+    cell.locator('[data-control="mol-style"]').select_option("auto")
+    # Every other molecule tag stays reachable in the menu; ticking the partner there overlays it again.
+    cell.locator('.vc-pop [data-overlay="structure/true"] input').check()
+    menu.click()
+    page.wait_for_timeout(500)
+    assert colour_share(png(host), (0xD6, 0x27, 0x28)) > red / 2
     assert not page.errors
 
 

@@ -137,6 +137,7 @@ class MoleculeView implements ViewerInstance {
       else if (!this.woken) this.wake();
     });
     this.sizer.observe(root);
+    this.renderControls();
   }
 
   update(settings: ViewerSettings): void {

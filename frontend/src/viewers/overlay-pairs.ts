@@ -45,9 +45,12 @@ export function overlayDefaultOn(own: string, other: string): boolean {
   return isPair(own, other) && tagRole(own)?.role === "pred";
 }
 
-/** Shown state of an overlay: what the user set grid-wide, else the default above. */
-export function overlayShown(own: string, other: string, shown: Record<string, boolean>): boolean {
-  return shown[other] ?? overlayDefaultOn(own, other);
+/**
+ * Shown state of an overlay: what the user set grid-wide, else the default above, which a viewer
+ * may turn off (`pairsOn` false) where an overlay only pays when asked for.
+ */
+export function overlayShown(own: string, other: string, shown: Record<string, boolean>, pairsOn = true): boolean {
+  return shown[other] ?? (pairsOn && overlayDefaultOn(own, other));
 }
 
 /** Offered overlays split into the plausible partners and everything else, each in name order. */

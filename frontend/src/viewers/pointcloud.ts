@@ -35,6 +35,13 @@ interface Cloud {
 /** Another tag's cloud at this step; its positions are fetched when it is first shown. */
 interface Overlay { tag: string; ref: ItemRef; color: string; points: Points | null; loading?: Promise<void> }
 
+/**
+ * Overlays of clouds start off even for an obvious pair: the prediction and the reference of a
+ * scan usually share its points and differ in labels and boxes, and solid overlay colours over the
+ * same points would hide exactly that. Molecules and meshes differ in shape, so theirs start on.
+ */
+const PAIRS_ON = false;
+
 /** Below this width (CSS px) box labels would cover the cloud they name: boxes are drawn bare. */
 const MIN_LABEL_WIDTH = 200;
 
@@ -269,7 +276,7 @@ class PointCloudView implements ViewerInstance {
 
   private shownFn(): (tag: string) => boolean {
     const flags = readFlags(this.settings, OVERLAY_SHOWN_KEY);
-    return (tag) => overlayShown(this.ref.tag, tag, flags);
+    return (tag) => overlayShown(this.ref.tag, tag, flags, PAIRS_ON);
   }
 
   /** Fetch an overlay's positions the first time it is shown; it joins the scene when they arrive. */
@@ -290,7 +297,7 @@ class PointCloudView implements ViewerInstance {
 
   private overlayControls() {
     const own = { tag: this.ref.tag, color: this.ownColor(), own: true };
-    return overlayControls(own, this.overlays.map((o) => ({ tag: o.tag, color: o.color, own: false })), this.settings, (p) => this.ctx.setSettings(p));
+    return overlayControls(own, this.overlays.map((o) => ({ tag: o.tag, color: o.color, own: false })), this.settings, (p) => this.ctx.setSettings(p), PAIRS_ON);
   }
 
   /** Rows of the class legend, each with its toggle and point count. */
@@ -441,7 +448,7 @@ export const viewer: Viewer = {
     const overlays: Overlay[] = others.map((o, i) => ({ tag: o.ref.tag, ref: o.ref, color: colors[i + 1], points: null }));
     await Promise.all(
       overlays.map(async (o) => {
-        if (!overlayShown(ref.tag, o.tag, flags)) return;
+        if (!overlayShown(ref.tag, o.tag, flags, PAIRS_ON)) return;
         try {
           o.points = overlayPoints(await ctx.source.fetchPoints(o.ref, "positions", ctx.signal), o.color);
         } catch (err) {

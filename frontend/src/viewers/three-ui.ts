@@ -108,9 +108,10 @@ export function overlayControls(
   others: readonly OverlayItem[],
   settings: ViewerSettings,
   set: (p: ViewerSettings) => void,
+  pairsOn = true,
 ): { menu: Node[]; legend: HTMLElement[]; isShown: (tag: string) => boolean } {
   const shown = readFlags(settings, OVERLAY_SHOWN_KEY);
-  const isShown = (tag: string) => overlayShown(own.tag, tag, shown);
+  const isShown = (tag: string) => overlayShown(own.tag, tag, shown, pairsOn);
   if (!others.length) return { menu: [], legend: [], isShown };
   const { paired, others: rest } = rankOverlays(own.tag, others);
   const menu: Node[] = [heading("Overlay")];

@@ -70,12 +70,6 @@ export class CellMenu {
     });
     // A slider being dragged must not be rebuilt under the pointer: the drag would end.
     this.pop.addEventListener("pointerdown", () => (this.pressed = true));
-    this.pop.addEventListener("keydown", (e) => {
-      if (e.key === "Escape") {
-        this.close();
-        this.button.focus();
-      }
-    });
     this.observer = new ResizeObserver(() => {
       host.classList.toggle("vc-large", host.clientWidth >= LARGE && host.clientHeight >= LARGE * 0.75);
     });
@@ -101,6 +95,7 @@ export class CellMenu {
     this.place();
     document.addEventListener("pointerdown", this.outside, true);
     document.addEventListener("pointerup", this.released, true);
+    document.addEventListener("keydown", this.escape);
     window.addEventListener("scroll", this.follow, true);
     window.addEventListener("resize", this.follow);
   }
@@ -114,6 +109,7 @@ export class CellMenu {
     this.pop.replaceChildren();
     document.removeEventListener("pointerdown", this.outside, true);
     document.removeEventListener("pointerup", this.released, true);
+    document.removeEventListener("keydown", this.escape);
     window.removeEventListener("scroll", this.follow, true);
     window.removeEventListener("resize", this.follow);
   }
@@ -175,6 +171,13 @@ export class CellMenu {
   private readonly outside = (e: PointerEvent): void => {
     const t = e.target as Node;
     if (!this.pop.contains(t) && !this.button.contains(t)) this.close();
+  };
+
+  private readonly escape = (e: KeyboardEvent): void => {
+    if (e.key !== "Escape") return;
+    const inside = this.pop.contains(document.activeElement);
+    this.close();
+    if (inside) this.button.focus(); // keyboard users carry on from the button that opened it
   };
 
   private readonly released = (): void => {
