@@ -113,7 +113,11 @@ export function overlayControls(
   const shown = readFlags(settings, OVERLAY_SHOWN_KEY);
   const isShown = (tag: string) => overlayShown(own.tag, tag, shown, pairsOn);
   if (!others.length) return { menu: [], legend: [], isShown };
-  const { paired, others: rest } = rankOverlays(own.tag, others);
+  // A tag logged as a batch offers one item per index; they show and hide together (keyed by tag),
+  // so the lists name each tag once.
+  const byTag = new Map<string, OverlayItem>();
+  for (const it of others) if (!byTag.has(it.tag)) byTag.set(it.tag, it);
+  const { paired, others: rest } = rankOverlays(own.tag, [...byTag.values()]);
   const menu: Node[] = [heading("Overlay")];
   menu.push(...overlayRows([own, ...paired], isShown, shown, set));
   if (rest.length) {
