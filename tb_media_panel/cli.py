@@ -13,9 +13,16 @@ import errno
 import os
 import socket
 import sys
+import urllib.parse
 from collections.abc import Sequence
 
 from tb_media_panel.records import PLUGIN_NAME
+
+# The panel's URL state of a first view that makes the point (see docs/screenshots/demo-overview.png).
+TOUR_STATE = (
+    "runs=^lr=0.003$&tags=^(mesh/fitted_shape|pointcloud/predicted|segmentation/validation"
+    "|structure/predicted)$&x=tag&y=step&cell=190"
+)
 
 
 def _port(text: str) -> int:
@@ -99,7 +106,10 @@ def run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return 0
     shown_host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
     host_in_url = f"[{shown_host}]" if ":" in shown_host else shown_host
-    print(f"Starting TensorBoard; open http://{host_in_url}:{args.port}/#{PLUGIN_NAME}", flush=True)
+    url = f"http://{host_in_url}:{args.port}/#{PLUGIN_NAME}"
+    print(f"Starting TensorBoard; open {url}", flush=True)
+    print(f"A tour to start with (one run's masks, point cloud, protein and mesh over steps):\n  {url}"
+          f"&mp={urllib.parse.quote(TOUR_STATE, safe='')}", flush=True)
     command = [sys.executable, "-m", "tensorboard.main", "--logdir", args.logdir]
     command += ["--host", args.host, "--port", str(args.port)]
     sys.stderr.flush()

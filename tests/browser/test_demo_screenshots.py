@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tb_media_panel.cli import TOUR_STATE
 from tests.browser.conftest import open_media_tab, screenshot
 from tests.conftest import require
 from tests.test_demo import DEMO_DEPENDENCIES
@@ -150,8 +151,8 @@ def save(page: Any, name: str) -> Path:
 def test_overview_one_run_four_kinds_over_steps(page: Any, demo_server: Any, steps: list[int]) -> None:
     """The README's first picture: one run's masks, point cloud, protein and mesh improving step by step."""
     tags = ("mesh/fitted_shape", "pointcloud/predicted", "segmentation/validation", "structure/predicted")
-    state = f"runs=^lr=0.003$&tags=^({'|'.join(tags)})$&x=tag&y=step&cell=190"
-    shown = show(page, demo_server.url, state, len(tags) * len(steps))
+    # The tour `tb-media-panel demo` prints.
+    shown = show(page, demo_server.url, TOUR_STATE, len(tags) * len(steps))
     rows = shown.rows()
     assert [[c["tag"] for c in row] for row in rows] == [list(tags)] * len(steps), "x = tag, y = step"
     assert [row[0]["step"] for row in rows] == [str(s) for s in steps]
