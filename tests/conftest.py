@@ -21,6 +21,17 @@ def fixtures_dir() -> Path | None:
     return None
 
 
+def require_fixtures_dir() -> Path:
+    """The fixtures folder; a skip outside CI when it is absent, a failure in CI."""
+    root = fixtures_dir()
+    if root is None:
+        reason = "../shared/fixtures not found (set $TB_MEDIA_FIXTURES)"
+        if IN_CI:
+            pytest.fail(reason + " (CI must have it)")
+        pytest.skip(reason)
+    return root
+
+
 @pytest.fixture(scope="session")
 def fixture_path():
     """fixture_path("protein_1crn.pdb") -> Path; skips outside CI when the files are absent."""

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tests.browser.conftest import SCREENSHOTS, open_media_tab
-from tests.conftest import fixtures_dir, require
+from tests.conftest import require, require_fixtures_dir
 from tests.tb_server import TensorBoardServer
 
 W, H = 64, 48
@@ -45,9 +45,7 @@ def picture() -> np.ndarray:
 
 def write_logdir(root: Path) -> Path:
     mp = require("tb_media_panel")
-    fixtures = fixtures_dir()
-    if fixtures is None:
-        pytest.skip("../shared/fixtures not found")
+    fixtures = require_fixtures_dir()
     pred, gt = masks()
     duck = fixtures / "model_duck_embedded.gltf"
     pdb = (fixtures / "protein_1crn.pdb").read_text()
