@@ -22,7 +22,6 @@ fast to produce (the bytes are the same as torch's).
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import re
@@ -38,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import quick_cli  # noqa: E402
 from benchmarks.index_memory import (  # noqa: E402
     sequential_read_seconds,
     server_rss_growth,
@@ -213,13 +213,5 @@ def run(quick: bool) -> dict[str, float]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    for name, value in run(args.quick).items():
-        print(f"{name:40s} {value:12.4g}")
-
-
 if __name__ == "__main__":
-    main()
+    quick_cli(run, __doc__)

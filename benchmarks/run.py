@@ -1,6 +1,6 @@
 """Every benchmark in one run: a table of figures against the goals, and a JSON file.
 
-    .venv/bin/python -m benchmarks.run [--quick] [--only index,browser] [--output PATH]
+    .venv/bin/python -m benchmarks.run [--quick] [--only index,panel] [--output PATH]
 
 The full run (`make bench`, about 10 minutes here) writes `benchmarks/results.json`; the quick
 run (`make bench-quick`: smaller sizes, same metric names, under 3 minutes) writes to the temp
@@ -12,6 +12,7 @@ measurements taken side by side, because this machine is shared and noisy.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import os
@@ -49,61 +50,22 @@ GOALS: dict[str, tuple[str, float] | None] = {
 }
 
 
-def _index(quick: bool) -> dict[str, float]:
-    from benchmarks import index_speed
-
-    return index_speed.run(quick)
-
-
-def _log_images(quick: bool) -> dict[str, float]:
-    from benchmarks import log_images
-
-    return log_images.run(quick)
-
-
-def _pointcloud(quick: bool) -> dict[str, float]:
-    from benchmarks import log_pointcloud
-
-    points = 200_000 if quick else 1_000_000
-    found = log_pointcloud.run(points=points, repeats=3 if quick else 7, anchor_points=100_000)
-    ours = found["mp.PointCloud + Writer.add"]
-    metrics = {
-        "pointcloud_bytes_per_point": float(ours["bytes_per_point"]),
-        "pointcloud_log_mpts_per_s": float(ours["points_per_second"]) / 1e6,
-        "pointcloud_log_mpts_per_cpu_s": float(ours["points_per_cpu_second"]) / 1e6,
-        "pointcloud_json_bytes_per_point": float(found["W&B JSON list (Nx6)"]["bytes_per_point"]),
-    }
-    if "torch add_mesh" in found:
-        metrics["pointcloud_torch_mesh_bytes_per_point"] = float(found["torch add_mesh"]["bytes_per_point"])
-    return metrics
-
-
-def _series(quick: bool) -> dict[str, float]:
-    from benchmarks import series_query
-
-    return series_query.run(quick)
-
-
-def _scale(quick: bool) -> dict[str, float]:
-    from benchmarks import scale_runs
-
-    return scale_runs.run(quick)
-
-
-def _browser(quick: bool) -> dict[str, float]:
-    from benchmarks import browser_metrics
-
-    return browser_metrics.run(quick)
-
-
-SUITES: dict[str, Callable[[bool], dict[str, float]]] = {
-    "index": _index,
-    "log_images": _log_images,
-    "pointcloud": _pointcloud,
-    "series": _series,
-    "scale": _scale,
-    "browser": _browser,
+# name -> module of `benchmarks` whose `run(quick) -> dict[str, float]` measures it.
+SUITES: dict[str, str] = {
+    "index": "index_speed",
+    "log_images": "log_images",
+    "pointcloud": "log_pointcloud",
+    "series": "series_query",
+    "scale": "scale_runs",
+    "panel": "panel_timing",
+    "pointcloud_render": "pointcloud_render",
 }
+
+
+def suite(name: str) -> Callable[[bool], dict[str, float]]:
+    module = importlib.import_module(f"benchmarks.{SUITES[name]}")
+    measure: Callable[[bool], dict[str, float]] = module.run
+    return measure
 
 
 def machine() -> dict[str, Any]:
@@ -168,13 +130,13 @@ def run(quick: bool, only: list[str] | None = None) -> dict[str, Any]:
     errors: dict[str, str] = {}
     durations: dict[str, float] = {}
     started = time.perf_counter()
-    for name, suite in SUITES.items():
+    for name in SUITES:
         if only and name not in only:
             continue
         print(f"[bench] {name} ...", flush=True)
         t0 = time.perf_counter()
         try:
-            found = suite(quick)
+            found = suite(name)(quick)
         except Exception as exc:  # one broken suite must not hide the others' figures
             errors[name] = f"{type(exc).__name__}: {exc}"
             print(f"[bench] {name} FAILED: {errors[name]}", flush=True)

@@ -9,7 +9,6 @@ two requests the panel makes to list what there is: `runs`, then `tags` of every
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -19,6 +18,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import quick_cli
 
 
 def write_runs(root: Path, runs: int, steps: int = 3) -> None:
@@ -57,13 +58,5 @@ def run(quick: bool) -> dict[str, float]:
     return {"scale_1000_runs_list_ms": statistics.median(times), "scale_1000_runs_index_s": index_s}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    for name, value in run(args.quick).items():
-        print(f"{name:32s} {value:10.4g}")
-
-
 if __name__ == "__main__":
-    main()
+    quick_cli(run, __doc__)

@@ -12,31 +12,19 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import image_item, write_one_item_run
+
 
 def write_run(root: Path, steps: int) -> None:
-    from tb_media_panel.compat import event_pb2, summary_pb2
-    from tb_media_panel.eventfile import EventFileWriter
-    from tb_media_panel.proto import media_pb2
-    from tb_media_panel.summary import metadata, tensor_proto
-
-    blob = media_pb2.MediaItem(
-        version=1, kind="image", mime="image/png", format="png", data=b"\x89PNG" + bytes(60)
-    ).SerializeToString()
-    writer = EventFileWriter(str(root / "run"))
-    for step in range(steps):
-        value = summary_pb2.Summary.Value(
-            tag="samples", metadata=metadata(), tensor=tensor_proto([blob])
-        )
-        writer.write_event(
-            event_pb2.Event(
-                wall_time=1.7e9 + step, step=step * 3, summary=summary_pb2.Summary(value=[value])
-            )
-        )
-    writer.close()
+    """One run `run` of a `steps`-step tag `samples`, steps 0, 3, 6, …, one 64-byte item each."""
+    write_one_item_run(root / "run", "samples", image_item(b"\x89PNG" + bytes(60)), steps, stride=3)
 
 
 def measure(steps: int, repeats: int) -> tuple[float, dict[str, list[float]]]:
