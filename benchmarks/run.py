@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.run [--quick] [--only index,panel] [--output PATH]
 
-The full run (`make bench`, about 10 minutes here) writes `benchmarks/results.json`; the quick
+The full run (`make bench`, under 3 minutes here at low load) writes `benchmarks/results.json`; the quick
 run (`make bench-quick`: smaller sizes, same metric names, under 3 minutes) writes to the temp
 directory unless `--output` is given. Each suite measures this project and its anchors on
 the same data in the same run; figures are medians of repeats, and the ratios are of
