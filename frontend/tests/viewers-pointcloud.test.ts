@@ -3,9 +3,9 @@ import {
   boxesAbove, classRGB, defaultPointSize, effectiveColorBy, heightRGB, labelArray, MIN_MOVING_POINTS, movingPointBudget, MOVING_FRAME_MS, ramp,
   sampleIndex, visibleIndex,
 } from "../src/viewers/pointcloud-data";
-import { BufferAttribute, BufferGeometry } from "three";
+import { BufferAttribute, BufferGeometry, Mesh, Points, type Object3D } from "three";
 import { embeddedGltfToGlb, isGlb } from "../src/viewers/gltf-embedded";
-import { dropBlankColors } from "../src/viewers/object3d";
+import { dropBlankColors, parseObject, singlePrecision } from "../src/viewers/object3d";
 import { overlayColors } from "../src/viewers/three-shared";
 import { classColorMap, defaultClassColor, hexToRgb } from "../src/viewers/segmentation/colors";
 import type { Box3DMeta, PointCloudMeta } from "../src/api-types";
@@ -153,5 +153,61 @@ describe("mesh colours", () => {
     const red = geometry([1, 0, 0, 1, 0, 0]);
     dropBlankColors(red);
     expect(red.getAttribute("color")).toBeDefined();
+  });
+});
+
+describe("double-precision files", () => {
+  /** A binary PLY as Open3D writes it: `property double` coordinates, one triangle or none. */
+  function doublePly(withFace: boolean): ArrayBuffer {
+    const header = [
+      "ply", "format binary_little_endian 1.0", "comment Created by Open3D", "element vertex 3",
+      "property double x", "property double y", "property double z",
+      ...(withFace ? ["element face 1", "property list uchar uint vertex_indices"] : []),
+      "end_header", "",
+    ].join("\n");
+    const head = new TextEncoder().encode(header);
+    const body = new DataView(new ArrayBuffer(3 * 3 * 8 + (withFace ? 1 + 3 * 4 : 0)));
+    [0, 0, 0, 1, 0, 0, 0, 1, 0].forEach((v, i) => body.setFloat64(i * 8, v, true));
+    if (withFace) {
+      body.setUint8(72, 3);
+      [0, 1, 2].forEach((v, i) => body.setUint32(73 + i * 4, v, true));
+    }
+    const out = new Uint8Array(head.length + body.byteLength);
+    out.set(head);
+    out.set(new Uint8Array(body.buffer), head.length);
+    return out.buffer;
+  }
+
+  const float64Attributes = (o: Object3D): string[] => {
+    const found: string[] = [];
+    o.traverse((x) => {
+      if (x instanceof Mesh || x instanceof Points) {
+        for (const [name, a] of Object.entries(x.geometry.attributes)) if ((a as BufferAttribute).array instanceof Float64Array) found.push(name);
+      }
+    });
+    return found;
+  };
+
+  it("a PLY mesh or scan with double coordinates gets Float32 attributes WebGL can draw", async () => {
+    for (const withFace of [true, false]) {
+      const obj = await parseObject(doublePly(withFace), "ply");
+      expect(float64Attributes(obj)).toEqual([]);
+      const pos = ((obj as Mesh | Points).geometry as BufferGeometry).getAttribute("position");
+      expect(pos.array).toBeInstanceOf(Float32Array);
+      expect(Array.from(pos.array)).toEqual([0, 0, 0, 1, 0, 0, 0, 1, 0]);
+    }
+  });
+
+  it("narrows every Float64 attribute, morph targets included, and leaves others alone", () => {
+    const g = new BufferGeometry();
+    g.setAttribute("position", new BufferAttribute(new Float64Array([0.5, 1, 2]), 3));
+    g.setAttribute("color", new BufferAttribute(new Uint8Array([1, 2, 3]), 3, true));
+    g.morphAttributes.position = [new BufferAttribute(new Float64Array([1, 1, 1]), 3)];
+    singlePrecision(g);
+    expect(g.getAttribute("position").array).toBeInstanceOf(Float32Array);
+    expect(Array.from(g.getAttribute("position").array)).toEqual([0.5, 1, 2]);
+    expect(g.getAttribute("color").array).toBeInstanceOf(Uint8Array);
+    expect(g.getAttribute("color").normalized).toBe(true);
+    expect(g.morphAttributes.position[0].array).toBeInstanceOf(Float32Array);
   });
 });

@@ -43,6 +43,30 @@ def picture() -> np.ndarray:
     return img.clip(0, 255).astype(np.uint8)
 
 
+def double_ply(faces: bool) -> bytes:
+    """A binary PLY exactly as Open3D writes one (`o3d.io.write_triangle_mesh(..., write_ascii=False)`
+    stores `property double` coordinates): an octahedron, or its vertices alone as a scan."""
+    verts = np.array(
+        [(1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1)], dtype="<f8"
+    )
+    tris = [(0, 2, 4), (2, 1, 4), (1, 3, 4), (3, 0, 4), (2, 0, 5), (1, 2, 5), (3, 1, 5), (0, 3, 5)]
+    header = [
+        "ply",
+        "format binary_little_endian 1.0",
+        "comment Created by Open3D",
+        f"element vertex {len(verts)}",
+        "property double x",
+        "property double y",
+        "property double z",
+    ]
+    if faces:
+        header += [f"element face {len(tris)}", "property list uchar uint vertex_indices"]
+    out = ("\n".join([*header, "end_header"]) + "\n").encode() + verts.tobytes()
+    if faces:
+        out += b"".join(bytes([3]) + np.array(t, "<u4").tobytes() for t in tris)
+    return out
+
+
 def write_logdir(root: Path) -> Path:
     mp = require("tb_media_panel")
     fixtures = require_fixtures_dir()
@@ -113,6 +137,11 @@ def write_logdir(root: Path) -> Path:
             step=0,
         )
         w.add("pair", [mp.Object3D(str(duck)), mp.Object3D(str(duck))], step=0)
+        w.add(
+            "double_ply",
+            [mp.Object3D(double_ply(True), format="ply"), mp.Object3D(double_ply(False), format="ply")],
+            step=0,
+        )
         w.add("structure/pred", mp.Molecule(moved, format="pdb"), step=0)
         w.add("structure/true", mp.Molecule(pdb, format="pdb"), step=0)
         for step in range(4):
@@ -409,6 +438,27 @@ def test_gltf_renders_and_synced_camera_turns_its_neighbour(server: TensorBoardS
     settle(lc)
     assert np.array_equal(canvas_rgba(rc), r_still)
     assert not page.errors
+
+
+def test_double_precision_ply_from_open3d_renders(server: TensorBoardServer, page: Any) -> None:
+    """Open3D's PLY stores doubles; WebGL draws no 64-bit attributes, so unconverted they left the
+    cell blank with "THREE.WebGLAttributes: Unsupported buffer data format"."""
+    frame = open_media_tab(page, server.url, state("^double_ply$", 240, x="index", y="step"))
+    for nth in (0, 1):  # the mesh, then the scan of its vertices
+        canvas = ready_cell(frame, "double_ply", nth).locator("canvas.v3d-canvas")
+        # Unconverted, the renderer throws before it counts a frame: wait for a frame or an error.
+        drawn_or_failed = frame.locator(
+            f'.mp-cell[data-tag="double_ply"][data-state="ready"] >> nth={nth} >> canvas.v3d-canvas[data-frames]'
+        )
+        while not page.errors and drawn_or_failed.count() == 0:
+            page.wait_for_timeout(100)
+        assert page.errors == []
+        settle(canvas)
+        rgba = canvas_rgba(canvas)
+        drawn = int((np.abs(rgba[..., :3].astype(int) - BACKGROUND).max(axis=-1) > 12).sum())
+        # The mesh fills much of the cell; the scan is six points of a few pixels each.
+        assert drawn > (rgba.shape[0] * rgba.shape[1] // 20 if nth == 0 else 6), f"item {nth} is blank"
+    assert page.errors == []
 
 
 def test_million_point_cloud_draws_every_point(server: TensorBoardServer, page: Any) -> None:

@@ -1,6 +1,6 @@
 // 3D objects (OBJ, glTF/GLB, STL, PLY) drawn by the shared renderer, with overlays of other tags.
 import {
-  BufferGeometry, Color, Group, Mesh, MeshStandardMaterial, Points, PointsMaterial,
+  BufferAttribute, BufferGeometry, Color, type InterleavedBufferAttribute, Group, Mesh, MeshStandardMaterial, Points, PointsMaterial,
   TextureLoader, type Material, type Object3D,
 } from "three";
 import { GLTFLoader } from "three/examples/jsm/loaders/GLTFLoader.js";
@@ -24,8 +24,33 @@ export const WIREFRAME_KEY = "3d.wireframe";
  */
 export const MESH_COLOR = "#6f8fb8";
 
-/** Parse one logged 3D file into a three.js object, by its format. */
+/** Parse one logged 3D file into a three.js object, by its format, with attributes WebGL can draw. */
 export async function parseObject(data: ArrayBuffer, format: string): Promise<Object3D> {
+  const object = await parseByFormat(data, format);
+  object.traverse((o) => {
+    if (o instanceof Mesh || o instanceof Points) singlePrecision(o.geometry);
+  });
+  return object;
+}
+
+/**
+ * WebGL has no 64-bit float vertex attributes: three.js throws "Unsupported buffer data format"
+ * and the cell stays blank. Open3D (and other exporters) write PLY with `property double x`,
+ * which PLYLoader keeps as Float64Array; such attributes are narrowed to Float32Array in place.
+ */
+export function singlePrecision(geometry: BufferGeometry): void {
+  const narrow = (a: BufferAttribute | InterleavedBufferAttribute): BufferAttribute | null =>
+    a instanceof BufferAttribute && a.array instanceof Float64Array ? new BufferAttribute(new Float32Array(a.array), a.itemSize, a.normalized) : null;
+  for (const [name, attr] of Object.entries(geometry.attributes)) {
+    const f32 = narrow(attr);
+    if (f32) geometry.setAttribute(name, f32);
+  }
+  for (const list of Object.values(geometry.morphAttributes)) {
+    for (const [i, attr] of list.entries()) list[i] = narrow(attr) ?? attr;
+  }
+}
+
+async function parseByFormat(data: ArrayBuffer, format: string): Promise<Object3D> {
   const f = format.toLowerCase();
   if (f === "gltf" || f === "glb") {
     const loader = new GLTFLoader();
