@@ -3,10 +3,10 @@ import {
   boxesAbove, classRGB, defaultPointSize, effectiveColorBy, heightRGB, labelArray, MIN_MOVING_POINTS, movingPointBudget, MOVING_FRAME_MS, ramp,
   sampleIndex, visibleIndex,
 } from "../src/viewers/pointcloud-data";
-import { BufferAttribute, BufferGeometry, Mesh, Points, type Object3D } from "three";
+import { Box3, BufferAttribute, BufferGeometry, Mesh, PerspectiveCamera, Points, Vector3, type Object3D } from "three";
 import { embeddedGltfToGlb, isGlb } from "../src/viewers/gltf-embedded";
 import { dropBlankColors, parseObject, singlePrecision } from "../src/viewers/object3d";
-import { overlayColors } from "../src/viewers/three-shared";
+import { fitPose, overlayColors } from "../src/viewers/three-shared";
 import { classColorMap, defaultClassColor, hexToRgb } from "../src/viewers/segmentation/colors";
 import type { Box3DMeta, PointCloudMeta } from "../src/api-types";
 
@@ -34,6 +34,15 @@ describe("point-cloud colours", () => {
     expect(effectiveColorBy("class", meta({ has_colors: true }))).toBe("rgb");
     expect(effectiveColorBy(undefined, meta({}))).toBe("height");
     expect(effectiveColorBy("height", meta({ has_colors: true }))).toBe("height");
+  });
+
+  it("starts by class when the points are labelled, else by rgb, else by height: never one flat colour", () => {
+    expect(effectiveColorBy(undefined, meta({ label_bytes: 1, has_colors: true }))).toBe("class");
+    expect(effectiveColorBy(undefined, meta({ label_bytes: 2 }))).toBe("class");
+    expect(effectiveColorBy(undefined, meta({ has_colors: true }))).toBe("rgb");
+    expect(effectiveColorBy(undefined, meta({}))).toBe("height");
+    // The user's pick still wins when the cloud has its data.
+    expect(effectiveColorBy("rgb", meta({ label_bytes: 1, has_colors: true }))).toBe("rgb");
   });
 
   it("hiding classes draws exactly the other points; showing all needs no index", () => {
@@ -209,5 +218,61 @@ describe("double-precision files", () => {
     expect(g.getAttribute("color").array).toBeInstanceOf(Uint8Array);
     expect(g.getAttribute("color").normalized).toBe(true);
     expect(g.morphAttributes.position[0].array).toBeInstanceOf(Float32Array);
+  });
+});
+
+describe("camera fit", () => {
+  /** Each corner of `box` in normalised device coordinates, seen from the pose fitPose picks. */
+  function cornersOnScreen(box: Box3, up: Vector3, aspect: number): [number, number][] {
+    const pose = fitPose(box, up, 45, aspect);
+    const camera = new PerspectiveCamera(45, aspect, pose.distance / 1000, pose.distance * 100);
+    camera.up.copy(up);
+    camera.position.copy(pose.position);
+    camera.lookAt(pose.target);
+    camera.updateMatrixWorld();
+    const out: [number, number][] = [];
+    for (const x of [box.min.x, box.max.x]) for (const y of [box.min.y, box.max.y]) for (const z of [box.min.z, box.max.z]) {
+      const p = new Vector3(x, y, z).project(camera);
+      out.push([p.x, p.y]);
+    }
+    return out;
+  }
+  const extent = (pts: [number, number][]) => ({
+    w: Math.max(...pts.map((p) => p[0])) - Math.min(...pts.map((p) => p[0])),
+    h: Math.max(...pts.map((p) => p[1])) - Math.min(...pts.map((p) => p[1])),
+  });
+
+  it("a flat scan (z up) fills the cell, all of it in view and centred", () => {
+    const scan = new Box3(new Vector3(-9, -9, -0.1), new Vector3(9, 9, 4));
+    for (const aspect of [1, 0.6, 1.8]) {
+      const pts = cornersOnScreen(scan, new Vector3(0, 0, 1), aspect);
+      for (const [x, y] of pts) {
+        expect(Math.abs(x)).toBeLessThanOrEqual(1);
+        expect(Math.abs(y)).toBeLessThanOrEqual(1);
+      }
+      const { w, h } = extent(pts);
+      // One side spans (nearly) the whole view; the bounding sphere left it at about half.
+      expect(Math.max(w, h)).toBeGreaterThan(1.85);
+      const mx = (Math.max(...pts.map((p) => p[0])) + Math.min(...pts.map((p) => p[0]))) / 2;
+      const my = (Math.max(...pts.map((p) => p[1])) + Math.min(...pts.map((p) => p[1]))) / 2;
+      expect(Math.abs(mx)).toBeLessThan(0.05);
+      expect(Math.abs(my)).toBeLessThan(0.05);
+    }
+  });
+
+  it("a mesh (y up) stays wholly in view and is fitted no looser than by its sphere", () => {
+    const cube = new Box3(new Vector3(-1, -2, -1), new Vector3(1, 2, 1));
+    const pts = cornersOnScreen(cube, new Vector3(0, 1, 0), 1);
+    for (const [x, y] of pts) {
+      expect(Math.abs(x)).toBeLessThanOrEqual(1);
+      expect(Math.abs(y)).toBeLessThanOrEqual(1);
+    }
+    const { w, h } = extent(pts);
+    expect(Math.max(w, h)).toBeGreaterThan(1.5);
+  });
+
+  it("an empty box still gives a usable camera", () => {
+    const pose = fitPose(new Box3(), new Vector3(0, 0, 1), 45, 1);
+    expect(Number.isFinite(pose.distance) && pose.distance > 0).toBe(true);
   });
 });

@@ -13,6 +13,9 @@ import tb_media_panel as mp
 from tb_media_panel.demo.config import DemoConfig, MediaSink, Metrics, RunConfig
 
 CLASS_LABELS = {0: "ground", 1: "boulder", 2: "crate", 3: "pole"}
+# The clouds start coloured by class: earth for the ground (most of the points) keeps the
+# palette's bright colours for the objects, which are what the boxes and labels are about.
+CLASS_LEGEND = {0: {"name": "ground", "color": "#b39b7d"}, **{k: v for k, v in CLASS_LABELS.items() if k}}
 # z is up, as in LIDAR data; metres.
 
 
@@ -146,7 +149,7 @@ def log(w: MediaSink, run: RunConfig, cfg: DemoConfig, metrics: Metrics) -> None
         scene.points,
         colors=scene.colors,
         labels=scene.labels,
-        class_labels=CLASS_LABELS,
+        class_labels=CLASS_LEGEND,
         boxes=true_boxes(scene),
         # The sensor's heading: vectors draw as arrows in the viewer.
         vectors=[((0.0, 0.0, 1.8), (3.0, 0.0, 1.8), (255, 80, 80))],
@@ -163,7 +166,7 @@ def log(w: MediaSink, run: RunConfig, cfg: DemoConfig, metrics: Metrics) -> None
                 scene.points,
                 colors=scene.colors,
                 labels=predicted,
-                class_labels=CLASS_LABELS,
+                class_labels=CLASS_LEGEND,
                 boxes=predicted_boxes(scene, predicted),
                 caption=f"accuracy {accuracy:.1%}, on objects {on_objects:.1%}",
             ),

@@ -12,12 +12,16 @@ export function labelArray(buf: ArrayBuffer, labelBytes: PointCloudMeta["label_b
   throw new Error(`label_bytes must be 1, 2 or 4, got ${labelBytes}`);
 }
 
-/** What "colour by" can do for this cloud: the asked mode if it has the data, else the best it has. */
+/**
+ * What "colour by" can do for this cloud: the asked mode if it has the data, else the most telling
+ * one it has. Classes come first: a labelled scan is logged to show its labels, and its rgb is often
+ * a sensor's grey intensity, which drew the demo's predicted and true clouds the same dark grey.
+ */
 export function effectiveColorBy(asked: unknown, meta: PointCloudMeta): ColorBy {
   if (asked === "rgb" && meta.has_colors) return "rgb";
   if (asked === "class" && meta.label_bytes) return "class";
   if (asked === "height") return "height";
-  return meta.has_colors ? "rgb" : meta.label_bytes ? "class" : "height";
+  return meta.label_bytes ? "class" : meta.has_colors ? "rgb" : "height";
 }
 
 /** rgb per point from class ids, through the same stable palette as the masks. */

@@ -340,8 +340,8 @@ class PointCloudView implements ViewerInstance {
     const colorBy = effectiveColorBy(this.settings[KEYS.colorBy], m);
     const up = this.settings[KEYS.up] === "y" ? "y" : "z";
     const modes: [string, string][] = [];
-    if (m.has_colors) modes.push(["rgb", "colour: rgb"]);
     if (m.label_bytes) modes.push(["class", "colour: class"]);
+    if (m.has_colors) modes.push(["rgb", "colour: rgb"]);
     modes.push(["height", "colour: height"]);
     const by = select("Colour points by", modes, colorBy, (v) => set({ [KEYS.colorBy]: v }));
     by.dataset.control = "color-by";

@@ -115,22 +115,16 @@ export class View3D {
 
   /** Point the camera at an object (or box) so all of it shows, from a 3/4 view. */
   fit(box: Box3, up: Vector3 = new Vector3(0, 1, 0)): void {
-    const sphere = box.isEmpty() ? new Sphere(new Vector3(), 1) : box.getBoundingSphere(new Sphere());
-    const r = Math.max(sphere.radius, 1e-6);
-    const vfov = (this.camera.fov * Math.PI) / 180;
-    // A portrait cell narrows the horizontal field of view: fit whichever is tighter.
     const aspect = this.canvas.clientWidth && this.canvas.clientHeight ? this.canvas.clientWidth / this.canvas.clientHeight : 1;
-    const fov = Math.min(vfov, 2 * Math.atan(Math.tan(vfov / 2) * aspect));
-    const distance = (r / Math.sin(fov / 2)) * 1.05;
+    const pose = fitPose(box, up, this.camera.fov, aspect);
     this.camera.up.copy(up);
-    const dir = up.y === 1 ? new Vector3(1, 0.8, 1.4) : new Vector3(1.4, -1.2, 0.9);
-    this.camera.position.copy(sphere.center).addScaledVector(dir.normalize(), distance);
-    this.camera.near = distance / 1000;
-    this.camera.far = distance * 100;
+    this.camera.position.copy(pose.position);
+    this.camera.near = pose.distance / 1000;
+    this.camera.far = pose.distance * 100;
     this.camera.updateProjectionMatrix();
-    this.controls.target.copy(sphere.center);
+    this.controls.target.copy(pose.target);
     this.controls.update();
-    this.home = { target: sphere.center.clone(), distance };
+    this.home = { target: pose.target.clone(), distance: pose.distance };
     this.requestRender();
   }
 
@@ -318,6 +312,61 @@ function shared(): SharedRenderer {
 }
 
 /** Bounding box of an object in world space. */
+/** The 3/4 view direction (from the object towards the camera) for each up axis. */
+export function viewDirection(up: Vector3): Vector3 {
+  // z up (scans, LIDAR scenes) looks down more steeply: a flat scene seen from low fills only a band of the cell.
+  return (up.y === 1 ? new Vector3(1, 0.8, 1.4) : new Vector3(1.2, -1.0, 1.25)).normalize();
+}
+
+/**
+ * Where the camera goes so `box` fills the view from the 3/4 direction: the nearest distance at
+ * which every corner of the box is inside the frustum, with the view centred on the box's picture
+ * rather than on its middle. The bounding sphere alone left a flat scan filling half the cell (its
+ * sphere is far larger than what shows of it); whichever of the two is closer is used, both keep
+ * all of the box in view.
+ */
+export function fitPose(box: Box3, up: Vector3, vfovDeg: number, aspect: number): { target: Vector3; position: Vector3; distance: number } {
+  const margin = 1.04;
+  const empty = box.isEmpty();
+  const sphere = empty ? new Sphere(new Vector3(), 1) : box.getBoundingSphere(new Sphere());
+  const r = Math.max(sphere.radius, 1e-6);
+  const tanV = Math.tan((vfovDeg * Math.PI) / 360);
+  const tanH = tanV * aspect;
+  const dir = viewDirection(up);
+  // A portrait cell narrows the horizontal field of view: the sphere fits whichever is tighter.
+  const sphereDistance = (r / Math.sin(Math.atan(Math.min(tanV, tanH)))) * 1.05;
+  const best = { target: sphere.center.clone(), distance: sphereDistance };
+  if (!empty) {
+    // Camera axes: right and up on the screen, dir towards the viewer.
+    const right = new Vector3().crossVectors(up, dir).normalize();
+    const screenUp = new Vector3().crossVectors(dir, right).normalize();
+    const corners: [number, number, number][] = [];
+    for (const x of [box.min.x, box.max.x]) for (const y of [box.min.y, box.max.y]) for (const z of [box.min.z, box.max.z]) {
+      const c = new Vector3(x, y, z).sub(sphere.center);
+      corners.push([c.dot(right), c.dot(screenUp), c.dot(dir)]);
+    }
+    // Keep the camera off the box even when a corner sits on the view axis.
+    const clearance = r * 0.05;
+    let sx = 0;
+    let sy = 0;
+    const distanceFor = () => Math.max(...corners.map(([x, y, z]) => z + Math.max(Math.abs(x - sx) / tanH, Math.abs(y - sy) / tanV, clearance)));
+    // Centre the picture: shift the target by the middle of the corners' on-screen extent, refit.
+    for (let i = 0; i < 4; i++) {
+      const d = distanceFor();
+      const us = corners.map(([x, , z]) => (x - sx) / (d - z));
+      const vs = corners.map(([, y, z]) => (y - sy) / (d - z));
+      sx += ((Math.max(...us) + Math.min(...us)) / 2) * d;
+      sy += ((Math.max(...vs) + Math.min(...vs)) / 2) * d;
+    }
+    const boxDistance = distanceFor() * margin;
+    if (boxDistance < best.distance) {
+      best.distance = boxDistance;
+      best.target = sphere.center.clone().addScaledVector(right, sx).addScaledVector(screenUp, sy);
+    }
+  }
+  return { target: best.target, position: best.target.clone().addScaledVector(dir, best.distance), distance: best.distance };
+}
+
 export function boundsOf(obj: Object3D): Box3 {
   obj.updateMatrixWorld(true);
   return new Box3().setFromObject(obj);
