@@ -10,11 +10,13 @@ into docs/screenshots/demo-*.png.
 from __future__ import annotations
 
 import io
+import math
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tb_media_panel.cli import TOUR_STATE
@@ -55,6 +57,9 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     finally:
         server.stop()
 
+# Kinds drawn on an opaque canvas of one background colour, from edge to edge of the cell.
+SCENE_KINDS = ("molecule", "object3d", "pointcloud")
+
 
 def until(check: Any, what: str, timeout: float = 60.0) -> Any:
     deadline = time.monotonic() + timeout
@@ -83,8 +88,23 @@ class Shown:
     def pixels(self, cell: dict[str, Any]) -> bytes:
         return self.image.crop(inner_box(cell)).tobytes()
 
-    def colours(self, cell: dict[str, Any]) -> int:
-        return len(self.image.crop(inner_box(cell)).getcolors(maxcolors=1 << 20) or [])
+    def drawn(self, cell: dict[str, Any]) -> float:
+        """The share of the cell's pixels not of its most common colour (its background): counting
+        colours instead called a point cloud blank, its points being a few flat class colours."""
+        counts = self.image.crop(inner_box(cell)).getcolors(maxcolors=1 << 20) or []
+        total = sum(n for n, _ in counts)
+        return 1 - max(n for n, _ in counts) / total if total else 0.0
+
+    def top_marks(self, cell: dict[str, Any]) -> list[tuple[int, int, int]]:
+        """Colours along the top rows of a 3D or molecule cell other than its scene's even
+        background: marks of the cell's chrome (a run-colour strip under an opaque canvas once
+        left two dots at its top corners)."""
+        x, y = math.ceil(cell["x"]), math.ceil(cell["y"])
+        strip = self.image.crop((x, y, int(cell["x"] + cell["w"]), y + 4))
+        colours = [c for _, c in strip.getcolors(maxcolors=1 << 16) or []]
+        # The background is the lightest colour; anti-aliased rounded corners stay close to it.
+        background = max(colours, key=sum)
+        return [c for c in colours if max(abs(a - b) for a, b in zip(c, background, strict=True)) > 12]
 
     def where(self, **fields: str) -> list[dict[str, Any]]:
         """Matching cells, left to right then top to bottom."""
@@ -113,6 +133,11 @@ def show(page: Any, url: str, state: str, expected_cells: int, moving_kinds: tup
         return cells
 
     cells = until(ready, f"{expected_cells} cells loaded for {state}")
+    # The rectangles are the iframe's; the screenshot is the page's, with TensorBoard's header above.
+    origin = page.locator('iframe[src*="plugin_entry.html?name=media_panel"]').bounding_box()
+    for c in cells:
+        c["x"] += origin["x"]
+        c["y"] += origin["y"]
     assert [c for c in cells if c["state"] != "ready"] == [], "every cell shows its item"
     for c in cells:
         assert c["y"] >= 0 and c["y"] + c["h"] <= 900 and c["x"] + c["w"] <= 1400, f"cell off screen: {c}"
@@ -130,7 +155,10 @@ def show(page: Any, url: str, state: str, expected_cells: int, moving_kinds: tup
     assert [t for t in frame.locator(".mp-filter-error").all_inner_texts() if t.strip()] == []
     assert page.errors == []
     for c in cells:
-        assert shown.colours(c) > 16, f"a blank cell: {c['run']} {c['tag']} step {c['step']}"
+        assert shown.drawn(c) > 0.02, f"a blank cell: {c['run']} {c['tag']} step {c['step']}"
+        if c["kind"] in SCENE_KINDS:
+            marks = shown.top_marks(c)
+            assert not marks, f"marks along the top of {c['tag']} step {c['step']}: {marks}"
     return shown
 
 
@@ -194,6 +222,17 @@ def test_point_cloud_prediction_and_truth(page: Any, demo_server: Any, steps: li
     assert [row[0]["tag"] for row in shown.rows()] == ["pointcloud/predicted", "pointcloud/true"]
     assert all(c["kind"] == "pointcloud" for c in shown.cells)
     changed_over_steps(shown, steps, tag="pointcloud/predicted")
+    for c in shown.cells:
+        # Labelled points start coloured by class, not in the scan's grey intensity ...
+        px = np.asarray(shown.image.crop(inner_box(c))).astype(int)
+        background = px[0, 0]
+        drawn = np.abs(px - background).max(axis=-1) > 12
+        hue = px.max(axis=-1) - px.min(axis=-1) > 40
+        assert (drawn & hue).sum() > 0.5 * drawn.sum(), f"grey points in {c['tag']} step {c['step']}"
+        # ... and the scene fills the cell: its drawn extent spans most of the width and height.
+        ys, xs = np.nonzero(drawn)
+        w, h = drawn.shape[1], drawn.shape[0]
+        assert xs.max() - xs.min() > 0.85 * w and ys.max() - ys.min() > 0.55 * h, f"a small scene: {c}"
     save(page, "demo-pointcloud.png")
 
 

@@ -18,7 +18,7 @@ export interface CellEnv {
   /** Items of other tags at this run and step, offered to 3D and molecule viewers as overlays. */
   overlays(ref: ItemRef, meta: ItemMeta): Promise<{ ref: ItemRef; meta: ItemMeta }[]>;
   runColor(run: string): string;
-  /** Show the run's colour on the cell (when run is not labelled by a row or column). */
+  /** Show the run's colour as a strip on the cell (where cells of several runs mix). */
   showRun: boolean;
   label?: string;
 }

@@ -533,7 +533,12 @@ export class Panel {
     return out;
   }
 
-  private cellEnv(label?: string): CellEnv {
+  /**
+   * `showRun`: a strip of the run's colour on each cell, only where tiles of several runs flow
+   * together (a gallery by run). A grid names the run in a row or column label or in its
+   * section's title, each with the run's colour, so a strip there only repeated it.
+   */
+  private cellEnv(label?: string, showRun = false): CellEnv {
     return {
       data: this.data,
       settings: () => this.viewerSettings(),
@@ -541,7 +546,7 @@ export class Panel {
       known: (run, tag) => this.known(run, tag),
       overlays: (ref, meta) => this.overlays(ref, meta),
       runColor: (run) => this.color(run),
-      showRun: true,
+      showRun,
       label,
     };
   }
@@ -625,7 +630,7 @@ export class Panel {
             const v = tiles[r * perRow + c];
             return v ? cellAddress(this.fixed(run, tag, slider), v) : null;
           },
-          env: (r, c) => this.cellEnv(tileLabel(tiles[r * perRow + c])),
+          env: (r, c) => this.cellEnv(tileLabel(tiles[r * perRow + c]), s.galleryBy === "run"),
         };
       } else {
         const vals = (a: Axis) => (a === "run" ? dims.runs : a === "tag" ? dims.tags : a === "step" ? dims.steps : dims.indices)
