@@ -265,6 +265,20 @@ def test_legacy_torch_logs_in_the_media_tab(page: Any, demo_server: Any, steps: 
     assert {c["run"] for c in shown.cells} == {"legacy_torch_writer"}
     assert {c["tag"]: c["kind"] for c in shown.cells} == kinds
     assert "Legacy run" in shown.where(tag="legacy/notes")[0]["text"]
+    # add_text is markdown, as TensorBoard's text tab shows it: a heading, code and a table.
+    frame = page.frame_locator('iframe[src*="plugin_entry.html?name=media_panel"]')
+    notes = frame.locator('.mp-cell[data-tag="legacy/notes"]')
+    first = notes.first.locator(".mp-md")
+    assert first.locator("h3").inner_text() == "Legacy run"
+    assert first.locator("table tbody tr").count() == 6
+    assert "`" not in first.inner_text() and "|" not in first.inner_text()
+    # Later steps show step 0's notes with a "step 0" badge, which must not cover the text.
+    later = notes.filter(has=frame.locator(".mp-cell-badge:not(:empty)"))
+    assert later.count() == len(steps) - 1
+    for i in range(later.count()):
+        badge = later.nth(i).locator(".mp-cell-badge").bounding_box()
+        heading = later.nth(i).locator(".mp-md h3").bounding_box()
+        assert badge["y"] + badge["height"] <= heading["y"], (badge, heading)
     for tag in ("legacy/cat", "legacy/digit_samples", "legacy/fitted_shape", "legacy/generated"):
         changed_over_steps(shown, steps, tag=tag)
     save(page, "demo-legacy.png")

@@ -1,5 +1,7 @@
-// Text and markdown items shown as plain text: logged content is never parsed as HTML.
+// Text summaries rendered as markdown, as TensorBoard's own text tab shows them. The markdown is
+// turned into DOM nodes by markdown.ts: logged content is never parsed as HTML.
 import type { ItemMeta, ItemRef } from "../api-types";
+import { renderMarkdown } from "./markdown";
 import type { Viewer, ViewerContext, ViewerInstance } from "./types";
 
 export const viewer: Viewer = {
@@ -7,10 +9,9 @@ export const viewer: Viewer = {
     const bytes = await ctx.source.fetchData(ref, ctx.signal);
     const root = document.createElement("div");
     root.className = "mp-viewer mp-text-viewer";
-    const pre = document.createElement("pre");
-    pre.className = "mp-text";
-    pre.textContent = new TextDecoder().decode(bytes);
-    root.append(pre);
+    const body = renderMarkdown(new TextDecoder().decode(bytes));
+    body.classList.add("mp-text");
+    root.append(body);
     if (meta.caption) {
       const cap = document.createElement("div");
       cap.className = "mp-caption";
