@@ -30,6 +30,16 @@ export function parserFormat(format: string): string {
   throw new Error(`unsupported molecule format "${format}" (expected pdb, cif, sdf, mol, mol2, xyz, pqr or gro)`);
 }
 
+/**
+ * How much to zoom out after 3Dmol's zoomTo, which fits the farthest atom to the vertical field of
+ * view only (and by its tangent, a little tight): in a portrait cell — a caption under the picture
+ * makes most cells taller than wide — a long molecule ran off both sides.
+ */
+export function fitFactor(width: number, height: number): number {
+  const aspect = width > 0 && height > 0 ? width / height : 1;
+  return Math.min(1, aspect) * 0.92;
+}
+
 function readStyle(s: ViewerSettings): MolStyle {
   const v = s[KEYS.style];
   return ["cartoon", "sticks", "ballstick", "spheres", "lines", "surface"].includes(v as string) ? (v as MolStyle) : "auto";
@@ -185,7 +195,10 @@ class MoleculeView implements ViewerInstance {
     this.protein = v.selectedAtoms({ model: this.models.get(this.parts[0]), atom: "CA" }).length > 0;
     this.applyStyle();
     if (this.view) v.setView(this.view);
-    else v.zoomTo();
+    else {
+      v.zoomTo();
+      v.zoom(fitFactor(this.host.clientWidth, this.host.clientHeight));
+    }
     v.render();
     this.still.style.display = "none";
     v.setViewChangeCallback(() => this.onView());

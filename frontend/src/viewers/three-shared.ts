@@ -49,6 +49,9 @@ export class View3D {
   sync: CameraSync = "row";
   /** Where auto-fit put the camera: sync maps cameras between cells relative to this. */
   private home = { target: new Vector3(), distance: 1 };
+  /** The last fit, and whether the camera has left it since (turned by the user or a synced cell). */
+  private lastFit: { box: Box3; up: Vector3; aspect: number } | null = null;
+  private leftHome = false;
   private visible = true;
   private interacting = false;
   private readonly observer: IntersectionObserver;
@@ -83,6 +86,7 @@ export class View3D {
     });
     this.controls.addEventListener("start", () => {
       this.interacting = true;
+      this.leftHome = true;
       this.canvas.style.cursor = "grabbing";
     });
     this.controls.addEventListener("end", () => {
@@ -116,6 +120,22 @@ export class View3D {
   /** Point the camera at an object (or box) so all of it shows, from a 3/4 view. */
   fit(box: Box3, up: Vector3 = new Vector3(0, 1, 0)): void {
     const aspect = this.canvas.clientWidth && this.canvas.clientHeight ? this.canvas.clientWidth / this.canvas.clientHeight : 1;
+    this.fitAt(box, up, aspect);
+  }
+
+  /**
+   * Before a frame of `aspect`: redo the fit if it was made for another shape and the camera is
+   * still where the fit put it. Views fit while their cell is still hidden (no size yet, taken as
+   * square), and a portrait cell then cut the sides off a wide object.
+   */
+  refit(aspect: number): void {
+    const f = this.lastFit;
+    if (f && !this.leftHome && Math.abs(f.aspect - aspect) > 0.01 * aspect) this.fitAt(f.box, f.up, aspect);
+  }
+
+  private fitAt(box: Box3, up: Vector3, aspect: number): void {
+    this.lastFit = { box: box.clone(), up: up.clone(), aspect };
+    this.leftHome = false;
     const pose = fitPose(box, up, this.camera.fov, aspect);
     this.camera.up.copy(up);
     this.camera.position.copy(pose.position);
@@ -140,6 +160,7 @@ export class View3D {
 
   /** Take `leader`'s view: same direction, zoom and pan, scaled to this cell's own object size. */
   follow(leader: View3D): void {
+    this.leftHome = true;
     const k = this.home.distance / leader.home.distance;
     const offset = leader.camera.position.clone().sub(leader.controls.target).multiplyScalar(k);
     const pan = leader.controls.target.clone().sub(leader.home.target).multiplyScalar(k);
@@ -254,6 +275,7 @@ class SharedRenderer {
       this.size = { w: Math.max(sw, this.size.w), h: Math.max(sh, this.size.h) };
       r.setSize(this.size.w, this.size.h, false);
     }
+    view.refit(w / h);
     view.camera.aspect = w / h;
     view.camera.updateProjectionMatrix();
     r.setViewport(0, 0, sw, sh);
@@ -326,7 +348,8 @@ export function viewDirection(up: Vector3): Vector3 {
  * all of the box in view.
  */
 export function fitPose(box: Box3, up: Vector3, vfovDeg: number, aspect: number): { target: Vector3; position: Vector3; distance: number } {
-  const margin = 1.04;
+  // Room around the picture: a scene touching the cell's edges reads as cut off.
+  const margin = 1.1;
   const empty = box.isEmpty();
   const sphere = empty ? new Sphere(new Vector3(), 1) : box.getBoundingSphere(new Sphere());
   const r = Math.max(sphere.radius, 1e-6);
