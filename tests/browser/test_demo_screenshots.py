@@ -57,6 +57,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     finally:
         server.stop()
 
+
 # Kinds drawn on an opaque canvas of one background colour, from edge to edge of the cell.
 SCENE_KINDS = ("molecule", "object3d", "pointcloud")
 

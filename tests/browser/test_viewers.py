@@ -46,9 +46,7 @@ def picture() -> np.ndarray:
 def double_ply(faces: bool) -> bytes:
     """A binary PLY exactly as Open3D writes one (`o3d.io.write_triangle_mesh(..., write_ascii=False)`
     stores `property double` coordinates): an octahedron, or its vertices alone as a scan."""
-    verts = np.array(
-        [(1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1)], dtype="<f8"
-    )
+    verts = np.array([(1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1)], dtype="<f8")
     tris = [(0, 2, 4), (2, 1, 4), (1, 3, 4), (3, 0, 4), (2, 0, 5), (1, 2, 5), (3, 1, 5), (0, 3, 5)]
     header = [
         "ply",
@@ -447,9 +445,8 @@ def test_double_precision_ply_from_open3d_renders(server: TensorBoardServer, pag
     for nth in (0, 1):  # the mesh, then the scan of its vertices
         canvas = ready_cell(frame, "double_ply", nth).locator("canvas.v3d-canvas")
         # Unconverted, the renderer throws before it counts a frame: wait for a frame or an error.
-        drawn_or_failed = frame.locator(
-            f'.mp-cell[data-tag="double_ply"][data-state="ready"] >> nth={nth} >> canvas.v3d-canvas[data-frames]'
-        )
+        cell = f'.mp-cell[data-tag="double_ply"][data-state="ready"] >> nth={nth}'
+        drawn_or_failed = frame.locator(f"{cell} >> canvas.v3d-canvas[data-frames]")
         while not page.errors and drawn_or_failed.count() == 0:
             page.wait_for_timeout(100)
         assert page.errors == []
