@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -63,21 +64,10 @@ def test_mp_writer_round_trip(tmp_path: Path) -> None:
     assert as_bytes(read_media(tmp_path)) == expected(items)
 
 
-def test_torch_summary_writer_round_trip(tmp_path: Path) -> None:
-    require("torch")
-    from torch.utils.tensorboard import SummaryWriter
-
-    items = sample_items()
-    writer = SummaryWriter(str(tmp_path))
-    for kind, media in items.items():
-        mp.log(writer, f"media/{kind}", media, step=3)
-    writer.close()
-    assert as_bytes(read_media(tmp_path)) == expected(items)
-
-
-def test_tensorboardx_summary_writer_round_trip(tmp_path: Path) -> None:
-    require("tensorboardX")
-    from tensorboardX import SummaryWriter
+@pytest.mark.parametrize("module", ["torch.utils.tensorboard", "tensorboardX"])
+def test_framework_summary_writer_round_trip(tmp_path: Path, module: str) -> None:
+    require(module.split(".")[0])
+    SummaryWriter = importlib.import_module(module).SummaryWriter
 
     items = sample_items()
     writer = SummaryWriter(str(tmp_path))
