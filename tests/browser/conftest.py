@@ -13,8 +13,9 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +150,15 @@ def media_server(media_logdir: Path, tmp_path_factory: pytest.TempPathFactory) -
     server.start()
     yield server
     server.stop()
+
+
+def until(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
+    """Wait for a condition the user would see; fail naming it."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for: {what} (last: {last!r})")

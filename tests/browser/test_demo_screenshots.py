@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import math
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import numpy as np
 import pytest
 
 from tb_media_panel.cli import TOUR_STATE
-from tests.browser.conftest import open_media_tab, screenshot
+from tests.browser.conftest import open_media_tab, screenshot, until
 from tests.conftest import require
 from tests.test_demo import DEMO_DEPENDENCIES
 
@@ -60,17 +59,6 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 # Kinds drawn on an opaque canvas of one background colour, from edge to edge of the cell.
 SCENE_KINDS = ("molecule", "object3d", "pointcloud")
-
-
-def until(check: Any, what: str, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for: {what} (last: {last!r})")
 
 
 def inner_box(cell: dict[str, Any]) -> tuple[int, int, int, int]:

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import time
 import urllib.parse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tests.browser.conftest import RUNS, open_media_tab, sample_image, screenshot
+from tests.browser.conftest import RUNS, open_media_tab, sample_image, screenshot, until
 
 CARD = '[data-card="{}"]'
-
-
-def until(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    """Wait for a condition the user would see; fail naming it."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for: {what} (last: {last!r})")
 
 
 def texts(frame: Any, selector: str) -> list[str]:
