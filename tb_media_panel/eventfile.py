@@ -22,12 +22,13 @@ _U64 = struct.Struct("<Q")
 _U32 = struct.Struct("<I")
 
 
-def _mask(crc: int) -> int:
+def mask_crc(crc: int) -> int:
+    """TFRecord's masking of a CRC32C."""
     return (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
 
 
 def masked_crc32c(data: bytes | memoryview) -> int:
-    return _mask(google_crc32c.value(bytes(data) if isinstance(data, memoryview) else data))
+    return mask_crc(google_crc32c.value(bytes(data) if isinstance(data, memoryview) else data))
 
 
 def _varint(n: int) -> bytes:
@@ -123,7 +124,7 @@ class EventFileWriter:
             self._file.write(header + _U32.pack(masked_crc32c(header)))
             for chunk in chunks:
                 self._file.write(chunk)
-            self._file.write(_U32.pack(_mask(crc)))
+            self._file.write(_U32.pack(mask_crc(crc)))
 
     def flush(self) -> None:
         with self._lock:

@@ -26,6 +26,7 @@ from werkzeug import wrappers
 from tb_media_panel.records import PLUGIN_NAME
 from tb_media_panel.store import (
     DEFAULT_MAX_STEPS,
+    CorruptRecord,
     LogdirIndex,
     MediaReader,
     NotFound,
@@ -94,7 +95,7 @@ def route(handler: Handler) -> Callable[..., Any]:
             return handler(request)
         except BadRequest as exc:
             return error_response(400, str(exc))
-        except NotFound as exc:
+        except (NotFound, CorruptRecord) as exc:
             return error_response(404, str(exc))
         except FileNotFoundError as exc:  # an event file deleted or cut since it was indexed
             return error_response(404, f"no longer in the logdir: {exc}")
@@ -422,7 +423,7 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
                             item["inline"] = base64.b64encode(payload.read(0, payload.size)).decode()
                             inline_left -= size
                     results.append(found)
-            except NotFound as exc:
+            except (NotFound, CorruptRecord) as exc:
                 results.append({"run": run, "tag": tag, "step": step, "error": str(exc)})
         return json_response(json_safe({"results": results}))
 

@@ -342,7 +342,7 @@ def scan(data: bytes) -> None:
     """The scanner over `data` with the real event indexer as its callback: never raises."""
     run = RunIndex(RUN)
 
-    def on_record(buf: bytes, start: int, end: int, base: int) -> None:
+    def on_record(buf: bytes, start: int, end: int, base: int, checked: bool) -> None:
         run.add_event(buf, start, end, base, 0)
 
     outcome = scan_records(BytesReader(data), 0, len(data), on_record, 1 << 20)

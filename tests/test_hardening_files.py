@@ -263,6 +263,41 @@ def test_damaged_logdir_through_tensorboard(
     assert log.count("corrupt record header") == 2  # bad_length and garbage_inside
 
 
+def test_large_corrupt_record_is_never_served_through_tensorboard(
+    tmp_path: Path, tensorboard_factory: Any
+) -> None:
+    """A large record's payload CRC is checked when its bytes are first read, not when it
+    is indexed: the panel's first look at it reports the bad CRC in that cell, then the step
+    is gone and counted, and the good steps around it are untouched."""
+    noise = np.random.default_rng(4).integers(0, 255, (2, 160, 160, 3), dtype=np.uint8)
+    with mp.Writer(str(tmp_path / "big")) as writer:
+        for step in range(5):
+            writer.add(TAG, mp.Image(noise[step % 2], caption=f"step {step}"), step=step)
+    (path,) = (tmp_path / "big").iterdir()
+    start = record_starts(path.read_bytes())[3]  # step 2, after the file-version record
+    assert int.from_bytes(path.read_bytes()[start : start + 8], "little") >= 64 << 10
+    flip(path, start + 40_000)  # inside the PNG: the record still parses
+    server = tensorboard_factory(tmp_path, "--load_fast=false")
+    assert server.get_json(f"series?tag={TAG}&run=big")["runs"]["big"]["steps"] == [0, 1, 2, 3, 4]
+
+    query = "&".join(f"run=big&tag={TAG}&step={step}" for step in range(5))
+    results = server.get_json(f"items_batch?{query}")["results"]
+    assert [r.get("error", "")[:40] for r in results] == [""] * 2 + [
+        f"record at byte {start} fails its CRC check"[:40]
+    ] + [""] * 2
+    assert [r["items"][0]["caption"] for i, r in enumerate(results) if i != 2] == [
+        f"step {s}" for s in (0, 1, 3, 4)
+    ]
+    assert server.get_json(f"series?tag={TAG}&run=big")["runs"]["big"]["steps"] == [0, 1, 3, 4]
+    assert server.get_json("runs")["runs"] == [{"name": "big", "skipped_records": 1}]
+    status, _, body = server.get(f"data?run=big&tag={TAG}&step=2&index=0")
+    assert status == 404, body
+    status, _, png = server.get(f"data?run=big&tag={TAG}&step=3&index=0")
+    assert status == 200 and (decoded(png) == noise[1]).all()
+    log = server.log_text()
+    assert log.count("fails its CRC check") == 1 and "Traceback" not in log
+
+
 # ---- the test client: the same logdir, logging, and the damage cases one by one ----
 
 

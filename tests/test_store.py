@@ -12,7 +12,8 @@ from tb_media_panel.compat import event_pb2, summary_pb2
 from tb_media_panel.eventfile import frame_record
 from tb_media_panel.proto import media_pb2
 from tb_media_panel.records import decode_item
-from tb_media_panel.store import LogdirIndex, MediaReader, NotFound, window
+from tb_media_panel.store import CorruptRecord, LogdirIndex, MediaReader, NotFound, window
+from tb_media_panel.store.scanner import CHECK_ON_READ_MIN_BYTES
 from tb_media_panel.store.series import StepTable
 from tb_media_panel.summary import metadata, tensor_proto
 
@@ -100,6 +101,48 @@ def test_bad_payload_crc_mid_file_skips_one_record_and_counts_it(tmp_path: Path)
     index = indexed(tmp_path)
     assert steps_of(index, "run") == [0, 1, 3, 4, 5]
     assert index.skipped_records("run") == 1
+
+
+LARGE = CHECK_ON_READ_MIN_BYTES  # two items of this size: a record whose CRC is checked on read
+
+
+def test_large_record_with_a_bad_payload_is_never_served_then_dropped_and_counted(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "run" / "events.out.tfevents.1"
+    starts = write_run(path, range(4), size=LARGE)
+    data = bytearray(path.read_bytes())
+    data[starts[2] + 5000] ^= 0xFF  # inside step 2's first payload: the record still parses
+    path.write_bytes(bytes(data))
+    index = indexed(tmp_path)
+    reader = MediaReader(index)
+    assert steps_of(index, "run") == [0, 1, 2, 3]  # not checked yet
+    assert index.skipped_records("run") == 0
+    payload = reader.data("run", "samples", 3, 1)  # a sound record reads back whole
+    assert payload.read(0, payload.size) == bytes([3]) * (LARGE + 1)
+    with pytest.raises(CorruptRecord, match=f"record at byte {starts[2]} fails its CRC check"):
+        reader.data("run", "samples", 2, 1).read(0, 10)  # the other item of the record too
+    assert steps_of(index, "run") == [0, 1, 3]
+    assert index.skipped_records("run") == 1
+    with pytest.raises(NotFound):
+        reader.items("run", "samples", 2)
+    index.refresh()  # unchanged file: nothing comes back, nothing counted again
+    assert steps_of(index, "run") == [0, 1, 3]
+    assert index.skipped_records("run") == 1
+
+
+def test_large_record_that_fails_to_parse_is_checked_and_reported_as_a_bad_crc(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "run" / "events.out.tfevents.1"
+    starts = write_run(path, range(3), size=LARGE)
+    data = bytearray(path.read_bytes())
+    data[starts[1] + 12] ^= 0xFF  # the event's first key: no longer a readable event
+    path.write_bytes(bytes(data))
+    index = indexed(tmp_path)
+    assert steps_of(index, "run") == [0, 2]
+    assert index.skipped_records("run") == 1
+    assert f"record at byte {starts[1]} fails its CRC check" in caplog.text
 
 
 def test_bad_header_mid_file_resyncs_at_the_next_record(tmp_path: Path) -> None:

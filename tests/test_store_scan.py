@@ -55,7 +55,7 @@ def scan(
 ) -> tuple[ScanOutcome, list[tuple[int, bytes]]]:
     seen: list[tuple[int, bytes]] = []
 
-    def on_record(buf: bytearray, start: int, end: int, base: int) -> None:
+    def on_record(buf: bytearray, start: int, end: int, base: int, checked: bool) -> None:
         seen.append((base + start, bytes(buf[start:end])))
 
     outcome = scan_records(
@@ -111,7 +111,7 @@ def test_callback_error_stops_the_worker_and_propagates() -> None:
     data, _ = damaged_file()
     calls = 0
 
-    def on_record(buf: bytearray, start: int, end: int, base: int) -> None:
+    def on_record(buf: bytearray, start: int, end: int, base: int, checked: bool) -> None:
         nonlocal calls
         calls += 1
         if calls == 2:

@@ -5,6 +5,7 @@ Independent of the media classes: it needs only `records.py` and the item proto.
 
 from tb_media_panel.store.index import (
     DEFAULT_MAX_STEPS,
+    CorruptRecord,
     LogdirIndex,
     SeriesWindow,
     TagSummary,
@@ -14,6 +15,7 @@ from tb_media_panel.store.items import MediaReader, NotFound, Payload
 
 __all__ = [
     "DEFAULT_MAX_STEPS",
+    "CorruptRecord",
     "LogdirIndex",
     "MediaReader",
     "NotFound",

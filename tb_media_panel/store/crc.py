@@ -1,4 +1,5 @@
-"""Masked CRC32C of a span of a reusable buffer, without copying the span out.
+"""Masked CRC32C of a span of a reusable buffer, without copying the span out, and of a
+record's payload in a file.
 
 google-crc32c's Python function accepts only `bytes`, so checking a record inside a read
 buffer would first copy it: that copy cost more than the read itself. Its C extension is
@@ -12,9 +13,12 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Callable
 
-from tb_media_panel.eventfile import masked_crc32c
+import google_crc32c
 
-_MASK_DELTA = 0xA282EAD8
+from tb_media_panel.eventfile import mask_crc, masked_crc32c
+from tb_media_panel.store.files import RangeReader
+
+CHECK_PIECE_BYTES = 8 << 20  # a large record is checked piece by piece, never held whole
 # Spans at least this long are checked with the GIL released, so another thread runs Python
 # meanwhile; shorter ones keep it: giving it up and waiting to get it back costs more (up to
 # the 5 ms switch interval when the other thread is busy) than checking a few KB.
@@ -55,8 +59,25 @@ class SpanChecker:
             return masked_crc32c(bytes(self._buffer[start:end]))
         size = end - start
         extend = _EXTEND if size >= RELEASE_GIL_MIN_BYTES else _EXTEND_HOLDING_GIL
-        crc = extend(0, self._address + start, size)
-        return (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
+        return mask_crc(extend(0, self._address + start, size))
+
+
+def payload_matches(reader: RangeReader, start: int, length: int) -> bool:
+    """Whether the `length` payload bytes at `start` match the CRC in the footer after them.
+
+    Raises FileNotFoundError when the file is shorter than that."""
+    crc = 0
+    pos, stop = start, start + length
+    while pos < stop:
+        piece = reader.read(pos, min(CHECK_PIECE_BYTES, stop - pos))
+        if not piece:
+            raise FileNotFoundError(f"file ends at byte {pos}, inside an indexed record")
+        crc = google_crc32c.extend(crc, piece)
+        pos += len(piece)
+    footer = reader.read(stop, 4)
+    if len(footer) != 4:
+        raise FileNotFoundError(f"file ends at byte {stop}, inside an indexed record")
+    return mask_crc(crc) == int.from_bytes(footer, "little")
 
 
 def native() -> bool:

@@ -72,14 +72,17 @@ class RunIndex:
         self.series[key] = created
         return created
 
-    def drop_file(self, file_id: int) -> None:
+    def drop_items(self, file_id: int, start: int = 0, stop: int | None = None) -> None:
+        """Forget what a file (rotated or deleted) holds at offsets in [start, stop), all
+        of it by default."""
         for series in self.series.values():
-            series.drop_file(file_id)
+            series.drop_items(file_id, start, stop)
         for tag in [t for t, s in self.series.items() if len(s) == 0]:
             del self.series[tag]
 
-    def add_event(self, buf: bytes, start: int, end: int, base: int, file_id: int) -> None:
-        """Index one event record; `base` is the absolute file offset of buf[0].
+    def add_event(self, buf: bytes, start: int, end: int, base: int, file_id: int) -> bool:
+        """Index one event record; `base` is the absolute file offset of buf[0]. Whether it
+        held media (the index then points into it).
 
         The Event and Summary levels are walked inline (no generator): this runs per record.
         """
@@ -104,21 +107,24 @@ class RunIndex:
             else:
                 pos = _skip_field(buf, pos, end)
         if summary is None:
-            return
+            return False
+        indexed = False
         pos, stop = summary
         while pos < stop:
             if buf[pos] == 0x0A:  # field 1, length-delimited: value
                 length, pos = read_varint(buf, pos + 1, stop)
                 if pos + length > stop:
                     raise WireError("summary value runs past its end")
-                self._add_value(buf, pos, pos + length, base, file_id, step, wall_time)
+                if self._add_value(buf, pos, pos + length, base, file_id, step, wall_time):
+                    indexed = True
                 pos += length
             else:
                 pos = _skip_field(buf, pos, stop)
+        return indexed
 
     def _add_value(
         self, buf: bytes, start: int, end: int, base: int, file_id: int, step: int, wall_time: float
-    ) -> None:
+    ) -> bool:
         tag = ""
         image = audio = tensor = metadata = None
         pos = start
@@ -162,6 +168,11 @@ class RunIndex:
                 self._add_text(tensor, base, file_id, tag, step, wall_time)
             elif plugin_name == "mesh":
                 self._add_mesh_part(buf, tensor, content, base, file_id, tag, step, wall_time)
+            else:
+                return False
+        else:
+            return False
+        return True
 
     def _add_media_items(self, buf, tensor, base, file_id, tag, step, wall_time) -> None:
         # Walk every item before touching the series: a bad item skips the whole record.

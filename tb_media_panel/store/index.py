@@ -3,6 +3,10 @@
 Each event file remembers how far it was scanned; a refresh lists the logdir, scans only
 new bytes, starts over on a file that shrank or whose first bytes changed (rotation), and
 drops files and runs that disappeared.
+
+Every read of indexed bytes goes through `read`, which first checks the payload CRC of a
+record the scan left unchecked (see scanner.py): a corrupt one is dropped from the index,
+counted as skipped, and never served.
 """
 
 from __future__ import annotations
@@ -10,12 +14,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from array import array
+from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from tb_media_panel.eventfile import masked_crc32c
+from tb_media_panel.store.crc import payload_matches
 from tb_media_panel.store.events import RunIndex
 from tb_media_panel.store.files import (
     file_status,
@@ -23,7 +30,7 @@ from tb_media_panel.store.files import (
     open_reader,
     read_range,
 )
-from tb_media_panel.store.scanner import ScanBuffers, scan_records
+from tb_media_panel.store.scanner import HEADER_BYTES, ScanBuffers, scan_records
 from tb_media_panel.store.series import AnySeries, StepTable
 
 logger = logging.getLogger(__name__)
@@ -32,11 +39,38 @@ DEFAULT_MAX_RECORD_BYTES = 1 << 30
 FINGERPRINT_BYTES = 64
 DEFAULT_MAX_STEPS = 1000
 
+UNCHECKED, INTACT, CORRUPT = 0, 1, 2
+
+
+class CorruptRecord(LookupError):
+    """Indexed bytes whose record fails its CRC check (the index has dropped it)."""
+
+
+class UncheckedRecords:
+    """Payload spans of a file's indexed records whose CRC the scan left to the first read,
+    in file order, with what that read found. 17 bytes a record, only for large records."""
+
+    def __init__(self) -> None:
+        self.starts = array("q")
+        self.lengths = array("q")
+        self.status = bytearray()
+
+    def add(self, start: int, length: int) -> None:
+        self.starts.append(start)
+        self.lengths.append(length)
+        self.status.append(UNCHECKED)
+
+    def find(self, offset: int) -> int | None:
+        """The record holding `offset`, if it is one of these."""
+        i = bisect_right(self.starts, offset) - 1
+        return i if i >= 0 and offset < self.starts[i] + self.lengths[i] else None
+
 
 @dataclass
 class FileState:
     file_id: int
     path: str
+    run: str
     offset: int = 0  # where the next scan starts
     size: int = 0  # size seen at the last scan
     fingerprint: int | None = None  # CRC of the first bytes, to notice a replaced file
@@ -47,6 +81,7 @@ class FileState:
     # Which incarnation of the file at `path` this is, for ETags: a file replaced with
     # other bytes at the same offsets must not answer with the ETag of the old bytes.
     generation: str = ""
+    unchecked: UncheckedRecords = field(default_factory=UncheckedRecords)
 
 
 @dataclass(frozen=True)
@@ -106,12 +141,12 @@ class LogdirIndex:
     def _forget_file(self, path: str) -> None:
         state = self._files.pop(path)
         for run in self._runs.values():
-            run.drop_file(state.file_id)
+            run.drop_items(state.file_id)
         self._paths.pop(state.file_id, None)
         self._states.pop(state.file_id, None)
 
-    def _new_state(self, path: str) -> FileState:
-        state = FileState(self._next_file_id, path)
+    def _new_state(self, path: str, run: str) -> FileState:
+        state = FileState(self._next_file_id, path, run)
         self._next_file_id += 1
         self._files[path] = state
         self._paths[state.file_id] = path
@@ -127,7 +162,7 @@ class LogdirIndex:
             run = self._runs.get(run_name)
             if run is None:
                 run = self._runs[run_name] = RunIndex(run_name)
-            state = self._files.get(path) or self._new_state(path)
+            state = self._files.get(path) or self._new_state(path, run_name)
         if size == state.size and identity == state.identity and state.fingerprint is not None:
             return
         if state.fingerprint is not None and (
@@ -138,7 +173,7 @@ class LogdirIndex:
             logger.info("media_panel: %s was replaced; reading it again", path)
             with self._lock:
                 self._forget_file(path)
-                state = self._new_state(path)
+                state = self._new_state(path, run_name)
                 self._replacements[path] = self._replacements.get(path, 0) + 1
         if (state.fingerprint is None or state.fingerprint_length < FINGERPRINT_BYTES) and size:
             first_sight = state.fingerprint is None
@@ -157,10 +192,12 @@ class LogdirIndex:
             return
         reader = open_reader(path)
         file_id = state.file_id
+        unchecked = state.unchecked
 
-        def on_record(buf: bytes, start: int, end: int, base: int) -> None:
+        def on_record(buf: bytes, start: int, end: int, base: int, checked: bool) -> None:
             with self._lock:
-                run.add_event(buf, start, end, base, file_id)
+                if run.add_event(buf, start, end, base, file_id) and not checked:
+                    unchecked.add(base + start, end - start)
 
         try:
             outcome = scan_records(
@@ -254,13 +291,46 @@ class LogdirIndex:
             return None if state is None else f"{state.path}|{state.generation}"
 
     def read(self, file_id: int, offset: int, size: int) -> bytes:
-        path = self.path_of(file_id)
-        if path is None:
+        """Indexed bytes of a file, once their record is known to be intact."""
+        with self._lock:
+            state = self._states.get(file_id)
+            record = None if state is None else state.unchecked.find(offset)
+            status = INTACT if state is None or record is None else state.unchecked.status[record]
+        if state is None:
             raise FileNotFoundError(f"event file {file_id} is gone")
-        data = read_range(path, offset, size)
+        if status != INTACT:
+            self._check_record(state, record, status)
+        data = read_range(state.path, offset, size)
         if len(data) != size:
-            raise FileNotFoundError(f"{path} is shorter than indexed")
+            raise FileNotFoundError(f"{state.path} is shorter than indexed")
         return data
+
+    def _check_record(self, state: FileState, record: int, status: int) -> None:
+        """Check the CRC of an indexed record left unchecked by the scan; a corrupt one is
+        dropped from the index and counted (once), and raises CorruptRecord."""
+        start = state.unchecked.starts[record]
+        length = state.unchecked.lengths[record]
+        problem = f"record at byte {start - HEADER_BYTES} fails its CRC check"
+        if status == UNCHECKED:
+            reader = open_reader(state.path)
+            try:
+                intact = payload_matches(reader, start, length)
+            finally:
+                reader.close()
+            with self._lock:
+                if self._states.get(state.file_id) is not state:
+                    raise FileNotFoundError(f"{state.path} was replaced while being read")
+                if intact:
+                    state.unchecked.status[record] = INTACT
+                    return
+                if state.unchecked.status[record] != CORRUPT:  # not found by another request
+                    state.unchecked.status[record] = CORRUPT
+                    run = self._runs.get(state.run)
+                    if run is not None:
+                        run.drop_items(state.file_id, start, start + length)
+                        run.skipped_records += 1
+                    logger.warning("media_panel: %s: %s", state.path, problem)
+        raise CorruptRecord(f"{problem} in run {state.run!r}; it is skipped")
 
 
 def window(

@@ -1,16 +1,19 @@
-"""Walks the TFRecord framing of one event file from a byte offset, checking both CRCs.
+"""Walks the TFRecord framing of one event file from a byte offset, checking CRCs.
 
 Reads in large chunks (one sequential pass, so the index costs about one read of the
 file), hands every intact record to a callback with its absolute position, and reports
 where to resume: a truncated tail is left for the next scan, a record with a bad CRC or
 over the size limit is skipped and counted.
 
-Stages: a framer reads chunks and finds the records in them (checking each header's CRC);
-a checker checks the payload CRCs; the caller's thread indexes the intact records. A small
-scan runs them one after the other on the caller's thread. On a large one the framer and
-the checker run on worker threads, a chunk apart: reads and CRCs are native calls that
-release the GIL, so the next chunk is read while this one is checked, on two cores. The
-verdicts are the same either way and applied in file order, so is the outcome.
+Every header CRC is checked here, and the payload CRC of every record under
+`CHECK_ON_READ_MIN_BYTES`. A larger record's payload CRC is left to whoever reads its bytes
+(the index checks it before serving any of them), as RustBoard leaves it unchecked: checking
+it here costs as much as reading it again, while the index needs only its headers. Any record
+the callback cannot read has its payload CRC checked, to say which of the two went wrong.
+
+A small scan runs on the caller's thread. On a large one a worker thread reads and frames
+the next chunk while the caller indexes this one: reads are native calls that release the
+GIL, so the two overlap on two cores. The outcome is the same either way.
 """
 
 from __future__ import annotations
@@ -29,8 +32,10 @@ from tb_media_panel.store.files import RangeReader, read_into
 CHUNK_BYTES = 4 << 20
 # Below this a worker thread costs more than the overlap saves (and most tails are small).
 BACKGROUND_MIN_BYTES = 2 * CHUNK_BYTES
-# Chunks alive at once on a background scan: being read, checked, indexed, and one spare.
-BACKGROUND_BUFFERS = 4
+# Chunks alive at once on a background scan: being read, being indexed, and one spare.
+BACKGROUND_BUFFERS = 3
+# Records at least this large have their payload CRC checked when read, not when scanned.
+CHECK_ON_READ_MIN_BYTES = 64 << 10
 HEADER_BYTES = 12  # uint64 length + masked CRC32C of the length
 FOOTER_BYTES = 4  # masked CRC32C of the payload
 RESYNC_LIMIT_BYTES = 1 << 20  # how far past a corrupt header to look for the next record
@@ -38,10 +43,11 @@ RESYNC_LIMIT_BYTES = 1 << 20  # how far past a corrupt header to look for the ne
 _HEADER = struct.Struct("<QI")
 _U32 = struct.Struct("<I")
 
-# on_record(window, payload_start, payload_end, window_offset): positions index `window`, a
-# buffer reused for the next records (copy what must outlive the call); window_offset is the
-# absolute file offset of window[0]. Raises ValueError on a bad payload.
-RecordCallback = Callable[[bytearray, int, int, int], None]
+# on_record(window, payload_start, payload_end, window_offset, checked): positions index
+# `window`, a buffer reused for the next records (copy what must outlive the call);
+# window_offset is the absolute file offset of window[0]; `checked` is False for a payload
+# whose CRC is left to its reader. Raises ValueError on a bad payload.
+RecordCallback = Callable[[bytearray, int, int, int, bool], None]
 
 
 @dataclass
@@ -59,7 +65,7 @@ class _Problem(NamedTuple):
     counted: bool  # a skipped record, as opposed to a note about one already counted
 
 
-# A record: (record start, payload start, payload end, payload CRC still to check or -1),
+# A record: (record start, payload start, payload end, payload CRC left unchecked or -1),
 # positions in the chunk.
 _Record = tuple[int, int, int, int]
 
@@ -215,9 +221,9 @@ def scan_records(
     background = end - start >= background_min_bytes
     chunk = max(min(chunk_bytes, end - start), HEADER_BYTES)  # small scans, small buffer
     pool = _Pool(chunk, BACKGROUND_BUFFERS if background else 1, buffers or ScanBuffers())
-    chunks = _frames(reader, start, end, max_record_bytes, pool, chunk, outcome, background)
+    chunks = _frames(reader, start, end, max_record_bytes, pool, chunk, outcome)
     if background:
-        chunks = _in_background(_checked(_in_background(chunks, pool)), pool)
+        chunks = _in_background(chunks, pool)
     for framed in chunks:
         data = framed.buffer.data
         base = framed.base
@@ -226,15 +232,19 @@ def scan_records(
                 outcome.skipped += entry.counted
                 outcome.problems.append(entry.message)
                 continue
-            record_start, payload_start, payload_end, _ = entry
+            record_start, payload_start, payload_end, unchecked_crc = entry
             try:
-                on_record(data, payload_start, payload_end, base)
+                on_record(data, payload_start, payload_end, base, unchecked_crc < 0)
                 outcome.records += 1
             except (ValueError, IndexError, UnicodeDecodeError, struct.error) as exc:
                 outcome.skipped += 1
-                outcome.problems.append(
-                    f"record at byte {base + record_start} is not a readable event: {exc}"
-                )
+                crc = framed.buffer.crc
+                if unchecked_crc >= 0 and crc.masked_crc(payload_start, payload_end) != unchecked_crc:
+                    outcome.problems.append(_bad_crc(base + record_start).message)
+                else:
+                    outcome.problems.append(
+                        f"record at byte {base + record_start} is not a readable event: {exc}"
+                    )
         pool.give(framed.buffer)
     pool.keep_spares()
     return outcome
@@ -289,11 +299,8 @@ def _frames(
     pool: _Pool,
     chunk: int,
     outcome: ScanOutcome,
-    defer_payload_crc: bool,
 ) -> Iterator[_Chunk]:
-    """Chunks of framed records; sets where to resume (and why it stopped) on `outcome`.
-
-    With `defer_payload_crc`, records carry their payload CRC for `_checked` to verify."""
+    """Chunks of framed records; sets where to resume (and why it stopped) on `outcome`."""
     window = _Window(reader, start, pool, chunk)
     pos = start
     while pos + HEADER_BYTES <= end:
@@ -341,7 +348,7 @@ def _frames(
         payload_end = payload_start + length
         buffer = window.buffer
         (payload_crc,) = _U32.unpack_from(buffer.data, payload_end)
-        if defer_payload_crc:
+        if length >= CHECK_ON_READ_MIN_BYTES:
             window.entries.append((at, payload_start, payload_end, payload_crc))
         elif buffer.crc.masked_crc(payload_start, payload_end) != payload_crc:
             window.entries.append(_bad_crc(pos))
@@ -354,20 +361,6 @@ def _frames(
 
 def _bad_crc(pos: int) -> _Problem:
     return _Problem(f"record at byte {pos} fails its CRC check", True)
-
-
-def _checked(chunks: Iterator[_Chunk]) -> Iterator[_Chunk]:
-    """`chunks` with the payload CRCs left to check checked: a bad one becomes a problem."""
-    for framed in chunks:
-        crc = framed.buffer.crc
-        entries: list[_Record | _Problem] = []
-        for entry in framed.entries:
-            if not isinstance(entry, _Problem) and entry[3] >= 0:
-                if crc.masked_crc(entry[1], entry[2]) != entry[3]:
-                    entry = _bad_crc(framed.base + entry[0])
-            entries.append(entry)
-        framed.entries = entries
-        yield framed
 
 
 def _resync(window: _Window, start: int, end: int) -> Generator[_Chunk, None, int | None]:

@@ -208,10 +208,14 @@ class Series:
             self._caption_length,
         )
 
-    def drop_file(self, file_id: int) -> None:
-        """Remove every item of a file (rotated or deleted) and steps left empty by it."""
-        files = np.frombuffer(self._file, dtype=np.uint32).copy()
-        keep_items = files != file_id
+    def drop_items(self, file_id: int, start: int = 0, stop: int | None = None) -> None:
+        """Remove the items of a file (rotated or deleted) at offsets in [start, stop), all
+        by default, and steps left empty by it."""
+        offsets = np.array(self._offset, dtype=np.int64)  # copies: the columns shrink below
+        dropped = (np.array(self._file, dtype=np.uint32) == file_id) & (offsets >= start)
+        if stop is not None:
+            dropped &= offsets < stop
+        keep_items = ~dropped
         if keep_items.all():
             return
         new_index = np.cumsum(keep_items) - 1
@@ -329,10 +333,15 @@ class MeshSeries:
         entry.wall_time = wall_time
         self._table = None
 
-    def drop_file(self, file_id: int) -> None:
+    def drop_items(self, file_id: int, start: int = 0, stop: int | None = None) -> None:
         for step in list(self.steps):
             parts = self.steps[step].parts
-            for name in [n for n, p in parts.items() if p.file_id == file_id]:
+            dropped = [
+                n
+                for n, p in parts.items()
+                if p.file_id == file_id and start <= p.offset and (stop is None or p.offset < stop)
+            ]
+            for name in dropped:
                 del parts[name]
             if not parts:
                 del self.steps[step]
