@@ -280,10 +280,6 @@ class LogdirIndex:
         """Hold while reading a series' rows: the scanner appends to them concurrently."""
         return self._lock
 
-    def path_of(self, file_id: int) -> str | None:
-        with self._lock:
-            return self._paths.get(file_id)
-
     def file_token(self, file_id: int) -> str | None:
         """Path and generation of an indexed file: part of the ETag of every item in it."""
         with self._lock:
