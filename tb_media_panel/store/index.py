@@ -110,7 +110,6 @@ class LogdirIndex:
         self.max_record_bytes = max_record_bytes
         self._runs: dict[str, RunIndex] = {}
         self._files: dict[str, FileState] = {}
-        self._paths: dict[int, str] = {}
         self._states: dict[int, FileState] = {}
         self._replacements: dict[str, int] = {}  # per path, times seen replaced
         self._next_file_id = 0
@@ -142,14 +141,12 @@ class LogdirIndex:
         state = self._files.pop(path)
         for run in self._runs.values():
             run.drop_items(state.file_id)
-        self._paths.pop(state.file_id, None)
         self._states.pop(state.file_id, None)
 
     def _new_state(self, path: str, run: str) -> FileState:
         state = FileState(self._next_file_id, path, run)
         self._next_file_id += 1
         self._files[path] = state
-        self._paths[state.file_id] = path
         self._states[state.file_id] = state
         return state
 
