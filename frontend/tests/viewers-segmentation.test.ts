@@ -4,7 +4,9 @@ import {
 } from "../src/viewers/segmentation/colors";
 import { blendOver, paintDifference, paintMask } from "../src/viewers/segmentation/compose";
 import { computeIoU, differenceMask, sameLabelSet } from "../src/viewers/segmentation/metrics";
-import { boxToPercent, boxToPixels, passesThresholds, scoreRanges, visibleBoxes } from "../src/viewers/segmentation/boxes";
+import {
+  boxToPercent, boxToPixels, passesThresholds, placeCaptions, scoreRanges, visibleBoxes,
+} from "../src/viewers/segmentation/boxes";
 import type { Box2D, BoxLayerMeta } from "../src/api-types";
 
 describe("class colours", () => {
@@ -169,5 +171,44 @@ describe("boxes", () => {
     expect(visibleBoxes(layer, new Set(), { score: 0.5 }).length).toBe(3);
     expect(visibleBoxes(layer, new Set([2]), { score: 0.5 }).map((b) => b.scores.score)).toEqual([0.9, undefined]);
     expect(scoreRanges([layer]).get("score")).toEqual({ min: 0.3, max: 0.95 });
+  });
+});
+
+describe("box caption placement", () => {
+  const H = 14;
+  const intersect = (a: { x: number; y: number; w: number; h: number }, b: typeof a) =>
+    a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+  const spotRect = (b: { x: number; y: number; w: number; h: number }, spot: string, w: number) => ({
+    x: b.x, w, h: H,
+    y: spot === "above" ? b.y - H : spot === "inside-top" ? b.y : spot === "below" ? b.y + b.h : b.y + b.h - H,
+  });
+
+  it("keeps captions above their boxes when nothing is in the way", () => {
+    const boxes = [{ x: 10, y: 40, w: 100, h: 80 }, { x: 200, y: 60, w: 80, h: 80 }];
+    expect(placeCaptions(boxes, [60, 60], H, 400, 300)).toEqual(["above", "above"]);
+  });
+
+  it("moves the caption of a box sharing a corner with another so the two never overlap", () => {
+    // a prediction and its ground truth, a few pixels apart: the usual detection picture
+    const boxes = [{ x: 50, y: 50, w: 120, h: 100 }, { x: 54, y: 56, w: 110, h: 90 }, { x: 52, y: 52, w: 115, h: 95 }];
+    const widths = [70, 80, 60];
+    const spots = placeCaptions(boxes, widths, H, 400, 300);
+    expect(spots[0]).toBe("above");
+    const rects = spots.map((s, i) => spotRect(boxes[i], s, Math.min(widths[i], boxes[i].w)));
+    for (let i = 0; i < rects.length; i++)
+      for (let j = i + 1; j < rects.length; j++) expect(intersect(rects[i], rects[j])).toBe(false);
+  });
+
+  it("puts a caption inside a box at the top edge of the image, never off it", () => {
+    const spots = placeCaptions([{ x: 0, y: 2, w: 100, h: 50 }, { x: 0, y: 250, w: 100, h: 49 }], [50, 50], H, 300, 300);
+    expect(spots[0]).toBe("inside-top");
+    expect(spots[1]).toBe("above");
+  });
+
+  it("overlaps rather than leaving the stage when every spot is taken", () => {
+    const boxes = Array.from({ length: 6 }, () => ({ x: 10, y: 100, w: 100, h: 40 }));
+    const spots = placeCaptions(boxes, boxes.map(() => 50), H, 300, 300);
+    expect(spots.slice(0, 4)).toEqual(["above", "inside-top", "below", "inside-bottom"]);
+    expect(spots.slice(4)).toEqual(["above", "above"]);
   });
 });

@@ -336,6 +336,17 @@ def test_boxes_domains_threshold_and_captions(server: TensorBoardServer, page: A
     assert pix["x"] - stage["x"] == pytest.approx(4 / W * stage["width"], abs=1.5)
     assert pix["height"] == pytest.approx(34 / H * stage["height"], abs=1.5)
     assert cell.locator('.ai-box[data-layer="ground_truth"] span').inner_text() == "cat (truth)"
+    # The predicted and the true cat share a corner: their captions must not print over each
+    # other, and none leaves the image.
+    captions = [cell.locator(".ai-box span").nth(i).bounding_box() for i in range(3)]
+    for i, a in enumerate(captions):
+        assert stage["y"] - 0.5 <= a["y"] and a["y"] + a["height"] <= stage["y"] + stage["height"] + 0.5
+        for b in captions[i + 1 :]:
+            apart = (
+                a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]
+            )
+            assert apart, (a, b)
     save(cell, "viewer-boxes.png")
 
     cell.locator('[data-control="drawer"]').click()

@@ -5,7 +5,7 @@
 // canvases keep the mask's own resolution and are magnified nearest-neighbour.
 import type { ClassLabel, ItemMeta, ItemRef, MaskLayerMeta } from "../api-types";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
-import { boxLabel, boxToPercent, scoreRanges, visibleBoxes } from "./segmentation/boxes";
+import { boxLabel, boxToPercent, placeCaptions, scoreRanges, visibleBoxes } from "./segmentation/boxes";
 import { className, classColor, classColorMap, colorTable, hexToRgb, isBackgroundClass, mergeLabels } from "./segmentation/colors";
 import { maxClassId, paintDifference, paintMask } from "./segmentation/compose";
 import { computeIoU, differenceMask, sameLabelSet, type IoUReport } from "./segmentation/metrics";
@@ -41,7 +41,9 @@ const CSS = `
 .ai-box{position:absolute;box-sizing:border-box;border:2px solid}
 .ai-box.dash{border-style:dashed}
 .ai-box>span{position:absolute;left:-2px;bottom:100%;white-space:nowrap;color:#fff;font-size:11px;padding:0 3px;line-height:14px;max-width:calc(100% + 4px);overflow:hidden;text-overflow:ellipsis}
-.ai-box.below>span{bottom:auto;top:0}
+.ai-box[data-cap=inside-top]>span{bottom:auto;top:0}
+.ai-box[data-cap=below]>span{bottom:auto;top:100%}
+.ai-box[data-cap=inside-bottom]>span{bottom:0}
 .ai-small .ai-box{border-width:1px}
 .ai-small .ai-box>span{font-size:9px;line-height:11px;padding:0 2px}
 .ai-box.nocap>span{display:none}
@@ -264,10 +266,10 @@ class AnnotatedImage implements ViewerInstance {
         for (const box of visibleBoxes(layer, hidden, s.thresholds)) {
           const p = boxToPercent(box, layer.domain, W, H);
           const color = classColor(box.class_id, this.colors());
-          const d = h("div", { class: "ai-box" + (li % 2 ? " dash" : "") + (p.top < 8 ? " below" : "") });
+          const d = h("div", { class: "ai-box" + (li % 2 ? " dash" : "") });
           d.dataset.layer = layer.name;
           d.dataset.classId = String(box.class_id);
-          d.dataset.w = String(p.width);
+          Object.assign(d.dataset, { x: String(p.left), y: String(p.top), w: String(p.width), h: String(p.height) });
           Object.assign(d.style, {
             left: `${p.left}%`, top: `${p.top}%`, width: `${p.width}%`, height: `${p.height}%`, borderColor: color,
           });
@@ -449,12 +451,28 @@ class AnnotatedImage implements ViewerInstance {
       st.root.style.height = `${ah * scale}px`;
       // Magnified pixels stay square and sharp, like the mask over them; shrunk images smooth.
       st.img.classList.toggle("px", scale > 1);
-      // A caption is shown only on a box wide enough to read it; on a thumbnail the boxes go bare.
-      for (const b of st.boxes.children) {
-        const el = b as HTMLElement;
-        el.classList.toggle("nocap", (Number(el.dataset.w) / 100) * aw * scale < CAPTION_MIN_PX);
-      }
+      this.placeCaptions(st, aw * scale, ah * scale);
     }
+  }
+
+  /** Captions only on boxes wide enough to read them (on a thumbnail the boxes go bare), each
+   * at a spot where it does not cover another's. */
+  private placeCaptions(stage: Stage, width: number, height: number): void {
+    const shown: HTMLElement[] = [];
+    for (const child of stage.boxes.children) {
+      const el = child as HTMLElement;
+      const bare = (Number(el.dataset.w) / 100) * width < CAPTION_MIN_PX;
+      el.classList.toggle("nocap", bare);
+      if (!bare && el.firstElementChild) shown.push(el);
+    }
+    if (!shown.length) return;
+    const px = (el: HTMLElement, key: string, size: number) => (Number(el.dataset[key]) / 100) * size;
+    const rects = shown.map((el) => ({
+      x: px(el, "x", width), y: px(el, "y", height), w: px(el, "w", width), h: px(el, "h", height),
+    }));
+    const captions = shown.map((el) => el.firstElementChild as HTMLElement);
+    const spots = placeCaptions(rects, captions.map((c) => c.offsetWidth), captions[0].offsetHeight, width, height);
+    shown.forEach((el, i) => (el.dataset.cap = spots[i]));
   }
 
   private hover(e: MouseEvent): void {

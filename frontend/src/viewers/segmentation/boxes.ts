@@ -60,3 +60,41 @@ export function boxLabel(box: Box2D, className: string): string {
   const first = Object.entries(box.scores)[0];
   return first ? `${className} ${first[1].toFixed(2)}` : className;
 }
+
+/** Where a box's caption goes, relative to the box. */
+export type CaptionSpot = "above" | "inside-top" | "below" | "inside-bottom";
+const SPOTS: readonly CaptionSpot[] = ["above", "inside-top", "below", "inside-bottom"];
+
+/**
+ * Spots for the captions of `boxes` (stage pixels) so that no two captions overlap where that
+ * can be helped: each takes the first spot in SPOTS order that stays on the stage and clears
+ * the captions placed before it, else the first spot on the stage. Predicted and true boxes of
+ * one object share a corner, so their captions would otherwise print over each other.
+ */
+export function placeCaptions(
+  boxes: readonly PixelRect[],
+  widths: readonly number[],
+  captionHeight: number,
+  stageW: number,
+  stageH: number,
+): CaptionSpot[] {
+  const placed: PixelRect[] = [];
+  return boxes.map((box, i) => {
+    const w = Math.min(widths[i], box.w);
+    const rects = SPOTS.map((spot) => captionRect(box, spot, w, captionHeight));
+    const onStage = rects.map((r) => r.y >= 0 && r.y + r.h <= stageH && r.x < stageW);
+    let pick = SPOTS.findIndex((_, k) => onStage[k] && !placed.some((p) => overlaps(p, rects[k])));
+    if (pick < 0) pick = Math.max(0, onStage.indexOf(true));
+    placed.push(rects[pick]);
+    return SPOTS[pick];
+  });
+}
+
+function captionRect(box: PixelRect, spot: CaptionSpot, w: number, h: number): PixelRect {
+  const y = { above: box.y - h, "inside-top": box.y, below: box.y + box.h, "inside-bottom": box.y + box.h - h }[spot];
+  return { x: box.x, y, w, h };
+}
+
+function overlaps(a: PixelRect, b: PixelRect): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
