@@ -40,6 +40,7 @@ class DemoConfig:
     batch: int = 16  # images per logged step (the index axis)
     seg_size: int = 48  # training crop size of the segmentation net
     seg_view: int = 128  # logged segmentation images
+    seg_updates_per_step: int = 1  # optimizer updates of the segmentation net per training step
     num_points: int = 24000
     mesh_subdivisions: int = 4
     video_max_frames: int = 40
@@ -55,6 +56,7 @@ class DemoConfig:
             batch=6,
             seg_size=48,
             seg_view=96,
+            seg_updates_per_step=8,  # 60 steps of one update each leave the net predicting nothing
             num_points=3000,
             mesh_subdivisions=2,
             video_max_frames=16,

@@ -216,13 +216,14 @@ def train(run: RunConfig, cfg: DemoConfig, metrics: Metrics) -> tuple[list[Scene
             metrics.add("segmentation/val_mean_iou", step, mean_iou(probabilities.argmax(1), val_masks))
         if step == cfg.iterations:
             break
-        pick = torch.from_numpy(rng.integers(0, len(scenes), size=SEG_BATCH))
-        loss = nn.functional.cross_entropy(model(images[pick]), masks[pick], weight=weights)
-        optimizer.zero_grad()
-        loss.backward()
-        # Clipped so the fastest run's first steps cannot push every pixel to "background".
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        for _ in range(cfg.seg_updates_per_step):
+            pick = torch.from_numpy(rng.integers(0, len(scenes), size=SEG_BATCH))
+            loss = nn.functional.cross_entropy(model(images[pick]), masks[pick], weight=weights)
+            optimizer.zero_grad()
+            loss.backward()
+            # Clipped so the fastest run's first steps cannot push every pixel to "background".
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
         if step % 10 == 0:
             metrics.add("segmentation/loss", step, loss.item())
     return validation, out
