@@ -296,6 +296,20 @@ def test_many_steps_spread_evenly_and_dom_stays_bounded(
     labels = [int(v) for v in frame.locator(f"{CARD.format('frames')} .mp-grid-rowlabels .mp-axis-label")
               .evaluate_all("els => els.map(e => e.dataset.value)")]
     assert np.diff(labels).max() <= 40, labels  # neighbouring rows are neighbouring steps
+    # the column labels (item indices) stay pinned at the top of the scrolled grid, over the cells
+    heads = frame.locator(f"{CARD.format('frames')} .mp-grid-inner .mp-axis-label")
+    assert heads.count() >= 1
+    top = grid.bounding_box()["y"]
+    for i in range(heads.count()):
+        box = heads.nth(i).bounding_box()
+        assert abs(box["y"] - top) <= 1, (box, top)
+    on_top = heads.evaluate_all(
+        """els => els.map(el => {
+            const r = el.getBoundingClientRect();
+            return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)?.closest('.mp-axis-label') === el;
+        })"""
+    )
+    assert all(on_top), "the labels are drawn over the cells scrolled under them"
     grid.evaluate("g => g.scrollTop = g.scrollHeight")
     until(
         lambda: (s := settled(frame, "frames")) and any(c["step"] == "29990" for c in s),

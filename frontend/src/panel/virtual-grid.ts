@@ -45,6 +45,8 @@ function intersect(a: Rect, b: Rect): Rect {
 export class VirtualGrid {
   readonly el: HTMLElement;
   private readonly labels: HTMLElement;
+  /** Covers the row labels beside the pinned column labels of a grid scrolled inside its card. */
+  private readonly corner: HTMLElement;
   private readonly scroller: HTMLElement;
   private readonly inner: HTMLElement;
   private readonly cells = new Map<string, Cell>();
@@ -54,7 +56,8 @@ export class VirtualGrid {
   private destroyed = false;
 
   constructor(private model: GridModel) {
-    this.labels = h("div", { class: "mp-grid-rowlabels" });
+    this.corner = h("div", { class: "mp-grid-corner" });
+    this.labels = h("div", { class: "mp-grid-rowlabels" }, this.corner);
     this.inner = h("div", { class: "mp-grid-inner" });
     this.scroller = h("div", { class: "mp-grid-scroll mp-clip" }, h("div", { class: "mp-grid-plane" }, this.labels, this.inner));
     this.el = h("div", { class: "mp-grid" }, this.scroller);
@@ -68,6 +71,7 @@ export class VirtualGrid {
     this.labels.style.width = `${m.labelW}px`;
     this.labels.style.height = `${height}px`;
     this.labels.hidden = m.labelW === 0;
+    this.corner.style.height = `${m.headerH}px`;
     this.inner.style.width = `${this.width()}px`;
     this.inner.style.height = `${height}px`;
     const screen = this.el.ownerDocument.defaultView?.innerHeight ?? 800;
@@ -202,6 +206,9 @@ export class VirtualGrid {
       Object.assign(el.style, { left: `${this.colLeft(c)}px`, width: `${m.cellW}px`, height: `${m.headerH}px` });
       return el;
     });
+    // A grid scrolling inside its card keeps its column labels at the top of what is shown.
+    const pin = this.el.classList.contains("mp-grid-tall") ? this.scroller.scrollTop : 0;
+    for (const el of [this.corner, ...this.colLabels.values()]) el.style.transform = pin ? `translateY(${pin}px)` : "";
   }
 
   private syncLabels(map: Map<number, HTMLElement>, keep: Set<number>, parent: HTMLElement, make: (i: number) => HTMLElement): void {
