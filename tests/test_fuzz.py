@@ -3,7 +3,8 @@
 Targets: the item record (`decode_item` and the metadata JSON built from it), the event-record
 framing and scanner, and each format of TensorBoard's built-in plugins the store reads (images
 blob sequences, legacy `Summary.Image`, audio, mesh, text), end to end through the plugin's
-routes. Contract: decoders raise their one documented error (`ValueError` for item records,
+routes, and bytes flipped in large records whose CRC is checked when first read. Contract:
+decoders raise their one documented error (`ValueError` for item records,
 `NotFound` -> 404 from the reader) or skip and count; a route never answers 500.
 
 `make test` runs the fast profile (a few hundred examples per target); `make fuzz` sets
@@ -461,3 +462,63 @@ def test_text_tensor_reader_raises_only_decode_errors(data: bytes) -> None:
     except DecodeError:
         return
     assert isinstance(text, str)
+
+
+@functools.cache
+def _large_file() -> tuple[bytes, dict[tuple[int, int], bytes]]:
+    """A file of media records large enough that their payload CRCs are checked on read, and
+    the payload each (step, index) holds."""
+    from tb_media_panel.proto import media_pb2
+    from tb_media_panel.store.scanner import CHECK_ON_READ_MIN_BYTES
+
+    rng = np.random.default_rng(11)
+    payloads: dict[tuple[int, int], bytes] = {}
+    records = [event_pb2.Event(wall_time=1.0, file_version="brain.Event:2").SerializeToString()]
+    for step in range(4):
+        blobs = []
+        for index in range(2):
+            data = rng.integers(0, 256, CHECK_ON_READ_MIN_BYTES // 2, dtype=np.uint8).tobytes()
+            payloads[(step, index)] = data
+            blobs.append(
+                media_pb2.MediaItem(
+                    version=1, kind="image", mime="image/png", format="png", caption=f"{step}", data=data
+                ).SerializeToString()
+            )
+        value = summary_pb2.Summary.Value(tag="t", metadata=metadata(), tensor=tensor_proto(blobs))
+        records.append(event(step, value))
+    return file_of(records), payloads
+
+
+@fuzz
+@given(st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(1, 255)), min_size=1, max_size=3))
+def test_damaged_large_records_never_serve_altered_bytes(flips: list[tuple[float, int]]) -> None:
+    """Bytes flipped anywhere in records whose payload CRC is left to their first read: every
+    item the index still lists serves exactly what was logged at that step, or nothing at all
+    (CorruptRecord or NotFound), and every record that failed is dropped and counted once."""
+    from tb_media_panel.store import CorruptRecord, LogdirIndex, MediaReader, NotFound
+
+    original, payloads = _large_file()
+    damaged = bytearray(original)
+    for where, xor in flips:
+        damaged[int(where * len(damaged))] ^= xor
+    with tempfile.TemporaryDirectory() as tmp:
+        run = Path(tmp) / RUN
+        run.mkdir()
+        (run / "events.out.tfevents.1").write_bytes(bytes(damaged))
+        index = LogdirIndex(tmp)
+        index.refresh()
+        reader = MediaReader(index)
+        series = index.series(RUN, "t") if index.has_run(RUN) else None
+        steps = [] if series is None else index.step_table(series).steps.tolist()
+        for step in steps:
+            for i in range(2):
+                try:
+                    payload = reader.data(RUN, "t", step, i)
+                    served = payload.read(0, payload.size)
+                except (CorruptRecord, NotFound):
+                    continue
+                assert served == payloads.get((step, i)), (step, i)
+        if index.has_run(RUN):
+            skipped = index.skipped_records(RUN)
+            index.refresh()  # nothing changed on disk: nothing counted again
+            assert index.skipped_records(RUN) == skipped

@@ -306,7 +306,8 @@ def test_many_steps_spread_evenly_and_dom_stays_bounded(
     on_top = heads.evaluate_all(
         """els => els.map(el => {
             const r = el.getBoundingClientRect();
-            return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)?.closest('.mp-axis-label') === el;
+            const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+            return top?.closest('.mp-axis-label') === el;
         })"""
     )
     assert all(on_top), "the labels are drawn over the cells scrolled under them"
