@@ -16,6 +16,8 @@ fast to produce (the bytes are the same as torch's).
   add_image logdir loaded minus on an empty logdir, / logdir bytes.
 - index_throughput_ratio_small_items: the ratio again on 64x64 noise PNGs (12.5 KB items),
   the hard case for a per-item index.
+- index_throughput_ratio_large_items: the ratio again on 1024x1024 noise PNGs (3.1 MB items,
+  the size of a short video), which the index reads only the headers of.
 
     .venv/bin/python -m benchmarks.index_speed [--quick]
 """
@@ -39,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import quick_cli  # noqa: E402
 from benchmarks.index_memory import (  # noqa: E402
+    png_pool,
     sequential_read_seconds,
     server_rss_growth,
     write_logdir,
@@ -171,8 +174,10 @@ def run(quick: bool) -> dict[str, float]:
     pool = realistic_pool()
     work = Path(tempfile.mkdtemp(prefix="tbmp-index-speed-"))
     try:
-        media, legacy, small, empty = (work / n for n in ("media", "legacy", "small", "empty"))
-        for d in (media, legacy, small, empty):
+        media, legacy, small, large, empty = (
+            work / n for n in ("media", "legacy", "small", "large", "empty")
+        )
+        for d in (media, legacy, small, large, empty):
             d.mkdir()
         media_bytes = write_logdir(media, total_target, RUNS, ITEMS_PER_STEP, pool, IMAGE_SIZE)
         read_s, index_s, media_steps = read_and_index(media, repeats)
@@ -190,6 +195,9 @@ def run(quick: bool) -> dict[str, float]:
         write_logdir(small, total_target // 4, RUNS)
         small_read_s, small_index_s, _ = read_and_index(small, repeats)
         shutil.rmtree(small)
+        write_logdir(large, total_target // 4, RUNS, 1, png_pool(4, 1024), 1024)
+        large_read_s, large_index_s, _ = read_and_index(large, repeats)
+        shutil.rmtree(large)
 
         staging = work / "staging"
         media.rename(staging)
@@ -209,6 +217,7 @@ def run(quick: bool) -> dict[str, float]:
         "rustboard_load_s": rust_s,
         "index_add_image_logs_vs_rustboard": legacy_index_s / rust_s,
         "index_throughput_ratio_small_items": small_read_s / small_index_s,
+        "index_throughput_ratio_large_items": large_read_s / large_index_s,
         "logdir_mb": media_bytes / 1e6,
     }
 

@@ -343,7 +343,7 @@ def scan(data: bytes) -> None:
     """The scanner over `data` with the real event indexer as its callback: never raises."""
     run = RunIndex(RUN)
 
-    def on_record(buf: bytes, start: int, end: int, base: int, checked: bool) -> None:
+    def on_record(buf: bytes, start: int, end: int, base: int, checked: bool, sparse: object) -> None:
         run.add_event(buf, start, end, base, 0)
 
     outcome = scan_records(BytesReader(data), 0, len(data), on_record, 1 << 20)
@@ -490,21 +490,40 @@ def _large_file() -> tuple[bytes, dict[tuple[int, int], bytes]]:
 
 
 @fuzz
-@given(st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(1, 255)), min_size=1, max_size=3))
-def test_damaged_large_records_never_serve_altered_bytes(flips: list[tuple[float, int]]) -> None:
-    """Bytes flipped anywhere in records whose payload CRC is left to their first read: every
-    item the index still lists serves exactly what was logged at that step, or nothing at all
-    (CorruptRecord or NotFound), and every record that failed is dropped and counted once."""
-    from tb_media_panel.store import CorruptRecord, LogdirIndex, MediaReader, NotFound
+@given(
+    st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(1, 255)), min_size=1, max_size=3),
+    st.booleans(),
+)
+def test_damaged_large_records_never_serve_altered_bytes(
+    flips: list[tuple[float, int]], in_file: bool
+) -> None:
+    """Bytes flipped anywhere in records whose payload CRC is left to their first read, read
+    whole or (`in_file`) indexed from their headers alone: every item the index still lists
+    serves exactly what was logged at that step, or nothing at all (CorruptRecord or
+    NotFound), and every record that failed is dropped and counted once."""
+    from tb_media_panel.store import scanner
 
     original, payloads = _large_file()
     damaged = bytearray(original)
     for where, xor in flips:
         damaged[int(where * len(damaged))] ^= xor
+    defaults = scanner.scan_records.__kwdefaults__
+    saved = scanner.IN_FILE_MIN_BYTES, defaults["chunk_bytes"]
+    if in_file:  # small reads, so that every record is left in the file
+        scanner.IN_FILE_MIN_BYTES, defaults["chunk_bytes"] = scanner.CHECK_ON_READ_MIN_BYTES, 4096
+    try:
+        _check_served_bytes(bytes(damaged), payloads)
+    finally:
+        scanner.IN_FILE_MIN_BYTES, defaults["chunk_bytes"] = saved
+
+
+def _check_served_bytes(damaged: bytes, payloads: dict[tuple[int, int], bytes]) -> None:
+    from tb_media_panel.store import CorruptRecord, LogdirIndex, MediaReader, NotFound
+
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp) / RUN
         run.mkdir()
-        (run / "events.out.tfevents.1").write_bytes(bytes(damaged))
+        (run / "events.out.tfevents.1").write_bytes(damaged)
         index = LogdirIndex(tmp)
         index.refresh()
         reader = MediaReader(index)

@@ -10,7 +10,7 @@ import pytest
 
 from tb_media_panel.compat import event_pb2
 from tb_media_panel.eventfile import frame_record
-from tb_media_panel.store import LogdirIndex, MediaReader
+from tb_media_panel.store import CorruptRecord, LogdirIndex, MediaReader
 from tb_media_panel.store.scanner import ScanBuffers, ScanOutcome, scan_records
 from tests.test_store import media_event, write_run
 
@@ -55,7 +55,7 @@ def scan(
 ) -> tuple[ScanOutcome, list[tuple[int, bytes]]]:
     seen: list[tuple[int, bytes]] = []
 
-    def on_record(buf: bytearray, start: int, end: int, base: int, checked: bool) -> None:
+    def on_record(buf: bytearray, start: int, end: int, base: int, checked: bool, sparse: object) -> None:
         seen.append((base + start, bytes(buf[start:end])))
 
     outcome = scan_records(
@@ -111,7 +111,7 @@ def test_callback_error_stops_the_worker_and_propagates() -> None:
     data, _ = damaged_file()
     calls = 0
 
-    def on_record(buf: bytearray, start: int, end: int, base: int, checked: bool) -> None:
+    def on_record(buf: bytearray, start: int, end: int, base: int, checked: bool, sparse: object) -> None:
         nonlocal calls
         calls += 1
         if calls == 2:
@@ -150,6 +150,101 @@ def test_large_file_is_indexed_the_same_on_a_worker_thread(tmp_path: Path) -> No
     assert reader.items("run", "samples", 299)["items"][2]["caption"] == "299:2"
     payload = reader.data("run", "samples", 123, 1)
     assert payload.read(0, payload.size) == bytes([123]) * 20_001
+
+
+def _mixed_large_records(path: Path) -> None:
+    """Large records of every shape the index reads, some it can walk from their headers
+    alone and some it must read whole, with a damaged and a truncated one among them."""
+    from tensorboard.compat.proto import summary_pb2 as tb_summary_pb2
+
+    from tb_media_panel.compat import summary_pb2
+    from tb_media_panel.proto import media_pb2
+    from tb_media_panel.summary import metadata, tensor_proto
+
+    def event(step: int, *values: summary_pb2.Summary.Value) -> bytes:
+        summary = summary_pb2.Summary(value=list(values))
+        return frame_record(
+            event_pb2.Event(wall_time=step + 0.5, step=step, summary=summary).SerializeToString()
+        )
+
+    def item(step: int, i: int, size: int, **extra: object) -> bytes:
+        return media_pb2.MediaItem(
+            version=1, kind="video", mime="video/mp4", format="mp4", caption=f"{step}:{i}",
+            data=bytes([step % 256]) * size, **extra,
+        ).SerializeToString()
+
+    def media(tag: str, blobs: list[bytes]) -> summary_pb2.Summary.Value:
+        return summary_pb2.Summary.Value(tag=tag, metadata=metadata(), tensor=tensor_proto(blobs))
+
+    images = tb_summary_pb2.SummaryMetadata()
+    images.plugin_data.plugin_name = "images"
+    png = b"\x89PNG\r\n\x1a\n" + bytes(90_000)
+    records = [frame_record(event_pb2.Event(wall_time=1.0, file_version="brain.Event:2").SerializeToString())]
+    for step in range(6):
+        # one value, several items; the second with a header longer than a page (its title)
+        items = [item(step, 0, 70_000), item(step, 1, 50_000, title="t" * 9000)]
+        records.append(event(step, media("clips", items)))
+    records.append(event(6, media("clips", [item(6, 0, 80_000)]), media("other", [item(6, 1, 80_000)])))
+    image = tb_summary_pb2.Summary.Image(height=5, width=7, colorspace=3, encoded_image_string=png)
+    records.append(event(7, tb_summary_pb2.Summary.Value(tag="legacy", image=image)))
+    blobs = tensor_proto([b"7", b"5", png])
+    records.append(event(8, tb_summary_pb2.Summary.Value(tag="tf_images", metadata=images, tensor=blobs)))
+    damaged = bytearray(event(9, media("clips", [item(9, 0, 90_000)])))
+    damaged[40_000] ^= 0xFF
+    records.append(bytes(damaged))
+    unreadable = bytearray(event(10, media("clips", [item(10, 0, 90_000)])))
+    unreadable[12] = 0x07  # wire type 7: no readable event, whatever else
+    records.append(bytes(unreadable))
+    records.append(event(11, media("clips", [item(11, 0, 90_000)]))[:-100])  # still being written
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"".join(records))
+
+
+def _index_dump(root: Path) -> dict[str, object]:
+    index = LogdirIndex(str(root))
+    index.refresh()
+    reader = MediaReader(index)
+    dump: dict[str, object] = {"skipped": index.skipped_records("run")}
+
+    def items(tag: str, step: int) -> object:
+        try:
+            return reader.items("run", tag, step)
+        except CorruptRecord as exc:
+            return str(exc)
+
+    for summary in index.tag_summaries(["run"]):
+        series = index.series("run", summary.tag)
+        assert series is not None
+        steps = index.step_table(series).steps.tolist()
+        dump[summary.tag] = (summary, [(s, items(summary.tag, s)) for s in steps])
+    dump["skipped after reading"] = index.skipped_records("run")
+    return dump
+
+
+def test_large_records_indexed_from_their_headers_give_what_reading_them_whole_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tb_media_panel.store import scanner
+
+    _mixed_large_records(tmp_path / "run" / "events.out.tfevents.1")
+    monkeypatch.setattr(scanner, "IN_FILE_MIN_BYTES", 1 << 62)
+    whole = _index_dump(tmp_path)
+    monkeypatch.setattr(scanner, "IN_FILE_MIN_BYTES", 64 << 10)
+    # reads of 64 KiB, so that no large record comes in the read of another
+    monkeypatch.setitem(scanner.scan_records.__kwdefaults__, "chunk_bytes", 64 << 10)
+    calls: list[str] = []
+    for name in ("_index_in_file", "_index_whole"):
+        real = getattr(scanner, name)
+        monkeypatch.setattr(scanner, name, lambda *a, name=name, real=real: calls.append(name) or real(*a))
+    in_file = _index_dump(tmp_path)
+    # every record but the file-version one and the cut-off tail is left in the file; those
+    # with two values, a tensor of the images plugin and the unreadable one are then read whole
+    assert calls.count("_index_in_file") == 11 and calls.count("_index_whole") == 3
+    assert in_file == whole
+    assert (whole["skipped"], whole["skipped after reading"]) == (1, 2)  # unreadable, then damaged
+    assert "record at byte" in dict(whole["clips"][1])[9]  # type: ignore[index]
+    assert [s for s, _ in whole["clips"][1]] == [0, 1, 2, 3, 4, 5, 6, 9]  # type: ignore[index]
+    assert {"legacy", "tf_images", "other"} <= set(whole)
 
 
 # ---- ETags and file identity ----------------------------------------------------------

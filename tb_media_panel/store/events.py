@@ -20,6 +20,7 @@ from tb_media_panel.store.series import (
     Series,
     sniff_format,
 )
+from tb_media_panel.store.sparse import NeedWhole, SparsePayload
 from tb_media_panel.store.wire import (
     LENGTH_DELIMITED,
     VARINT,
@@ -35,6 +36,8 @@ _KIND_CODES_BY_NAME = {name.encode(): code for code, name in enumerate(KINDS)}
 TORCH_TEXT_SUFFIX = "/text_summary"
 MESH_COMPONENTS = {1: "VERTEX", 2: "FACE", 3: "COLOR"}
 _SNIFF_BYTES = 16
+# Bytes read ahead of a field's key in a sparse record: the key, a length or varint, a double.
+KEY_ROOM = 24
 
 
 @dataclass
@@ -80,9 +83,20 @@ class RunIndex:
         for tag in [t for t, s in self.series.items() if len(s) == 0]:
             del self.series[tag]
 
-    def add_event(self, buf: bytes, start: int, end: int, base: int, file_id: int) -> bool:
+    def add_event(
+        self,
+        buf: bytes,
+        start: int,
+        end: int,
+        base: int,
+        file_id: int,
+        sparse: SparsePayload | None = None,
+    ) -> bool:
         """Index one event record; `base` is the absolute file offset of buf[0]. Whether it
         held media (the index then points into it).
+
+        With `sparse`, `buf` holds only what the walk asks it for (see sparse.py); whatever
+        cannot be walked that way raises NeedWhole before anything is indexed.
 
         The Event and Summary levels are walked inline (no generator): this runs per record.
         """
@@ -91,6 +105,8 @@ class RunIndex:
         summary: tuple[int, int] | None = None
         pos = start
         while pos < end:
+            if sparse is not None:
+                sparse.ensure(pos, pos + KEY_ROOM)
             key = buf[pos]
             if key == 0x09 and pos + 9 <= end:  # field 1, fixed64: wall_time
                 wall_time = fixed64_double(buf, pos + 1)
@@ -111,11 +127,15 @@ class RunIndex:
         indexed = False
         pos, stop = summary
         while pos < stop:
+            if sparse is not None:
+                sparse.ensure(pos, pos + KEY_ROOM)
             if buf[pos] == 0x0A:  # field 1, length-delimited: value
                 length, pos = read_varint(buf, pos + 1, stop)
                 if pos + length > stop:
                     raise WireError("summary value runs past its end")
-                if self._add_value(buf, pos, pos + length, base, file_id, step, wall_time):
+                if sparse is not None and pos + length != stop:
+                    raise NeedWhole("more than one value: each would be indexed before the next is read")
+                if self._add_value(buf, pos, pos + length, base, file_id, step, wall_time, sparse):
                     indexed = True
                 pos += length
             else:
@@ -123,12 +143,22 @@ class RunIndex:
         return indexed
 
     def _add_value(
-        self, buf: bytes, start: int, end: int, base: int, file_id: int, step: int, wall_time: float
+        self,
+        buf: bytes,
+        start: int,
+        end: int,
+        base: int,
+        file_id: int,
+        step: int,
+        wall_time: float,
+        sparse: SparsePayload | None,
     ) -> bool:
         tag = ""
         image = audio = tensor = metadata = None
         pos = start
         while pos < end:  # inline walk (one-byte keys of length-delimited fields): per record
+            if sparse is not None:
+                sparse.ensure(pos, pos + KEY_ROOM)
             key = buf[pos]
             if key & 7 != LENGTH_DELIMITED or key >= 0x80 or key < 8:  # field 0: raises
                 pos = _skip_field(buf, pos, end)
@@ -138,6 +168,8 @@ class RunIndex:
             if stop > end:
                 raise WireError(f"field {key >> 3} runs past the end of the message")
             if key == 0x0A:
+                if sparse is not None:
+                    sparse.ensure(pos, stop)
                 tag = buf[pos:stop].decode("utf-8", "replace")
             elif key == 0x22:
                 image = (pos, stop)
@@ -149,17 +181,19 @@ class RunIndex:
                 metadata = (pos, stop)
             pos = stop
         if metadata is not None and tag not in self.tag_plugins:
+            if sparse is not None:
+                sparse.ensure(*metadata)
             plugin = _plugin_data(buf, metadata[0], metadata[1])
             if plugin is not None:
                 self.tag_plugins[tag] = plugin
         if image is not None:
-            self._add_legacy_image(buf, image, base, file_id, tag, step, wall_time)
-        elif audio is not None:
-            self._add_legacy_audio(buf, audio, base, file_id, tag, step, wall_time)
+            self._add_legacy_image(buf, image, base, file_id, tag, step, wall_time, sparse)
         elif tensor is not None and tag in self.tag_plugins:
             plugin_name, content = self.tag_plugins[tag]
             if plugin_name == PLUGIN_NAME:
-                self._add_media_items(buf, tensor, base, file_id, tag, step, wall_time)
+                self._add_media_items(buf, tensor, base, file_id, tag, step, wall_time, sparse)
+            elif sparse is not None:
+                raise NeedWhole(f"a {plugin_name} tensor is walked whole")
             elif plugin_name == "images":
                 self._add_image_blobs(buf, tensor, base, file_id, tag, step, wall_time)
             elif plugin_name == "audio":
@@ -170,19 +204,23 @@ class RunIndex:
                 self._add_mesh_part(buf, tensor, content, base, file_id, tag, step, wall_time)
             else:
                 return False
+        elif audio is not None:
+            if sparse is not None:
+                raise NeedWhole("legacy audio is walked whole")
+            self._add_legacy_audio(buf, audio, base, file_id, tag, step, wall_time)
         else:
             return False
         return True
 
-    def _add_media_items(self, buf, tensor, base, file_id, tag, step, wall_time) -> None:
+    def _add_media_items(self, buf, tensor, base, file_id, tag, step, wall_time, sparse) -> None:
         # Walk every item before touching the series: a bad item skips the whole record.
         offsets: list[int] = []
         lengths: list[int] = []
         kinds: list[int] = []
         header_lengths: list[int] = []
         data_lengths: list[int] = []
-        for s, e in _string_spans(buf, tensor[0], tensor[1]):
-            kind, header_length, data_length = _media_item_header(buf, s, e)
+        for s, e in _string_spans(buf, tensor[0], tensor[1], sparse):
+            kind, header_length, data_length = _media_item_header(buf, s, e, sparse)
             offsets.append(base + s)
             lengths.append(e - s)
             kinds.append(kind)
@@ -260,9 +298,11 @@ class RunIndex:
             step, wall_time, component, MeshPart(file_id, base + s, e - s, shape)
         )
 
-    def _add_legacy_image(self, buf, image, base, file_id, tag, step, wall_time) -> None:
+    def _add_legacy_image(self, buf, image, base, file_id, tag, step, wall_time, sparse) -> None:
         height = width = 0
         payload = (0, 0)
+        if sparse is not None:  # height, width, colorspace, then the encoded image: last
+            sparse.ensure(image[0], image[0] + KEY_ROOM * 3)
         for number, wire_type, value, _ in fields(buf, image[0], image[1]):
             if number == 1 and wire_type == VARINT:
                 height = value
@@ -271,6 +311,8 @@ class RunIndex:
             elif number == 4 and wire_type == LENGTH_DELIMITED:
                 payload = value
         s, e = payload
+        if sparse is not None:
+            sparse.ensure(s, s + _SNIFF_BYTES)
         fmt = sniff_format(buf[s : s + _SNIFF_BYTES])
         series = self._series(tag, "images")
         series.add_item(
@@ -379,13 +421,19 @@ def _tensor_strings(
     return tuple(dims), strings
 
 
-def _string_spans(buf: bytearray | bytes, pos: int, end: int) -> list[tuple[int, int]]:
+def _string_spans(
+    buf: bytearray | bytes, pos: int, end: int, sparse: SparsePayload | None = None
+) -> list[tuple[int, int]]:
     """Spans of the `string_val` elements (field 8) of a TensorProto; other fields skipped.
 
     Inlined one-byte varints: this runs once per item, on the index's hot path.
     """
     spans: list[tuple[int, int]] = []
+    readable = end if sparse is None else -1  # how far what was asked of `sparse` reaches
     while pos < end:
+        if pos + KEY_ROOM > readable and sparse is not None:
+            sparse.ensure(pos, pos + KEY_ROOM)
+            readable = sparse.hi
         key = buf[pos]
         if key < 0x80:
             pos += 1
@@ -428,7 +476,9 @@ def _string_spans(buf: bytearray | bytes, pos: int, end: int) -> list[tuple[int,
     return spans
 
 
-def _media_item_header(buf: bytearray | bytes, start: int, end: int) -> tuple[int, int, int]:
+def _media_item_header(
+    buf: bytearray | bytes, start: int, end: int, sparse: SparsePayload | None = None
+) -> tuple[int, int, int]:
     """(kind code, bytes before the `data` field, payload length) of a serialized MediaItem.
 
     An inlined field walk with one-byte varints read in place: this runs once per logged
@@ -438,9 +488,15 @@ def _media_item_header(buf: bytearray | bytes, start: int, end: int) -> tuple[in
     header_length = end - start
     data_length = 0
     pos = start
+    readable = end if sparse is None else -1  # how far what was asked of `sparse` reaches
     while pos < end:
+        if pos + KEY_ROOM > readable and sparse is not None:
+            sparse.ensure(pos, pos + KEY_ROOM)
+            readable = sparse.hi
         key_start = pos
         key = buf[pos]
+        if key < 8:  # field number 0, as the zeros of an unread sparse page also read
+            raise WireError("field number 0 in a media item")
         if key < 0x80:
             pos += 1
         elif pos + 1 < end and buf[pos + 1] < 0x80:
@@ -464,6 +520,8 @@ def _media_item_header(buf: bytearray | bytes, start: int, end: int) -> tuple[in
             if pos + length > end:
                 raise WireError(f"media item field {key >> 3} runs past its end")
             if key == 0x12:  # field 2, kind
+                if pos + length > readable and sparse is not None:
+                    sparse.ensure(pos, pos + length)
                 kind = _KIND_CODES_BY_NAME.get(bytes(buf[pos : pos + length]), -2)
             elif key == 0xFA:  # field 31 (two-byte key 0xFA 0x01), data
                 header_length = key_start - start

@@ -32,6 +32,7 @@ from tb_media_panel.store.files import (
 )
 from tb_media_panel.store.scanner import HEADER_BYTES, ScanBuffers, scan_records
 from tb_media_panel.store.series import AnySeries, StepTable
+from tb_media_panel.store.sparse import SparsePayload
 
 logger = logging.getLogger(__name__)
 
@@ -130,11 +131,14 @@ class LogdirIndex:
                 for run in [r for r in self._runs if r not in seen_runs]:
                     del self._runs[run]
             buffers = ScanBuffers()  # reused file to file, freed when the refresh ends
-            for entry in listing:
-                try:
-                    self._refresh_file(entry.run, entry.path, buffers)
-                except Exception:  # a remote hiccup or an unreadable file must not stop the rest
-                    logger.warning("media_panel: could not read %s", entry.path, exc_info=True)
+            try:
+                for entry in listing:
+                    try:
+                        self._refresh_file(entry.run, entry.path, buffers)
+                    except Exception:  # a remote hiccup or an unreadable file must not stop the rest
+                        logger.warning("media_panel: could not read %s", entry.path, exc_info=True)
+            finally:
+                buffers.sparse.close()
             self.last_refresh = time.monotonic()
 
     def _forget_file(self, path: str) -> None:
@@ -191,9 +195,11 @@ class LogdirIndex:
         file_id = state.file_id
         unchecked = state.unchecked
 
-        def on_record(buf: bytes, start: int, end: int, base: int, checked: bool) -> None:
+        def on_record(
+            buf: bytes, start: int, end: int, base: int, checked: bool, sparse: SparsePayload | None
+        ) -> None:
             with self._lock:
-                if run.add_event(buf, start, end, base, file_id) and not checked:
+                if run.add_event(buf, start, end, base, file_id, sparse) and not checked:
                     unchecked.add(base + start, end - start)
 
         try:
