@@ -23,6 +23,7 @@ GIL, so the two overlap on two cores. The outcome is the same either way.
 
 from __future__ import annotations
 
+import mmap
 import os
 import queue
 import struct
@@ -61,7 +62,7 @@ _U32 = struct.Struct("<I")
 # window_offset is the absolute file offset of window[0]; `checked` is False for a payload
 # whose CRC is left to its reader; with `sparse`, `window` holds only what is asked of it
 # (sparse.py). Raises ValueError on a bad payload, NeedWhole only with `sparse`.
-RecordCallback = Callable[[bytearray, int, int, int, bool, SparsePayload | None], None]
+RecordCallback = Callable[[bytearray | mmap.mmap, int, int, int, bool, SparsePayload | None], None]
 
 
 @dataclass
@@ -317,7 +318,7 @@ def _index_whole(
         outcome.records += 1
     except _UNREADABLE as exc:
         (crc,) = _U32.unpack_from(whole, record.length)
-        bad_crc = masked_crc32c(bytes(memoryview(whole)[: record.length])) != crc
+        bad_crc = masked_crc32c(memoryview(whole)[: record.length]) != crc
         _skip_unreadable(outcome, record.start, exc, bad_crc)
 
 

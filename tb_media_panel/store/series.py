@@ -186,12 +186,6 @@ class Series:
         self._steps.append(step)  # last: readers size the table by this array
         self._table = None
 
-    def drop_pending(self) -> None:
-        """Forget items appended since the last step (their record turned out unreadable)."""
-        keep = len(self._file) - self.pending_items()
-        for column in self._item_columns():
-            del column[keep:]
-
     def _item_columns(self) -> tuple[array, ...]:
         return (
             self._file,
