@@ -345,3 +345,12 @@ def test_file_that_starts_with_a_partial_first_record_is_read_once_complete(
     index.refresh()
     assert steps_of(index, "run") == [0, 1, 2]
     assert index.skipped_records("run") == 0
+
+
+def test_value_without_a_tag_is_listed_under_a_name_and_readable(tmp_path: Path) -> None:
+    path = tmp_path / "run" / "events.out.tfevents.1"
+    path.parent.mkdir()
+    path.write_bytes(header_record() + media_event("", 3, [b"abc"]))
+    index = indexed(tmp_path)
+    assert [t.tag for t in index.tag_summaries(["run"])] == ["(unnamed)"]
+    assert MediaReader(index).data("run", "(unnamed)", 3, 0).read(0, 3) == b"abc"

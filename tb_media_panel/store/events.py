@@ -34,6 +34,9 @@ from tb_media_panel.store.wire import (
 LEGACY_SOURCES = ("images", "audio", "mesh", "text")
 _KIND_CODES_BY_NAME = {name.encode(): code for code, name in enumerate(KINDS)}
 TORCH_TEXT_SUFFIX = "/text_summary"
+# A value logged without a tag (protobuf allows it) is listed under this name: an empty name
+# could be neither shown nor asked for.
+UNNAMED_TAG = "(unnamed)"
 MESH_COMPONENTS = {1: "VERTEX", 2: "FACE", 3: "COLOR"}
 _SNIFF_BYTES = 16
 # Bytes read ahead of a field's key in a sparse record: the key, a length or varint, a double.
@@ -180,6 +183,7 @@ class RunIndex:
             elif key == 0x4A:
                 metadata = (pos, stop)
             pos = stop
+        tag = tag or UNNAMED_TAG
         if metadata is not None and tag not in self.tag_plugins:
             if sparse is not None:
                 sparse.ensure(*metadata)
