@@ -196,10 +196,10 @@ class RunIndex:
             plugin_name, content = self.tag_plugins[tag]
             if plugin_name == PLUGIN_NAME:
                 self._add_media_items(buf, tensor, base, file_id, tag, step, wall_time, sparse)
+            elif plugin_name == "images":
+                self._add_image_blobs(buf, tensor, base, file_id, tag, step, wall_time, sparse)
             elif sparse is not None:
                 raise NeedWhole(f"a {plugin_name} tensor is walked whole")
-            elif plugin_name == "images":
-                self._add_image_blobs(buf, tensor, base, file_id, tag, step, wall_time)
             elif plugin_name == "audio":
                 self._add_audio_blobs(buf, tensor, base, file_id, tag, step, wall_time)
             elif plugin_name == "text":
@@ -234,10 +234,15 @@ class RunIndex:
         series.add_media_items(file_id, offsets, lengths, kinds, header_lengths, data_lengths)
         series.add_step(step, wall_time)
 
-    def _add_image_blobs(self, buf, tensor, base, file_id, tag, step, wall_time) -> None:
-        strings = _tensor_strings(buf, tensor)[1]
+    def _add_image_blobs(self, buf, tensor, base, file_id, tag, step, wall_time, sparse) -> None:
+        strings = _string_spans(buf, tensor[0], tensor[1], sparse)
         if len(strings) < 2:
             raise WireError("images tensor without width and height")
+        if sparse is not None:  # the two sizes and the first bytes of each image
+            for s, e in strings[:2]:
+                sparse.ensure(s, e)
+            for s, _ in strings[2:]:
+                sparse.ensure(s, s + _SNIFF_BYTES)
         width = _ascii_int(buf, strings[0])
         height = _ascii_int(buf, strings[1])
         series = self._series(tag, "images")
