@@ -192,6 +192,10 @@ class RunIndex:
                 self.tag_plugins[tag] = plugin
         if image is not None:
             self._add_legacy_image(buf, image, base, file_id, tag, step, wall_time, sparse)
+        elif audio is not None:
+            if sparse is not None:
+                raise NeedWhole("legacy audio is walked whole")
+            self._add_legacy_audio(buf, audio, base, file_id, tag, step, wall_time)
         elif tensor is not None and tag in self.tag_plugins:
             plugin_name, content = self.tag_plugins[tag]
             if plugin_name == PLUGIN_NAME:
@@ -208,10 +212,6 @@ class RunIndex:
                 self._add_mesh_part(buf, tensor, content, base, file_id, tag, step, wall_time)
             else:
                 return False
-        elif audio is not None:
-            if sparse is not None:
-                raise NeedWhole("legacy audio is walked whole")
-            self._add_legacy_audio(buf, audio, base, file_id, tag, step, wall_time)
         else:
             return False
         return True

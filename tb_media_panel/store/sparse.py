@@ -85,7 +85,7 @@ class SparsePayload:
         for a, b in self._read:
             for at in range(a, b, len(_ZEROS)):
                 size = min(len(_ZEROS), b - at)
-                self._view[at : at + size] = _ZEROS[:size]  # type: ignore[index]
+                self._view[at : at + size] = _ZEROS[:size]
         self._read.clear()
         self._reader = None
         self.length = self.lo = self.hi = 0
