@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -12,6 +13,14 @@ from tests.tb_server import TensorBoardServer
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _REPO = Path(__file__).resolve().parent.parent
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Something a test needs is missing: a failure in CI, which must have everything, and a
+    skip with `reason` elsewhere."""
+    if IN_CI:
+        pytest.fail(reason + " (CI must have it)")
+    pytest.skip(reason)
 
 
 def fixtures_dir() -> Path | None:
@@ -25,10 +34,7 @@ def require_fixtures_dir() -> Path:
     """The fixtures folder; a skip outside CI when it is absent, a failure in CI."""
     root = fixtures_dir()
     if root is None:
-        reason = "../shared/fixtures not found (set $TB_MEDIA_FIXTURES)"
-        if IN_CI:
-            pytest.fail(reason + " (CI must have it)")
-        pytest.skip(reason)
+        unavailable("../shared/fixtures not found (set $TB_MEDIA_FIXTURES)")
     return root
 
 
@@ -39,10 +45,7 @@ def fixture_path():
 
     def find(name: str) -> Path:
         if root is None or not (root / name).is_file():
-            reason = f"fixture {name} not found in ../shared/fixtures or $TB_MEDIA_FIXTURES"
-            if IN_CI:
-                pytest.fail(reason + " (CI must have it)")
-            pytest.skip(reason)
+            unavailable(f"fixture {name} not found in ../shared/fixtures or $TB_MEDIA_FIXTURES")
         return root / name
 
     return find
@@ -53,9 +56,7 @@ def require(module: str):
     try:
         return __import__(module)
     except ImportError as exc:
-        if IN_CI:
-            pytest.fail(f"{module} must be installed in CI: {exc}")
-        pytest.skip(f"{module} is not installed: {exc}")
+        unavailable(f"{module} is not installed: {exc}")
 
 
 @pytest.fixture

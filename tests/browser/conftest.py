@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.conftest import IN_CI, require
+from tests.conftest import require, unavailable
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -42,10 +42,7 @@ def browser() -> Iterator[Any]:
 
     exe = chromium_path()
     if exe is None:
-        reason = "Chromium not found at /usr/bin/chromium or $CHROMIUM"
-        if IN_CI:
-            pytest.fail(reason + " (CI must have it)")
-        pytest.skip(reason)
+        unavailable("Chromium not found at /usr/bin/chromium or $CHROMIUM")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
         yield b
