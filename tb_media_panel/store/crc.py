@@ -62,22 +62,30 @@ class SpanChecker:
         return mask_crc(extend(0, self._address + start, size))
 
 
-def payload_matches(reader: RangeReader, start: int, length: int) -> bool:
-    """Whether the `length` payload bytes at `start` match the CRC in the footer after them.
+def check_payload(
+    reader: RangeReader, start: int, length: int, keep: tuple[int, int]
+) -> tuple[bool, bytes]:
+    """Whether the `length` payload bytes at `start` match the CRC in the footer after them,
+    and the bytes at file offsets [keep[0], keep[1]) of it, gathered on the way so that the
+    caller need not read them again.
 
-    Raises FileNotFoundError when the file is shorter than that."""
+    Raises FileNotFoundError when the file is shorter than the payload."""
     crc = 0
+    kept = bytearray()
     pos, stop = start, start + length
     while pos < stop:
         piece = reader.read(pos, min(CHECK_PIECE_BYTES, stop - pos))
         if not piece:
             raise FileNotFoundError(f"file ends at byte {pos}, inside an indexed record")
         crc = google_crc32c.extend(crc, piece)
+        lo, hi = max(keep[0], pos), min(keep[1], pos + len(piece))
+        if lo < hi:
+            kept += piece[lo - pos : hi - pos]
         pos += len(piece)
     footer = reader.read(stop, 4)
     if len(footer) != 4:
         raise FileNotFoundError(f"file ends at byte {stop}, inside an indexed record")
-    return mask_crc(crc) == int.from_bytes(footer, "little")
+    return mask_crc(crc) == int.from_bytes(footer, "little"), bytes(kept)
 
 
 def native() -> bool:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tb_media_panel.eventfile import masked_crc32c
-from tb_media_panel.store.crc import payload_matches
+from tb_media_panel.store.crc import check_payload
 from tb_media_panel.store.events import RunIndex
 from tb_media_panel.store.files import (
     file_status,
@@ -297,23 +297,27 @@ class LogdirIndex:
             status = INTACT if state is None or record is None else state.unchecked.status[record]
         if state is None:
             raise FileNotFoundError(f"event file {file_id} is gone")
-        if status != INTACT:
-            self._check_record(state, record, status)
-        data = read_range(state.path, offset, size)
+        if status == INTACT:
+            data = read_range(state.path, offset, size)
+        else:  # the check reads the whole record: the bytes asked for come with it
+            data = self._check_record(state, record, status, (offset, offset + size))
         if len(data) != size:
             raise FileNotFoundError(f"{state.path} is shorter than indexed")
         return data
 
-    def _check_record(self, state: FileState, record: int, status: int) -> None:
-        """Check the CRC of an indexed record left unchecked by the scan; a corrupt one is
-        dropped from the index and counted (once), and raises CorruptRecord."""
+    def _check_record(
+        self, state: FileState, record: int, status: int, keep: tuple[int, int]
+    ) -> bytes:
+        """Check the CRC of an indexed record left unchecked by the scan and return its bytes
+        at file offsets `keep`; a corrupt one is dropped from the index and counted (once),
+        and raises CorruptRecord."""
         start = state.unchecked.starts[record]
         length = state.unchecked.lengths[record]
         problem = f"record at byte {start - HEADER_BYTES} fails its CRC check"
         if status == UNCHECKED:
             reader = open_reader(state.path)
             try:
-                intact = payload_matches(reader, start, length)
+                intact, kept = check_payload(reader, start, length, keep)
             finally:
                 reader.close()
             with self._lock:
@@ -321,7 +325,7 @@ class LogdirIndex:
                     raise FileNotFoundError(f"{state.path} was replaced while being read")
                 if intact:
                     state.unchecked.status[record] = INTACT
-                    return
+                    return kept
                 if state.unchecked.status[record] != CORRUPT:  # not found by another request
                     state.unchecked.status[record] = CORRUPT
                     run = self._runs.get(state.run)
