@@ -8,7 +8,7 @@ DEMO_LOGDIR ?= demo_logdir
 FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/package.json frontend/vite.config.ts frontend/tsconfig.json
 BUNDLE := tb_media_panel/static/index.js
 
-.PHONY: install install-demo frontend demo test test-python test-frontend lint proto bench bench-quick fuzz stress clean
+.PHONY: install install-demo frontend demo test test-python test-frontend lint proto bench bench-quick fuzz stress screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ test: install
 	$(MAKE) lint
 	cd frontend && npx vitest run
 	$(PY) -m pytest -q -p no:cacheprovider
+
+# The docs' pictures come from the browser tests that take them; `make test` writes them to the
+# temp dir only, so it never changes tracked files.
+screenshots: install
+	TB_MEDIA_SCREENSHOTS=1 $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_demo_screenshots.py tests/browser/test_panel.py tests/browser/test_viewers.py
 
 proto: install
 	$(PY) scripts/gen_proto.py

@@ -5,6 +5,8 @@ Reusable by every browser test:
 - `page`: a fresh 1400x900 page per test; console errors are collected in `page.errors`.
 - `open_media_tab(page, url, state="")` -> the FrameLocator of the Media tab's iframe, once the
   panel has rendered; `state` is the panel's encoded settings (what it writes after `&mp=`).
+- `screenshot(page, name)`: a picture of the page, into docs/screenshots/ under
+  `make screenshots` only (elsewhere into the temp dir, so `make test` leaves the tree as it was).
 - `write_media_logdir(path)`: several runs of images, video, audio and HTML written with mp.Writer.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -24,7 +27,14 @@ import pytest
 
 from tests.conftest import require, unavailable
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# `make test` never writes tracked files: pictures go to the temp dir unless `make screenshots`
+# (TB_MEDIA_SCREENSHOTS=1) asks for the docs' copies to be refreshed.
+SCREENSHOTS = (
+    DOCS_SCREENSHOTS
+    if os.environ.get("TB_MEDIA_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "tb-media-panel-screenshots"
+)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
