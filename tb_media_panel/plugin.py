@@ -358,6 +358,11 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
         assert max_steps is not None
         if step_min is not None and step_max is not None and step_min > step_max:
             raise BadRequest(f"step_min ({step_min}) is greater than step_max ({step_max})")
+        include_purged = request.args.get("include_purged", "0")
+        if include_purged not in ("0", "1"):
+            raise BadRequest(
+                f"parameter 'include_purged' must be 0 or 1, got {include_purged[:40]!r}"
+            )
         runs = request.args.getlist("run") or self.index.run_names()
         for run in runs:
             if not self.index.has_run(run):
@@ -367,12 +372,14 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
             series = self.index.series(run, tag)
             if series is None:
                 continue
-            picked = window(self.index.step_table(series), step_min, step_max, max_steps)
+            table = self.index.step_table(series, include_purged == "1")
+            picked = window(table, step_min, step_max, max_steps)
             answered[run] = {
                 "steps": picked.steps.tolist(),
                 "counts": picked.counts.tolist(),
                 "wall_times": finite(picked.wall_times),
                 "total": picked.total,
+                "purged": self.index.purged(series),
             }
         if not answered:
             raise NotFound(f"no run has the tag {tag!r}")

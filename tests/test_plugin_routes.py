@@ -104,6 +104,7 @@ def test_runs_and_tags(routes: Routes) -> None:
         "first_step": 0,
         "last_step": 198,
         "max_items": 2,
+        "purged": 0,
     }
     assert tags["run_a", "clouds"]["kind"] == "pointcloud"
     assert tags["run_a", "pages"]["kind"] == "html"
@@ -119,7 +120,13 @@ def test_series_window_and_sampling(routes: Routes) -> None:
     assert run_a["total"] == 21
     assert run_a["steps"][0] == 10 and run_a["steps"][-1] == 50 and len(run_a["steps"]) == 5
     assert run_a["counts"] == [2] * 5 and len(run_a["wall_times"]) == 5
-    assert body["runs"]["run_b"] == {"steps": [], "counts": [], "wall_times": [], "total": 0}
+    assert body["runs"]["run_b"] == {
+        "steps": [],
+        "counts": [],
+        "wall_times": [],
+        "total": 0,
+        "purged": 0,
+    }
     everything = routes.json("series", "tag=samples")
     assert everything["runs"]["run_b"]["steps"] == [7]
     assert len(everything["runs"]["run_a"]["steps"]) == 100

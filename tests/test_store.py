@@ -263,12 +263,15 @@ def test_relogged_step_answers_with_the_last_record(tmp_path: Path) -> None:
     path = tmp_path / "run" / "events.out.tfevents.1"
     with open(path.parent.mkdir(parents=True) or path, "wb") as f:
         f.write(header_record())
-        for step, payload in ((1, b"old"), (2, b"two"), (1, b"new"), (0, b"zero")):
+        for step, payload in ((1, b"old"), (2, b"two"), (1, b"new"), (3, b"three")):
             f.write(media_event("samples", step, [payload]))
     reader = MediaReader(indexed(tmp_path))
-    assert steps_of(reader.index, "run") == [0, 1, 2]
+    # the second step 1 purges the first job's 1 and 2, as TensorBoard does (see test_purge.py)
+    assert steps_of(reader.index, "run") == [1, 3]
     payload = reader.data("run", "samples", 1, 0)
     assert payload.read(0, payload.size) == b"new"
+    payload = reader.data("run", "samples", 2, 0)  # purged, still readable when asked for
+    assert payload.read(0, payload.size) == b"two"
 
 
 def test_unknown_addresses_raise_not_found(tmp_path: Path) -> None:

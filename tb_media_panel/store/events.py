@@ -52,6 +52,11 @@ class RunIndex:
     # plugin of each raw tag, from the first value that carried metadata (later ones may not)
     tag_plugins: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     skipped_records: int = 0
+    # path of each file by id: records count in TensorBoard's read order (see Series.table)
+    file_order: dict[int, str] = field(default_factory=dict)
+
+    def name_file(self, file_id: int, path: str) -> None:
+        self.file_order[file_id] = path
 
     def _series(self, tag: str, source: str) -> Series:
         existing = self.series.get(tag)
@@ -62,7 +67,7 @@ class RunIndex:
             existing = self.series.get(tag)
             if isinstance(existing, Series):
                 return existing
-        created = Series(tag, source)
+        created = Series(tag, source, self.file_order)
         self.series[tag] = created
         return created
 
@@ -85,6 +90,8 @@ class RunIndex:
             series.drop_items(file_id, start, stop)
         for tag in [t for t, s in self.series.items() if len(s) == 0]:
             del self.series[tag]
+        if start == 0 and stop is None:
+            self.file_order.pop(file_id, None)
 
     def add_event(
         self,
@@ -138,7 +145,8 @@ class RunIndex:
                     raise WireError("summary value runs past its end")
                 if sparse is not None and pos + length != stop:
                     raise NeedWhole("more than one value: each would be indexed before the next is read")
-                if self._add_value(buf, pos, pos + length, base, file_id, step, wall_time, sparse):
+                record = base + start
+                if self._add_value(buf, pos, pos + length, base, file_id, step, wall_time, sparse, record):
                     indexed = True
                 pos += length
             else:
@@ -155,6 +163,7 @@ class RunIndex:
         step: int,
         wall_time: float,
         sparse: SparsePayload | None,
+        record: int,
     ) -> bool:
         tag = ""
         image = audio = tensor = metadata = None
@@ -191,32 +200,32 @@ class RunIndex:
             if plugin is not None:
                 self.tag_plugins[tag] = plugin
         if image is not None:
-            self._add_legacy_image(buf, image, base, file_id, tag, step, wall_time, sparse)
+            self._add_legacy_image(buf, image, base, file_id, tag, step, wall_time, sparse, record)
         elif audio is not None:
             if sparse is not None:
                 raise NeedWhole("legacy audio is walked whole")
-            self._add_legacy_audio(buf, audio, base, file_id, tag, step, wall_time)
+            self._add_legacy_audio(buf, audio, base, file_id, tag, step, wall_time, record)
         elif tensor is not None and tag in self.tag_plugins:
             plugin_name, content = self.tag_plugins[tag]
             if plugin_name == PLUGIN_NAME:
-                self._add_media_items(buf, tensor, base, file_id, tag, step, wall_time, sparse)
+                self._add_media_items(buf, tensor, base, file_id, tag, step, wall_time, sparse, record)
             elif plugin_name == "images":
-                self._add_image_blobs(buf, tensor, base, file_id, tag, step, wall_time, sparse)
+                self._add_image_blobs(buf, tensor, base, file_id, tag, step, wall_time, sparse, record)
             elif sparse is not None:
                 raise NeedWhole(f"a {plugin_name} tensor is walked whole")
             elif plugin_name == "audio":
-                self._add_audio_blobs(buf, tensor, base, file_id, tag, step, wall_time)
+                self._add_audio_blobs(buf, tensor, base, file_id, tag, step, wall_time, record)
             elif plugin_name == "text":
-                self._add_text(tensor, base, file_id, tag, step, wall_time)
+                self._add_text(tensor, base, file_id, tag, step, wall_time, record)
             elif plugin_name == "mesh":
-                self._add_mesh_part(buf, tensor, content, base, file_id, tag, step, wall_time)
+                self._add_mesh_part(buf, tensor, content, base, file_id, tag, step, wall_time, record)
             else:
                 return False
         else:
             return False
         return True
 
-    def _add_media_items(self, buf, tensor, base, file_id, tag, step, wall_time, sparse) -> None:
+    def _add_media_items(self, buf, tensor, base, file_id, tag, step, wall_time, sparse, record) -> None:
         # Walk every item before touching the series: a bad item skips the whole record.
         offsets: list[int] = []
         lengths: list[int] = []
@@ -232,9 +241,9 @@ class RunIndex:
             data_lengths.append(data_length)
         series = self._series(tag, PLUGIN_NAME)
         series.add_media_items(file_id, offsets, lengths, kinds, header_lengths, data_lengths)
-        series.add_step(step, wall_time)
+        series.add_step(step, wall_time, file_id, record)
 
-    def _add_image_blobs(self, buf, tensor, base, file_id, tag, step, wall_time, sparse) -> None:
+    def _add_image_blobs(self, buf, tensor, base, file_id, tag, step, wall_time, sparse, record) -> None:
         strings = _string_spans(buf, tensor[0], tensor[1], sparse)
         if len(strings) < 2:
             raise WireError("images tensor without width and height")
@@ -259,9 +268,9 @@ class RunIndex:
                 width=width,
                 height=height,
             )
-        series.add_step(step, wall_time)
+        series.add_step(step, wall_time, file_id, record)
 
-    def _add_audio_blobs(self, buf, tensor, base, file_id, tag, step, wall_time) -> None:
+    def _add_audio_blobs(self, buf, tensor, base, file_id, tag, step, wall_time, record) -> None:
         shape, strings = _tensor_strings(buf, tensor)
         paired = len(shape) == 2 and shape[1] == 2
         series = self._series(tag, "audio")
@@ -280,17 +289,17 @@ class RunIndex:
                 caption_offset=base + label[0] if paired else 0,
                 caption_length=label[1] - label[0],
             )
-        series.add_step(step, wall_time)
+        series.add_step(step, wall_time, file_id, record)
 
-    def _add_text(self, tensor, base, file_id, tag, step, wall_time) -> None:
+    def _add_text(self, tensor, base, file_id, tag, step, wall_time, record) -> None:
         if tag.endswith(TORCH_TEXT_SUFFIX):
             tag = tag[: -len(TORCH_TEXT_SUFFIX)]
         series = self._series(tag, "text")
         s, e = tensor
         series.add_item(file_id, base + s, e - s, LAYOUT_TEXT_TENSOR, "text", "txt")
-        series.add_step(step, wall_time)
+        series.add_step(step, wall_time, file_id, record)
 
-    def _add_mesh_part(self, buf, tensor, content, base, file_id, tag, step, wall_time) -> None:
+    def _add_mesh_part(self, buf, tensor, content, base, file_id, tag, step, wall_time, record) -> None:
         from tensorboard.plugins.mesh import plugin_data_pb2
 
         try:
@@ -307,7 +316,7 @@ class RunIndex:
             step, wall_time, component, MeshPart(file_id, base + s, e - s, shape)
         )
 
-    def _add_legacy_image(self, buf, image, base, file_id, tag, step, wall_time, sparse) -> None:
+    def _add_legacy_image(self, buf, image, base, file_id, tag, step, wall_time, sparse, record) -> None:
         height = width = 0
         payload = (0, 0)
         if sparse is not None:  # height, width, colorspace, then the encoded image: last
@@ -335,9 +344,9 @@ class RunIndex:
             width=width,
             height=height,
         )
-        series.add_step(step, wall_time)
+        series.add_step(step, wall_time, file_id, record)
 
-    def _add_legacy_audio(self, buf, audio, base, file_id, tag, step, wall_time) -> None:
+    def _add_legacy_audio(self, buf, audio, base, file_id, tag, step, wall_time, record) -> None:
         payload = (0, 0)
         for number, wire_type, value, _ in fields(buf, audio[0], audio[1]):
             if number == 4 and wire_type == LENGTH_DELIMITED:
@@ -353,7 +362,7 @@ class RunIndex:
             sniff_format(buf[s : s + _SNIFF_BYTES]),
             data_length=e - s,
         )
-        series.add_step(step, wall_time)
+        series.add_step(step, wall_time, file_id, record)
 
 
 def _skip_field(buf: bytes, pos: int, end: int) -> int:

@@ -95,6 +95,7 @@ class TagSummary:
     first_step: int
     last_step: int
     max_items: int
+    purged: int  # logged steps hidden, as TensorBoard hides them (a restarted job)
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,9 @@ class LogdirIndex:
         self._next_file_id += 1
         self._files[path] = state
         self._states[state.file_id] = state
+        run_index = self._runs.get(run)
+        if run_index is not None:
+            run_index.name_file(state.file_id, path)
         return state
 
     def _refresh_file(self, run_name: str, path: str, buffers: ScanBuffers) -> None:
@@ -266,6 +270,7 @@ class LogdirIndex:
                             first_step=int(table.steps[0]),
                             last_step=int(table.steps[-1]),
                             max_items=int(table.counts.max()),
+                            purged=series.purged(),
                         )
                     )
         return found
@@ -275,9 +280,14 @@ class LogdirIndex:
             found = self._runs.get(run)
             return None if found is None else found.series.get(tag)
 
-    def step_table(self, series: AnySeries) -> StepTable:
+    def step_table(self, series: AnySeries, include_purged: bool = False) -> StepTable:
+        """The steps TensorBoard shows, or with `include_purged` every logged step."""
         with self._lock:
-            return series.table()[0]
+            return series.table(include_purged)[0]
+
+    def purged(self, series: AnySeries) -> int:
+        with self._lock:
+            return series.purged()
 
     def locked(self) -> threading.Lock:
         """Hold while reading a series' rows: the scanner appends to them concurrently."""

@@ -7,6 +7,7 @@ step about 24, whatever the size of the media, so memory does not grow with logg
 from __future__ import annotations
 
 from array import array
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,43 @@ def sniff_format(head: bytes) -> str:
     return ""
 
 
+# The path of each file of a run by file id: TensorBoard reads a run's files in name order.
+FileOrder = Mapping[int, str]
+
+
+def read_order(files: np.ndarray, offsets: np.ndarray, file_order: FileOrder) -> np.ndarray:
+    """Row numbers in the order TensorBoard reads the rows' records: file names, then offsets."""
+    unique = np.unique(files)
+    if len(unique) < 2:
+        return np.argsort(offsets, kind="stable")
+    by_name = sorted(range(len(unique)), key=lambda i: (file_order.get(int(unique[i]), ""), i))
+    rank = np.empty(len(unique), dtype=np.int64)
+    rank[by_name] = np.arange(len(unique))
+    return np.lexsort((offsets, rank[np.searchsorted(unique, files)]))
+
+
+def shown_rows(steps: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """The rows TensorBoard shows, ascending by step: those whose step is below the step of
+    every row read after them (`order` is the read order)."""
+    ordered = steps[order]
+    if not len(ordered):
+        return order
+    later_min = np.minimum.accumulate(ordered[::-1])[::-1]
+    shown = np.ones(len(ordered), dtype=bool)
+    shown[:-1] = ordered[:-1] < later_min[1:]
+    return order[shown]
+
+
+def last_rows(steps: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """For every distinct step, ascending, the last row read at it."""
+    ordered = steps[order]
+    by_step = np.argsort(ordered, kind="stable")
+    sorted_steps = ordered[by_step]
+    last_of_each = np.ones(len(sorted_steps), dtype=bool)
+    last_of_each[:-1] = sorted_steps[:-1] != sorted_steps[1:]
+    return order[by_step[last_of_each]]
+
+
 @dataclass(frozen=True)
 class ItemLocation:
     """Where one item's bytes are, and what the scan learned about it."""
@@ -91,14 +129,18 @@ class StepTable:
 class Series:
     """The steps and items of one (run, tag) from a single source."""
 
-    def __init__(self, tag: str, source: str) -> None:
+    def __init__(self, tag: str, source: str, file_order: FileOrder | None = None) -> None:
         self.tag = tag
         self.source = source
-        # one row per logged (step, record); a re-logged step is answered by its last row
+        self._file_order: FileOrder = {} if file_order is None else file_order  # the run's
+        # one row per logged (step, record), with where the record is: rows count in the order
+        # TensorBoard reads them (file names, then offsets), which may not be the scan's order
         self._steps = array("q")
         self._wall_times = array("d")
         self._first_item = array("Q")
         self._item_count = array("I")
+        self._row_file = array("I")
+        self._row_offset = array("q")
         # one row per item
         self._file = array("I")
         self._offset = array("q")
@@ -112,7 +154,7 @@ class Series:
         self._height = array("I")
         self._caption_offset = array("q")
         self._caption_length = array("I")
-        self._table: tuple[StepTable, np.ndarray] | None = None
+        self._tables: dict[bool, tuple[StepTable, np.ndarray]] = {}
         self.first_kind = ""
 
     def add_item(
@@ -178,13 +220,16 @@ class Series:
         start = self._first_item[-1] + self._item_count[-1] if self._steps else 0
         return len(self._file) - start
 
-    def add_step(self, step: int, wall_time: float) -> None:
+    def add_step(self, step: int, wall_time: float, file_id: int, record_offset: int) -> None:
+        """Claim the pending items for a record at `step` that starts at `record_offset`."""
         count = self.pending_items()
         self._first_item.append(len(self._file) - count)
         self._item_count.append(count)
         self._wall_times.append(wall_time)
+        self._row_file.append(file_id)
+        self._row_offset.append(record_offset)
         self._steps.append(step)  # last: readers size the table by this array
-        self._table = None
+        self._tables.clear()
 
     def _item_columns(self) -> tuple[array, ...]:
         return (
@@ -218,41 +263,63 @@ class Series:
             kept = [column[i] for i in np.flatnonzero(keep_items)]
             del column[:]
             column.extend(kept)
-        steps, walls = list(self._steps), list(self._wall_times)
-        firsts, counts = list(self._first_item), list(self._item_count)
-        for column in (self._steps, self._wall_times, self._first_item, self._item_count):
+        row_columns = self._row_columns()
+        old_rows = [list(column) for column in row_columns]
+        for column in row_columns:
             del column[:]
-        for step, wall, first, count in zip(steps, walls, firsts, counts, strict=True):
+        for step, wall, first, count, row_file, row_offset in zip(*old_rows, strict=True):
             kept_rows = np.flatnonzero(keep_items[first : first + count])
             if count and not len(kept_rows):
                 continue
             self._first_item.append(int(new_index[first + kept_rows[0]]) if len(kept_rows) else 0)
             self._item_count.append(len(kept_rows))
             self._wall_times.append(wall)
+            self._row_file.append(row_file)
+            self._row_offset.append(row_offset)
             self._steps.append(step)
-        self._table = None
+        self._tables.clear()
+
+    def _row_columns(self) -> tuple[array, ...]:
+        return (
+            self._steps,
+            self._wall_times,
+            self._first_item,
+            self._item_count,
+            self._row_file,
+            self._row_offset,
+        )
 
     def __len__(self) -> int:
         return len(self._steps)
 
-    def table(self) -> tuple[StepTable, np.ndarray]:
-        """Distinct steps ascending (the last record of a re-logged step wins) and their rows."""
-        if self._table is None:
+    def purged(self) -> int:
+        """Logged records hidden because a later record of the tag went back to their step or
+        before (a restarted job): what TensorBoard hides too."""
+        return len(self._steps) - len(self.table()[0].steps)
+
+    def table(self, include_purged: bool = False) -> tuple[StepTable, np.ndarray]:
+        """Steps ascending and the row answering each. By default the steps TensorBoard 2.21
+        shows: a record at step s hides the tag's earlier records at steps >= s (RustBoard's
+        preemption, reservoir.rs). With `include_purged`, every logged step, each answered by
+        its last record."""
+        table = self._tables.get(include_purged)
+        if table is None:
             rows_total = len(self._steps)
             steps = np.array(self._steps[:rows_total], dtype=np.int64)
-            order = np.argsort(steps, kind="stable")
-            ordered = steps[order]
-            last_of_each = np.ones(len(ordered), dtype=bool)
-            if len(ordered) > 1:
-                last_of_each[:-1] = ordered[:-1] != ordered[1:]
-            rows = order[last_of_each]
+            order = read_order(
+                np.array(self._row_file[:rows_total], dtype=np.int64),
+                np.array(self._row_offset[:rows_total], dtype=np.int64),
+                self._file_order,
+            )
+            rows = (shown_rows if not include_purged else last_rows)(steps, order)
             counts = np.array(self._item_count[:rows_total], dtype=np.int64)[rows]
             walls = np.array(self._wall_times[:rows_total], dtype=np.float64)[rows]
-            self._table = (StepTable(steps[rows], counts, walls), rows)
-        return self._table
+            table = self._tables[include_purged] = (StepTable(steps[rows], counts, walls), rows)
+        return table
 
     def items_at(self, step: int) -> tuple[float, list[ItemLocation]] | None:
-        table, rows = self.table()
+        """The items of the last record logged at `step`, shown or purged."""
+        table, rows = self.table(include_purged=True)
         i = int(np.searchsorted(table.steps, step))
         if i >= len(table.steps) or table.steps[i] != step:
             return None
@@ -303,7 +370,8 @@ class MeshStep:
 class MeshSeries:
     """The mesh plugin's per-component tensors of one name, combined into items per step.
 
-    Meshes are few and small in number of records, so a dict per step is fine here.
+    Meshes are few and small in number of records, so a dict per step is fine here. A part
+    logged at step s purges the steps after s (a restarted job), in the order parts are indexed.
     """
 
     source = "mesh"
@@ -311,7 +379,8 @@ class MeshSeries:
     def __init__(self, tag: str) -> None:
         self.tag = tag
         self.steps: dict[int, MeshStep] = {}
-        self._table: tuple[StepTable, np.ndarray] | None = None
+        self.purged_steps: dict[int, MeshStep] = {}  # hidden by a later part at a lower step
+        self._tables: dict[bool, tuple[StepTable, np.ndarray]] = {}
 
     @property
     def first_kind(self) -> str:
@@ -320,41 +389,53 @@ class MeshSeries:
         return "pointcloud"
 
     def add_part(self, step: int, wall_time: float, component: str, part: MeshPart) -> None:
+        for later in [s for s in self.steps if s > step]:
+            self.purged_steps[later] = self.steps.pop(later)
         entry = self.steps.get(step)
         if entry is None or component in entry.parts:  # a re-logged step starts over
             entry = self.steps[step] = MeshStep(wall_time, {})
+        self.purged_steps.pop(step, None)
         entry.parts[component] = part
         entry.wall_time = wall_time
-        self._table = None
+        self._tables.clear()
 
     def drop_items(self, file_id: int, start: int = 0, stop: int | None = None) -> None:
-        for step in list(self.steps):
-            parts = self.steps[step].parts
-            dropped = [
-                n
-                for n, p in parts.items()
-                if p.file_id == file_id and start <= p.offset and (stop is None or p.offset < stop)
-            ]
-            for name in dropped:
-                del parts[name]
-            if not parts:
-                del self.steps[step]
-        self._table = None
+        for steps in (self.steps, self.purged_steps):
+            for step in list(steps):
+                parts = steps[step].parts
+                dropped = [
+                    n
+                    for n, p in parts.items()
+                    if p.file_id == file_id
+                    and start <= p.offset
+                    and (stop is None or p.offset < stop)
+                ]
+                for name in dropped:
+                    del parts[name]
+                if not parts:
+                    del steps[step]
+        self._tables.clear()
 
     def __len__(self) -> int:
         return len(self.steps)
 
-    def table(self) -> tuple[StepTable, np.ndarray]:
-        if self._table is None:
-            ordered = sorted(s for s, e in self.steps.items() if e.batch > 0)
+    def purged(self) -> int:
+        return sum(1 for e in self.purged_steps.values() if e.batch > 0)
+
+    def table(self, include_purged: bool = False) -> tuple[StepTable, np.ndarray]:
+        table = self._tables.get(include_purged)
+        if table is None:
+            found = {**self.purged_steps, **self.steps} if include_purged else self.steps
+            ordered = sorted(s for s, e in found.items() if e.batch > 0)
             steps = np.array(ordered, dtype=np.int64)
-            counts = np.array([self.steps[s].batch for s in ordered], dtype=np.int64)
-            walls = np.array([self.steps[s].wall_time for s in ordered], dtype=np.float64)
-            self._table = (StepTable(steps, counts, walls), np.arange(len(ordered)))
-        return self._table
+            counts = np.array([found[s].batch for s in ordered], dtype=np.int64)
+            walls = np.array([found[s].wall_time for s in ordered], dtype=np.float64)
+            table = (StepTable(steps, counts, walls), np.arange(len(ordered)))
+            self._tables[include_purged] = table
+        return table
 
     def step_at(self, step: int) -> MeshStep | None:
-        entry = self.steps.get(step)
+        entry = self.steps.get(step) or self.purged_steps.get(step)
         return entry if entry is not None and entry.batch > 0 else None
 
 
