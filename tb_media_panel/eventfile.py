@@ -1,7 +1,8 @@
-"""TFRecord framing of event files, with a native CRC32C.
+"""Event files written record by record (framing and CRC32C in tfrecord.py).
 
-TensorBoard's own writer checks CRC32C in pure Python (about 4.6 MB/s here); google-crc32c
-runs at GB/s, which is most of why `Writer.add` is several times faster than torch's writer.
+TensorBoard's own writer checks CRC32C in pure Python (about 4.6 MB/s here); the `crc32c`
+package runs at GB/s, which is most of why `Writer.add` is several times faster than torch's
+writer.
 """
 
 from __future__ import annotations
@@ -13,22 +14,10 @@ import threading
 import time
 from typing import BinaryIO
 
-import google_crc32c
-
 from tb_media_panel.compat import event_pb2
+from tb_media_panel.tfrecord import crc32c_extend, frame_record, mask_crc, record_header
 
-_MASK_DELTA = 0xA282EAD8
-_U64 = struct.Struct("<Q")
 _U32 = struct.Struct("<I")
-
-
-def mask_crc(crc: int) -> int:
-    """TFRecord's masking of a CRC32C."""
-    return (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
-
-
-def masked_crc32c(data: bytes | memoryview) -> int:
-    return mask_crc(google_crc32c.value(bytes(data) if isinstance(data, memoryview) else data))
 
 
 def _varint(n: int) -> bytes:
@@ -71,14 +60,6 @@ def summary_event_chunks(
     return [event_head, *strings, value_tail]
 
 
-def frame_record(payload: bytes) -> bytes:
-    """One TFRecord: length, CRC of the length, payload, CRC of the payload."""
-    header = _U64.pack(len(payload))
-    return b"".join(
-        (header, _U32.pack(masked_crc32c(header)), payload, _U32.pack(masked_crc32c(payload)))
-    )
-
-
 class EventFileWriter:
     """Appends events to a new `events.out.tfevents.*` file in `logdir` (any gfile path)."""
 
@@ -116,12 +97,12 @@ class EventFileWriter:
 
     def write_chunks(self, chunks: list[bytes]) -> None:
         """Write one record whose payload is the concatenation of `chunks`."""
-        header = _U64.pack(sum(len(c) for c in chunks))
+        header = record_header(sum(len(c) for c in chunks))
         crc = 0
         for chunk in chunks:
-            crc = google_crc32c.extend(crc, chunk)
+            crc = crc32c_extend(crc, chunk)
         with self._lock:
-            self._file.write(header + _U32.pack(masked_crc32c(header)))
+            self._file.write(header)
             for chunk in chunks:
                 self._file.write(chunk)
             self._file.write(_U32.pack(mask_crc(crc)))

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tb_media_panel.eventfile import masked_crc32c
 from tb_media_panel.store.crc import check_payload
 from tb_media_panel.store.events import RunIndex
 from tb_media_panel.store.files import (
@@ -33,6 +32,7 @@ from tb_media_panel.store.files import (
 from tb_media_panel.store.scanner import HEADER_BYTES, ScanBuffers, scan_records
 from tb_media_panel.store.series import AnySeries, StepTable
 from tb_media_panel.store.sparse import SparsePayload
+from tb_media_panel.tfrecord import masked_crc32c
 
 logger = logging.getLogger(__name__)
 
@@ -208,7 +208,13 @@ class LogdirIndex:
 
         try:
             outcome = scan_records(
-                reader, state.offset, size, on_record, self.max_record_bytes, buffers=buffers
+                reader,
+                state.offset,
+                size,
+                on_record,
+                self.max_record_bytes,
+                buffers=buffers,
+                tag_plugins=run.tag_plugins,
             )
         finally:
             reader.close()

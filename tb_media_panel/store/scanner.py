@@ -16,6 +16,16 @@ read buffer is not read with the rest: the index walks its headers through
 `sparse.SparsePayload`, which reads only those, so its payload is never copied (the framer
 reads just far enough to find the next header).
 
+The framing runs in the native core (native.py, _scan.c) when it is built: it checks the
+CRCs and walks each event far enough to tell whether the index may use it, and only those
+records reach Python; the others (scalars, histograms, graphs...) are only counted. It stops
+at any record that is not ordinary (damaged, over the limit, past the buffer), which this
+module's own loop then handles as it handles every record without the core.
+
+A header whose CRC holds but whose length cannot be right (over `max_record_bytes` with no
+record after it, or past the end of the file with intact records inside what it claims) is
+resynchronised past, as a corrupt one is, and counted.
+
 A small scan runs on the caller's thread. On a large one a worker thread reads and frames
 the next chunk while the caller indexes this one: reads are native calls that release the
 GIL, so the two overlap on two cores. The outcome is the same either way.
@@ -30,12 +40,16 @@ import struct
 import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import NamedTuple
 
-from tb_media_panel.eventfile import masked_crc32c
+from tb_media_panel.records import PLUGIN_NAME
+from tb_media_panel.store import native
 from tb_media_panel.store.crc import SpanChecker
+from tb_media_panel.store.events import LEGACY_SOURCES, UNNAMED_TAG
 from tb_media_panel.store.files import LocalRangeReader, RangeReader, read_into
 from tb_media_panel.store.sparse import NeedWhole, SparsePayload
+from tb_media_panel.tfrecord import FOOTER_BYTES, HEADER, HEADER_BYTES, masked_crc32c
 
 CHUNK_BYTES = 4 << 20
 # Below this a worker thread costs more than the overlap saves (and most tails are small).
@@ -50,11 +64,11 @@ CHECK_ON_READ_MIN_BYTES = 64 << 10
 IN_FILE_MIN_BYTES = 1 << 20
 # What the framer reads past a record it left in the file: enough for the next header.
 PROBE_BYTES = 4096
-HEADER_BYTES = 12  # uint64 length + masked CRC32C of the length
-FOOTER_BYTES = 4  # masked CRC32C of the payload
 RESYNC_LIMIT_BYTES = 1 << 20  # how far past a corrupt header to look for the next record
+# Plugins whose tensors the index reads (events.py RunIndex._add_value): the native core hands
+# Python every tensor of a tag logged with one of these, and of a tag not known yet.
+MEDIA_PLUGINS = frozenset((PLUGIN_NAME, *LEGACY_SOURCES))
 
-_HEADER = struct.Struct("<QI")
 _U32 = struct.Struct("<I")
 
 # on_record(window, payload_start, payload_end, window_offset, checked, sparse): positions
@@ -90,6 +104,9 @@ class _Problem(NamedTuple):
 # A record: (record start, payload start, payload end, payload CRC left unchecked or -1),
 # positions in the chunk.
 _Record = tuple[int, int, int, int]
+# An entry: a record, a large record left in the file, a problem, or a count of records framed
+# and left out by the native core (the index would not use them).
+_Entry = _Record | _InFile | _Problem | int
 
 
 class _Buffer:
@@ -107,7 +124,7 @@ class _Chunk:
 
     buffer: _Buffer
     base: int
-    entries: list[_Record | _InFile | _Problem]
+    entries: list[_Entry]
 
 
 class _Cancelled(Exception):
@@ -181,7 +198,7 @@ class _Window:
         self.start = start
         self.filled = 0
         self.handed_over = False
-        self.entries: list[_Record | _InFile | _Problem] = []
+        self.entries: list[_Entry] = []
 
     def covers(self, offset: int, size: int) -> bool:
         return self.start <= offset and offset + size <= self.start + self.filled
@@ -233,10 +250,14 @@ def scan_records(
     chunk_bytes: int = CHUNK_BYTES,
     background_min_bytes: int | None = None,
     buffers: ScanBuffers | None = None,
+    tag_plugins: dict[str, tuple[str, bytes]] | None = None,
 ) -> ScanOutcome:
     """Scan records that lie entirely in [start, end); `end` is the file size seen now.
 
     `buffers`: spares to reuse, and to leave this scan's buffers in for the next scan.
+    `tag_plugins`: the run's RunIndex.tag_plugins, read as the scan goes; with it the native
+    core hands over only the records the index may use (see _scan.c), and counts the others
+    in `records`. Without it, or without the core, every intact record is handed over.
     `background_min_bytes`: scans at least this large use worker threads (default: from
     `BACKGROUND_MIN_BYTES` when a core looks idle, else never).
     """
@@ -247,19 +268,22 @@ def scan_records(
     chunk = max(min(chunk_bytes, end - start), HEADER_BYTES)  # small scans, small buffer
     buffers = buffers or ScanBuffers()
     pool = _Pool(chunk, BACKGROUND_BUFFERS if background else 1, buffers)
-    chunks = _frames(reader, start, end, max_record_bytes, pool, chunk, outcome)
+    chunks = _frames(reader, start, end, max_record_bytes, pool, chunk, outcome, tag_plugins)
     if background:
         chunks = _in_background(chunks, pool)
     for framed in chunks:
         data = framed.buffer.data
         base = framed.base
         for entry in framed.entries:
-            if isinstance(entry, _Problem):
+            if type(entry) is int:
+                outcome.records += entry
+            elif isinstance(entry, _Problem):
                 outcome.skipped += entry.counted
                 outcome.problems.append(entry.message)
             elif isinstance(entry, _InFile):
                 _index_in_file(reader, entry, on_record, buffers.sparse, outcome)
             else:
+                assert isinstance(entry, tuple)
                 record_start, payload_start, payload_end, unchecked_crc = entry
                 try:
                     on_record(data, payload_start, payload_end, base, unchecked_crc < 0, None)
@@ -371,9 +395,11 @@ def _frames(
     pool: _Pool,
     chunk: int,
     outcome: ScanOutcome,
+    tag_plugins: dict[str, tuple[str, bytes]] | None,
 ) -> Iterator[_Chunk]:
     """Chunks of framed records; sets where to resume (and why it stopped) on `outcome`."""
     in_place = isinstance(reader, LocalRangeReader)
+    core = native.core()
     window = _Window(reader, start, pool, chunk)
     pos = start
     while pos + HEADER_BYTES <= end:
@@ -382,14 +408,45 @@ def _frames(
             if not window.load(pos, HEADER_BYTES):
                 break
         at = pos - window.start
-        length, header_crc = _HEADER.unpack_from(window.buffer.data, at)
-        if window.buffer.crc.masked_crc(at, at + 8) != header_crc:
-            if pos == 0:
+        if core is not None:  # ordinary records up to the first that is not, if any
+            walked, dropped = core.walk(
+                window.buffer.data, at, window.filled, end - window.start, max_record_bytes,
+                CHECK_ON_READ_MIN_BYTES, tag_plugins, MEDIA_PLUGINS, UNNAMED_TAG, window.entries,
+            )  # fmt: skip
+            if dropped:
+                window.entries.append(dropped)
+            if walked != at:
+                pos = outcome.next_offset = window.start + walked
+                continue
+        length, header_crc = HEADER.unpack_from(window.buffer.data, at)
+        problem = None if window.buffer.crc.masked_crc(at, at + 8) == header_crc else "corrupt"
+        record_end = pos + HEADER_BYTES + length + FOOTER_BYTES
+        if problem is None and length > max_record_bytes:
+            if record_end <= end and _record_starts(reader, window, record_end, end):
+                window.entries.append(
+                    _Problem(
+                        f"record at byte {pos} has {length} bytes, over the limit of "
+                        f"{max_record_bytes}",
+                        True,
+                    )
+                )
+                pos = outcome.next_offset = record_end
+                continue
+            problem = f"claims {length} bytes, over the limit of {max_record_bytes}, and no record follows"
+        if problem is not None:
+            if pos == 0 and problem == "corrupt":
                 outcome.not_an_event_file = True
                 window.release()
                 return
-            resumed = yield from _resync(window, pos + 1, end)
-            window.entries.append(_Problem(f"corrupt record header at byte {pos}", True))
+            resumed = yield from _resync(window, pos + 1, end, core)
+            window.entries.append(
+                _Problem(
+                    f"corrupt record header at byte {pos}"
+                    if problem == "corrupt"
+                    else f"record header at byte {pos} {problem}",
+                    True,
+                )
+            )
             if resumed is None:
                 outcome.next_offset = pos
                 outcome.stuck = True
@@ -399,18 +456,20 @@ def _frames(
                 break
             pos = outcome.next_offset = resumed
             continue
-        record_end = pos + HEADER_BYTES + length + FOOTER_BYTES
         if record_end > end:
-            break  # still being written, or cut off: picked up when complete
-        if length > max_record_bytes:
+            # Still being written, or cut off (picked up when complete), unless intact records
+            # follow inside what it claims: then its header lies.
+            resumed = yield from _resync(window, pos + 1, end, core)
+            if resumed is None:
+                break
             window.entries.append(
                 _Problem(
-                    f"record at byte {pos} has {length} bytes, over the limit of "
-                    f"{max_record_bytes}",
+                    f"record header at byte {pos} claims {length} bytes, past the end of the "
+                    f"file, yet a record starts at byte {resumed}",
                     True,
                 )
             )
-            pos = outcome.next_offset = record_end
+            pos = outcome.next_offset = resumed
             continue
         if not window.covers(pos, record_end - pos):
             if in_place and length >= IN_FILE_MIN_BYTES:
@@ -421,6 +480,8 @@ def _frames(
             yield from window.handover()
             if not window.load(pos, record_end - pos):
                 break
+            if core is not None:
+                continue  # the core frames it, now that it is in the buffer
         at = pos - window.start
         payload_start = at + HEADER_BYTES
         payload_end = payload_start + length
@@ -437,11 +498,28 @@ def _frames(
     window.release()
 
 
+def _record_starts(reader: RangeReader, window: _Window, offset: int, end: int) -> bool:
+    """Whether `offset` is the end of the file or the start of an intact record header."""
+    if offset + HEADER_BYTES > end:
+        return offset == end
+    if window.covers(offset, HEADER_BYTES):
+        at = offset - window.start
+        header = bytes(window.buffer.view[at : at + HEADER_BYTES])
+    else:
+        header = reader.read(offset, HEADER_BYTES)
+    if len(header) != HEADER_BYTES:
+        return False
+    length, crc = HEADER.unpack(header)
+    return length <= end - offset - HEADER_BYTES and masked_crc32c(header[:8]) == crc
+
+
 def _bad_crc(pos: int) -> _Problem:
     return _Problem(f"record at byte {pos} fails its CRC check", True)
 
 
-def _resync(window: _Window, start: int, end: int) -> Generator[_Chunk, None, int | None]:
+def _resync(
+    window: _Window, start: int, end: int, core: ModuleType | None
+) -> Generator[_Chunk, None, int | None]:
     """The next offset after a corrupt header where an intact record header begins (the
     generator's return value), or None; yields chunks handed over on the way."""
     limit = min(end - HEADER_BYTES, start + RESYNC_LIMIT_BYTES)
@@ -451,9 +529,24 @@ def _resync(window: _Window, start: int, end: int) -> Generator[_Chunk, None, in
             yield from window.handover()
             if not window.load(pos, HEADER_BYTES):
                 return None
-        at = pos - window.start
-        length, header_crc = _HEADER.unpack_from(window.buffer.data, at)
-        if length <= end - pos and window.buffer.crc.masked_crc(at, at + 8) == header_crc:
-            return pos
-        pos += 1
+        base = window.start
+        last = min(limit, base + window.filled - HEADER_BYTES)  # the last header in the buffer
+        if core is not None:
+            found = core.find_header(window.buffer.data, pos - base, last - base, end - base)
+        else:
+            found = _find_header(window.buffer, pos - base, last - base, end - base)
+        if found >= 0:
+            return base + found
+        pos = last + 1
     return None
+
+
+def _find_header(buffer: _Buffer, at: int, last: int, end: int) -> int:
+    """The first p in [at, last] where an intact header of a record that fits before `end`
+    begins, or -1 (positions in `buffer`); what the native core's find_header does."""
+    data = buffer.data
+    for p in range(at, last + 1):
+        length, header_crc = HEADER.unpack_from(data, p)
+        if length <= end - p and buffer.crc.masked_crc(p, p + 8) == header_crc:
+            return p
+    return -1

@@ -1,0 +1,490 @@
+/* The scanner's native core: TFRecord framing, CRC32C, and the "may this event hold media?"
+ * walk, so that the records the index never uses (scalars, histograms, graphs, hparams)
+ * cost a few hundred nanoseconds and never reach Python.
+ *
+ * scanner.py is the reference: `walk` frames records only while they are ordinary (header
+ * and payload CRCs intact, within the limit, inside the buffer) and stops at the first one
+ * that is not, leaving it to scanner.py's own loop. It drops a record only when the Python
+ * indexer (events.py RunIndex.add_event) would return False for it without raising and
+ * without changing any state; whenever that is not certain (any wire anomaly, a tag whose
+ * plugin is not known yet) the record goes to Python, which decides. So both paths index
+ * the same, and count the same skipped records.
+ *
+ * Every read is bounds-checked against the span it walks; the buffer is held through the
+ * buffer protocol for the whole call.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define HAVE_X86 1
+#include <nmmintrin.h>
+#endif
+
+/* ---- CRC32C (Castagnoli) ------------------------------------------------------------ */
+
+static uint32_t crc_table[8][256];
+static int use_hardware = 0;
+
+static void crc_init(void)
+{
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+        crc_table[0][n] = c;
+    }
+    for (uint32_t n = 0; n < 256; n++)
+        for (int t = 1; t < 8; t++)
+            crc_table[t][n] = (crc_table[t - 1][n] >> 8) ^ crc_table[0][crc_table[t - 1][n] & 0xFF];
+#ifdef HAVE_X86
+    __builtin_cpu_init();
+    use_hardware = __builtin_cpu_supports("sse4.2");
+#endif
+}
+
+/* Slicing-by-8, for CPUs without the CRC32 instruction. */
+static uint32_t crc_software(uint32_t crc, const uint8_t *p, size_t n)
+{
+    crc = ~crc;
+    while (n && ((uintptr_t)p & 7)) {
+        crc = (crc >> 8) ^ crc_table[0][(crc ^ *p++) & 0xFF];
+        n--;
+    }
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        w ^= crc; /* little-endian: the CRC goes into the first four bytes */
+        crc = crc_table[7][w & 0xFF] ^ crc_table[6][(w >> 8) & 0xFF] ^ crc_table[5][(w >> 16) & 0xFF] ^
+              crc_table[4][(w >> 24) & 0xFF] ^ crc_table[3][(w >> 32) & 0xFF] ^
+              crc_table[2][(w >> 40) & 0xFF] ^ crc_table[1][(w >> 48) & 0xFF] ^ crc_table[0][w >> 56];
+        p += 8;
+        n -= 8;
+    }
+    while (n--)
+        crc = (crc >> 8) ^ crc_table[0][(crc ^ *p++) & 0xFF];
+    return ~crc;
+}
+
+#ifdef HAVE_X86
+__attribute__((target("sse4.2"))) static uint32_t crc_hardware(uint32_t crc, const uint8_t *p, size_t n)
+{
+    uint64_t c = ~crc;
+    while (n && ((uintptr_t)p & 7)) {
+        c = _mm_crc32_u8((uint32_t)c, *p++);
+        n--;
+    }
+#if defined(__x86_64__)
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        c = _mm_crc32_u64(c, w);
+        p += 8;
+        n -= 8;
+    }
+#endif
+    while (n--)
+        c = _mm_crc32_u8((uint32_t)c, *p++);
+    return ~(uint32_t)c;
+}
+#endif
+
+static inline uint32_t crc32c(uint32_t crc, const uint8_t *p, size_t n)
+{
+#ifdef HAVE_X86
+    if (use_hardware)
+        return crc_hardware(crc, p, n);
+#endif
+    return crc_software(crc, p, n);
+}
+
+static inline uint32_t mask_crc(uint32_t crc)
+{
+    return ((crc >> 15) | (crc << 17)) + 0xA282EAD8u;
+}
+
+static inline uint64_t load_u64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v; /* TFRecord is little-endian, as is every machine this builds on */
+}
+
+static inline uint32_t load_u32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* ---- the protobuf wire, as events.py walks it ----------------------------------------- */
+
+/* A varint at *pos within [.., end). 0 on success; -1 where Python would raise, or where its
+ * value would not fit 64 bits (Python keeps big integers: left to it). */
+static inline int read_varint(const uint8_t *b, size_t *pos, size_t end, uint64_t *out)
+{
+    size_t p = *pos;
+    uint64_t r = 0;
+    for (int shift = 0; shift <= 63; shift += 7) {
+        if (p >= end)
+            return -1;
+        uint8_t byte = b[p++];
+        if (shift == 63 && byte > 1)
+            return -1;
+        r |= (uint64_t)(byte & 0x7F) << shift;
+        if (byte < 0x80) {
+            *out = r;
+            *pos = p;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* events.py `_skip_field`: past the field whose key starts at *pos; its number in *number. */
+static inline int skip_field(const uint8_t *b, size_t *pos, size_t end, uint64_t *number)
+{
+    uint64_t key, value;
+    size_t p = *pos;
+    if (read_varint(b, &p, end, &key))
+        return -1;
+    *number = key >> 3;
+    if (*number == 0)
+        return -1;
+    switch (key & 7) {
+    case 0:
+        if (read_varint(b, &p, end, &value))
+            return -1;
+        *pos = p;
+        return 0;
+    case 2:
+        if (read_varint(b, &p, end, &value) || value > end - p)
+            return -1;
+        *pos = p + value;
+        return 0;
+    case 1:
+        if (end - p < 8)
+            return -1;
+        *pos = p + 8;
+        return 0;
+    case 5:
+        if (end - p < 4)
+            return -1;
+        *pos = p + 4;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+typedef struct {
+    PyObject *tag_plugins; /* RunIndex.tag_plugins: tag -> (plugin name, content) */
+    PyObject *media_plugins; /* plugin names whose tensors the index reads */
+    PyObject *unnamed; /* the name events.py gives a value without a tag */
+} Filter;
+
+enum { DROP = 0, KEEP = 1, ERROR = -1 };
+
+/* events.py `_add_value`: KEEP unless it would surely return False and change nothing. */
+static int classify_value(const uint8_t *b, size_t pos, size_t end, const Filter *f)
+{
+    size_t tag_start = 0, tag_end = 0;
+    int image = 0, audio = 0, tensor = 0, metadata = 0;
+    while (pos < end) {
+        uint8_t key = b[pos];
+        if ((key & 7) != 2 || key >= 0x80 || key < 8) {
+            uint64_t number;
+            if (skip_field(b, &pos, end, &number))
+                return KEEP;
+            continue;
+        }
+        uint64_t length;
+        pos++;
+        if (read_varint(b, &pos, end, &length) || length > end - pos)
+            return KEEP;
+        switch (key) {
+        case 0x0A:
+            tag_start = pos;
+            tag_end = pos + length;
+            break;
+        case 0x22:
+            image = 1;
+            break;
+        case 0x32:
+            audio = 1;
+            break;
+        case 0x42:
+            tensor = 1;
+            break;
+        case 0x4A:
+            metadata = 1;
+            break;
+        }
+        pos += length;
+    }
+    if (image || audio)
+        return KEEP;
+    if (!tensor && !metadata)
+        return DROP; /* simple_value, histo, node_name only */
+    if (f->tag_plugins == NULL)
+        return KEEP;
+    PyObject *tag;
+    if (tag_end > tag_start) {
+        tag = PyUnicode_DecodeUTF8((const char *)b + tag_start, (Py_ssize_t)(tag_end - tag_start), "replace");
+        if (tag == NULL)
+            return ERROR;
+    } else {
+        tag = Py_NewRef(f->unnamed);
+    }
+    PyObject *plugin = PyDict_GetItemWithError(f->tag_plugins, tag); /* borrowed */
+    Py_DECREF(tag);
+    if (plugin == NULL)
+        /* not known yet: a value with metadata may register it, a tensor may be read once
+         * an earlier record still on its way to Python registers it */
+        return PyErr_Occurred() ? ERROR : KEEP;
+    if (!tensor)
+        return DROP; /* metadata of a tag already known: events.py reads it no more */
+    if (!PyTuple_Check(plugin) || PyTuple_GET_SIZE(plugin) < 1)
+        return KEEP;
+    int media = PySet_Contains(f->media_plugins, PyTuple_GET_ITEM(plugin, 0));
+    return media < 0 ? ERROR : media ? KEEP : DROP;
+}
+
+/* events.py `add_event` up to its values; also KEEP what the purge logic needs to see:
+ * `file_version` (3) and `session_log` (7). */
+static int classify_event(const uint8_t *b, size_t pos, size_t end, const Filter *f)
+{
+    size_t summary_start = 0, summary_end = 0;
+    int summary = 0;
+    while (pos < end) {
+        uint8_t key = b[pos];
+        uint64_t value;
+        if (key == 0x09 && end - pos >= 9) {
+            pos += 9;
+        } else if (key == 0x10) {
+            pos++;
+            if (read_varint(b, &pos, end, &value))
+                return KEEP;
+        } else if (key == 0x2A) {
+            pos++;
+            if (read_varint(b, &pos, end, &value) || value > end - pos)
+                return KEEP;
+            summary = 1; /* the last one counts, as in events.py */
+            summary_start = pos;
+            summary_end = pos + value;
+            pos += value;
+        } else {
+            if (skip_field(b, &pos, end, &value))
+                return KEEP;
+            if (value == 3 || value == 7)
+                return KEEP;
+        }
+    }
+    if (!summary)
+        return DROP;
+    pos = summary_start;
+    end = summary_end;
+    while (pos < end) {
+        uint64_t value;
+        if (b[pos] == 0x0A) {
+            pos++;
+            if (read_varint(b, &pos, end, &value) || value > end - pos)
+                return KEEP;
+            int verdict = classify_value(b, pos, pos + value, f);
+            if (verdict != DROP)
+                return verdict;
+            pos += value;
+        } else if (skip_field(b, &pos, end, &value)) {
+            return KEEP;
+        }
+    }
+    return DROP;
+}
+
+/* ---- Python API ---------------------------------------------------------------------- */
+
+#define HEADER_BYTES 12
+#define FOOTER_BYTES 4
+#define RELEASE_GIL_MIN_BYTES (256 << 10)
+
+static int get_span(PyObject *obj, Py_buffer *view, Py_ssize_t start, Py_ssize_t end)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_SIMPLE) < 0)
+        return -1;
+    if (start < 0 || end < start || end > view->len) {
+        PyErr_Format(PyExc_ValueError, "span [%zd, %zd) is outside the buffer of %zd bytes", start, end,
+                     view->len);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(masked_crc_doc, "masked_crc(buffer, start, end) -> int\n\n"
+                             "TFRecord's masked CRC32C of buffer[start:end], without copying it.");
+
+static PyObject *py_masked_crc(PyObject *self, PyObject *args)
+{
+    PyObject *obj;
+    Py_ssize_t start, end;
+    Py_buffer view;
+    if (!PyArg_ParseTuple(args, "Onn", &obj, &start, &end) || get_span(obj, &view, start, end) < 0)
+        return NULL;
+    const uint8_t *p = (const uint8_t *)view.buf + start;
+    size_t n = (size_t)(end - start);
+    uint32_t crc;
+    if (n >= RELEASE_GIL_MIN_BYTES) {
+        Py_BEGIN_ALLOW_THREADS crc = crc32c(0, p, n);
+        Py_END_ALLOW_THREADS
+    } else {
+        crc = crc32c(0, p, n);
+    }
+    PyBuffer_Release(&view);
+    return PyLong_FromUnsignedLong(mask_crc(crc));
+}
+
+PyDoc_STRVAR(extend_doc, "extend(crc, data) -> int\n\nCRC32C (unmasked) of `data` continuing `crc`.");
+
+static PyObject *py_extend(PyObject *self, PyObject *args)
+{
+    unsigned long crc;
+    Py_buffer view;
+    if (!PyArg_ParseTuple(args, "ky*", &crc, &view))
+        return NULL;
+    uint32_t out;
+    Py_BEGIN_ALLOW_THREADS out = crc32c((uint32_t)crc, view.buf, (size_t)view.len);
+    Py_END_ALLOW_THREADS PyBuffer_Release(&view);
+    return PyLong_FromUnsignedLong(out);
+}
+
+static inline int header_intact(const uint8_t *p)
+{
+    return mask_crc(crc32c(0, p, 8)) == load_u32(p + 8);
+}
+
+PyDoc_STRVAR(find_header_doc,
+             "find_header(buffer, start, last, end) -> int\n\n"
+             "The first position p in [start, last] where an intact record header begins whose\n"
+             "record fits in `end` (the file end, in buffer positions), or -1.");
+
+static PyObject *py_find_header(PyObject *self, PyObject *args)
+{
+    PyObject *obj;
+    Py_ssize_t start, last, end;
+    Py_buffer view;
+    if (!PyArg_ParseTuple(args, "Onnn", &obj, &start, &last, &end))
+        return NULL;
+    if (last < start)
+        return PyLong_FromLong(-1);
+    if (get_span(obj, &view, start, last + HEADER_BYTES) < 0)
+        return NULL;
+    const uint8_t *b = view.buf;
+    Py_ssize_t found = -1;
+    for (Py_ssize_t p = start; p <= last; p++) {
+        uint64_t length = load_u64(b + p);
+        if (end >= p && length <= (uint64_t)(end - p) && header_intact(b + p)) {
+            found = p;
+            break;
+        }
+    }
+    PyBuffer_Release(&view);
+    return PyLong_FromSsize_t(found);
+}
+
+PyDoc_STRVAR(walk_doc,
+             "walk(buffer, at, limit, end, max_record_bytes, check_min, tag_plugins, media_plugins,\n"
+             "     unnamed, entries) -> (at, dropped)\n\n"
+             "Frame the records from buffer position `at` while each is ordinary: its header CRC\n"
+             "intact, its length at most `max_record_bytes`, all of it before `limit` (bytes filled)\n"
+             "and `end` (the file end, in buffer positions), and, under `check_min` bytes, its payload\n"
+             "CRC intact. Appends (start, payload start, payload end, unchecked CRC or -1) to\n"
+             "`entries` for each record the index may use; counts the others in `dropped`. Stops\n"
+             "at the first record that is not ordinary and returns its position. With\n"
+             "`tag_plugins` None, every record is appended.");
+
+static PyObject *py_walk(PyObject *self, PyObject *args)
+{
+    PyObject *obj, *entries;
+    Py_ssize_t at, limit, end, max_record, check_min;
+    Filter filter;
+    Py_buffer view;
+    if (!PyArg_ParseTuple(args, "OnnnnnOOUO!", &obj, &at, &limit, &end, &max_record, &check_min,
+                          &filter.tag_plugins, &filter.media_plugins, &filter.unnamed, &PyList_Type, &entries))
+        return NULL;
+    if (filter.tag_plugins == Py_None) {
+        filter.tag_plugins = NULL;
+    } else if (!PyDict_Check(filter.tag_plugins) || !PyAnySet_Check(filter.media_plugins)) {
+        PyErr_SetString(PyExc_TypeError, "tag_plugins must be a dict and media_plugins a set");
+        return NULL;
+    }
+    if (get_span(obj, &view, 0, limit) < 0)
+        return NULL;
+    if (at < 0 || at > limit) {
+        PyBuffer_Release(&view);
+        return PyErr_Format(PyExc_ValueError, "at=%zd is outside [0, %zd]", at, limit);
+    }
+    const uint8_t *b = view.buf;
+    size_t pos = (size_t)at;
+    size_t stop = (size_t)(end < limit ? end : limit); /* bytes usable: filled and in the file */
+    Py_ssize_t dropped = 0;
+    while (stop - pos >= HEADER_BYTES) {
+        uint64_t length = load_u64(b + pos);
+        if (!header_intact(b + pos) || length > (uint64_t)max_record ||
+            length > stop - pos - HEADER_BYTES || stop - pos - HEADER_BYTES - length < FOOTER_BYTES)
+            break;
+        size_t payload = pos + HEADER_BYTES;
+        size_t payload_end = payload + (size_t)length;
+        uint32_t footer = load_u32(b + payload_end);
+        int unchecked = length >= (uint64_t)check_min;
+        if (!unchecked && mask_crc(crc32c(0, b + payload, (size_t)length)) != footer)
+            break;
+        int verdict = filter.tag_plugins == NULL ? KEEP : classify_event(b, payload, payload_end, &filter);
+        if (verdict == ERROR)
+            goto fail;
+        if (verdict == KEEP) {
+            PyObject *entry = Py_BuildValue("(nnnL)", (Py_ssize_t)pos, (Py_ssize_t)payload,
+                                            (Py_ssize_t)payload_end, unchecked ? (long long)footer : -1LL);
+            if (entry == NULL)
+                goto fail;
+            int appended = PyList_Append(entries, entry);
+            Py_DECREF(entry);
+            if (appended < 0)
+                goto fail;
+        } else {
+            dropped++;
+        }
+        pos = payload_end + FOOTER_BYTES;
+    }
+    PyBuffer_Release(&view);
+    return Py_BuildValue("(nn)", (Py_ssize_t)pos, dropped);
+fail:
+    PyBuffer_Release(&view);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"masked_crc", py_masked_crc, METH_VARARGS, masked_crc_doc},
+    {"extend", py_extend, METH_VARARGS, extend_doc},
+    {"find_header", py_find_header, METH_VARARGS, find_header_doc},
+    {"walk", py_walk, METH_VARARGS, walk_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_scan", "The scanner's native core (see scanner.py).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__scan(void)
+{
+    crc_init();
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddStringConstant(m, "crc_implementation", use_hardware ? "sse4.2" : "table") < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
