@@ -312,6 +312,7 @@ class RunIndex:
         name = mesh_data.name or tag.rsplit("_", 1)[0]
         shape = _tensor_shape(buf, tensor)
         s, e = tensor
+        _check_mesh_shape(shape, e - s)
         self._mesh_series(name).add_part(
             step, wall_time, component, MeshPart(file_id, base + s, e - s, shape)
         )
@@ -415,6 +416,17 @@ def _tensor_shape(buf: bytes, tensor: tuple[int, int]) -> tuple[int, ...]:
                             size = as_int64(v3)
                     dims.append(size)
     return tuple(dims)
+
+
+def _check_mesh_shape(shape: tuple[int, ...], length: int) -> None:
+    """A mesh tensor is [batch, n, 3]. Each of its items, even an empty one, and each element
+    must be backed by a byte of the tensor (real writers spend at least that): its shape alone
+    must not make an item list or an array of any size."""
+    if len(shape) != 3 or shape[2] != 3 or min(shape) < 0:
+        raise WireError(f"mesh tensor of shape {list(shape)}; expected [batch, n, 3]")
+    batch, n, _ = shape
+    if batch * max(n, 1) * 3 > length:
+        raise WireError(f"mesh tensor of shape {list(shape)} in only {length} bytes")
 
 
 def _tensor_strings(

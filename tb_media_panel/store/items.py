@@ -101,7 +101,9 @@ class MediaReader:
     def items(self, run: str, tag: str, step: int) -> dict[str, Any]:
         wall_time, items = self._step(run, tag, step)
         if isinstance(items, MeshStep):
-            described = [self._describe_mesh(items, i) for i in range(items.batch)]
+            described = [
+                self._describe_mesh(arrays, i) for i, arrays in enumerate(self._mesh_batch(items))
+            ]
         else:
             described = [self._describe(item, i) for i, item in enumerate(items)]
         return {"run": run, "tag": tag, "step": step, "wall_time": wall_time, "items": described}
@@ -125,8 +127,7 @@ class MediaReader:
             meta["size"] = len(self._text(item).encode())
         return meta
 
-    def _describe_mesh(self, mesh: MeshStep, index: int) -> dict[str, Any]:
-        arrays = self._mesh_arrays(mesh, index)
+    def _describe_mesh(self, arrays: legacy.MeshArrays, index: int) -> dict[str, Any]:
         if arrays.faces is not None:
             meta = blank_meta(index, "object3d", "ply")
             meta["size"] = len(legacy.binary_ply(arrays))
@@ -150,7 +151,7 @@ class MediaReader:
         identity = (run, tag, step, index)
         if isinstance(found, tuple):
             mesh, i = found
-            arrays = self._mesh_arrays(mesh, i)
+            arrays = self._mesh_batch(mesh)[i]
             if arrays.faces is None:
                 raise NotFound("this mesh is a point cloud: read its arrays from the points route")
             return _in_memory(
@@ -212,7 +213,7 @@ class MediaReader:
         identity = (run, tag, step, index, "points", array)
         if isinstance(found, tuple):
             mesh, i = found
-            arrays = self._mesh_arrays(mesh, i)
+            arrays = self._mesh_batch(mesh)[i]
             chosen = {"positions": arrays.positions, "colors": arrays.colors, "labels": None}[array]
             if chosen is None:
                 raise NotFound(f"this point cloud has no {array}")
@@ -243,7 +244,7 @@ class MediaReader:
         except Exception as exc:  # protobuf's DecodeError and friends
             raise NotFound(f"text summary unreadable: {exc}") from exc
 
-    def _mesh_arrays(self, mesh: MeshStep, index: int) -> legacy.MeshArrays:
+    def _mesh_batch(self, mesh: MeshStep) -> list[legacy.MeshArrays]:
         def tensor(component: str) -> bytes | None:
             part = mesh.parts.get(component)
             return None if part is None else self.index.read(part.file_id, part.offset, part.length)
@@ -252,7 +253,7 @@ class MediaReader:
         if vertex is None:
             raise NotFound("mesh step has no vertices")
         try:
-            return legacy.mesh_arrays(vertex, tensor("FACE"), tensor("COLOR"), index)
+            return legacy.mesh_batch(vertex, tensor("FACE"), tensor("COLOR"))
         except Exception as exc:  # malformed tensors: shapes that do not fit
             raise NotFound(f"mesh unreadable: {exc}") from exc
 

@@ -69,20 +69,34 @@ class MeshArrays:
     faces: np.ndarray | None  # uint32 (F, 3)
 
 
-def mesh_arrays(vertex: bytes, face: bytes | None, color: bytes | None, index: int) -> MeshArrays:
-    """Element `index` of the batch of a mesh summary's tensors."""
-    positions = tensor_array(vertex)[index].reshape(-1, 3).astype("<f4")
+def mesh_batch(vertex: bytes, face: bytes | None, color: bytes | None) -> list[MeshArrays]:
+    """Every element of the batch of a mesh summary's tensors ([batch, n, 3] each), decoded
+    once for the whole batch: a step's items must not cost a decode each."""
+    vertices = tensor_array(vertex)
+    if vertices.ndim != 3 or vertices.shape[2] != 3:
+        raise ValueError(f"mesh vertices of shape {list(vertices.shape)}; expected [batch, n, 3]")
+    positions = vertices.astype("<f4")
     colors = None
     if color is not None:
-        colors = (
-            np.clip(np.rint(tensor_array(color)[index]), 0, 255).reshape(-1, 3).astype(np.uint8)
-        )
-        if len(colors) != len(positions):
-            colors = None
+        logged = tensor_array(color)
+        if logged.shape == vertices.shape:  # otherwise not one colour per vertex: left out
+            colors = np.clip(np.rint(logged), 0, 255).astype(np.uint8)
     faces = None
     if face is not None:
-        faces = np.rint(tensor_array(face)[index]).reshape(-1, 3).astype("<u4")
-    return MeshArrays(positions, colors, faces)
+        logged = tensor_array(face)
+        if logged.ndim != 3 or logged.shape[0] != len(vertices) or logged.shape[2] != 3:
+            raise ValueError(
+                f"mesh faces of shape {list(logged.shape)}; expected [{len(vertices)}, n, 3]"
+            )
+        faces = np.rint(logged).astype("<u4")
+    return [
+        MeshArrays(
+            positions[i],
+            None if colors is None else colors[i],
+            None if faces is None else faces[i],
+        )
+        for i in range(len(vertices))
+    ]
 
 
 def binary_ply(mesh: MeshArrays) -> bytes:
