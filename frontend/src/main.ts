@@ -3,6 +3,7 @@
 import { MediaApi, pluginBase } from "./api";
 import { Panel } from "./panel/panel";
 import { readLocationState, writeLocationState } from "./state/location";
+import controlsCss from "./panel/controls.css?inline";
 import css from "./styles.css?inline";
 
 /** How often the panel looks for new runs, tags and steps. */
@@ -11,12 +12,13 @@ const POLL_MS = 4000;
 export async function render(): Promise<Panel> {
   // TensorBoard's CSP allows inline styles ('unsafe-inline' in style-src), so the stylesheet ships in the bundle.
   const style = document.createElement("style");
-  style.textContent = css;
+  style.textContent = css + controlsCss;
   document.head.append(style);
   const root = document.createElement("div");
   document.body.append(root);
   const api = new MediaApi(pluginBase(import.meta.url));
-  const panel = new Panel(root, api, { readState: () => readLocationState(), writeState: (s) => writeLocationState(s), pollMs: POLL_MS });
+  const location = { read: () => readLocationState(), write: (s: string) => writeLocationState(s) };
+  const panel = new Panel(root, api, { location, pollMs: POLL_MS });
   await panel.start();
   return panel;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { h } from "../src/panel/dom";
-import { makeMatcher } from "../src/panel/panel";
+import { makeMatcher } from "../src/panel/filter";
 import { runColor } from "../src/panel/colors";
 import { viewerModuleFor } from "../src/viewers/registry";
 import { waveformEnvelope, spectrogram } from "../src/viewers/audio";
