@@ -40,6 +40,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
 LEGACY_PLUGINS = ("images", "audio", "mesh", "text")
 DEFAULT_RELOAD_SECONDS = 5.0
+FIRST_ANSWER_SECONDS = 0.5  # the first request waits this long at most for the index
 MAX_STEPS_LIMIT = 1_000_000
 MAX_BATCH = 256  # addresses per items_batch request: a screenful of cells, well under URL limits
 MAX_INLINE_ITEM = 256 << 10  # largest image items_batch may carry inline (inline_max)
@@ -243,25 +244,26 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
     # -- indexing lifecycle --
 
     def ensure_indexed(self) -> None:
-        """The first call indexes the logdir; later refreshes run in a background thread."""
+        """The first call starts indexing in a background thread, which then refreshes every
+        reload interval, and waits at most FIRST_ANSWER_SECONDS for it: a large logdir
+        answers with what is indexed so far (`runs` says how far that is)."""
         if self._started or not self._logdir:
             return
         with self._start_lock:
             if self._started:
                 return
-            self.index.refresh()
+            threading.Thread(target=self._reload_loop, name="media_panel-reload", daemon=True).start()
+            self.index.wait_caught_up(FIRST_ANSWER_SECONDS)
             self._started = True
-            if self._reload_seconds > 0:
-                threading.Thread(
-                    target=self._reload_loop, name="media_panel-reload", daemon=True
-                ).start()
 
     def _reload_loop(self) -> None:
-        while not self._stop.wait(self._reload_seconds):
+        while True:
             try:
                 self.index.refresh()
             except Exception:  # keep reloading: the logdir may come back
                 logger.warning("media_panel: reload failed", exc_info=True)
+            if self._reload_seconds <= 0 or self._stop.wait(self._reload_seconds):
+                return
 
     def stop(self) -> None:
         self._stop.set()
@@ -285,7 +287,7 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
 
     def is_active(self) -> bool:
         self.ensure_indexed()
-        return self.index.has_media()
+        return self.index.has_media() or not self.index.progress().done  # not known yet
 
     def data_plugin_names(self) -> tuple[str, ...]:
         return (PLUGIN_NAME, *LEGACY_PLUGINS)
@@ -327,7 +329,9 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
             "runs": [
                 {"name": name, "skipped_records": self.index.skipped_records(name)}
                 for name in self.index.run_names()
-            ]
+            ],
+            "progress": vars(self.index.progress()),
+            "warnings": self.index.warnings(),
         }
 
     def _serve_runs(self, request: wrappers.Request) -> wrappers.Response:

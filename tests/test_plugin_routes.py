@@ -88,9 +88,13 @@ def routes(logdir: Path, tmp_path_factory: pytest.TempPathFactory) -> Routes:
 
 
 def test_runs_and_tags(routes: Routes) -> None:
-    assert routes.json("runs") == {
-        "runs": [{"name": "run_a", "skipped_records": 0}, {"name": "run_b", "skipped_records": 0}]
-    }
+    runs = routes.json("runs")
+    assert runs["runs"] == [
+        {"name": "run_a", "skipped_records": 0},
+        {"name": "run_b", "skipped_records": 0},
+    ]
+    assert runs["warnings"] == []
+    assert runs["progress"]["done"] and runs["progress"]["files_done"] == runs["progress"]["files_total"]
     # JSON answers carry nosniff too, so TensorBoard's security validator stays quiet in the terminal.
     assert routes.get("runs").headers["X-Content-Type-Options"] == "nosniff"
     assert routes.get("items", "run=nope&tag=x&step=0").headers["X-Content-Type-Options"] == "nosniff"

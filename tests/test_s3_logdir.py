@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,10 +17,14 @@ import tb_media_panel as mp
 from tb_media_panel.plugin import MediaPanelPlugin
 from tests.conftest import require
 from tests.tb_server import free_port
+from tests.test_index_progressive import indexed_runs
 
 
 @pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
+def s3_server() -> Iterator[Any]:
+    """A moto S3 server with the bucket `bucket`, and the environment that points boto3 and
+    TensorBoard's S3 filesystem at it (which keeps the endpoint it saw first: one server
+    for the module). moto keeps buckets in this process: the server may stop and start."""
     require("boto3")
     moto_server = require("moto.server").server
     port = free_port()
@@ -47,9 +53,12 @@ def s3_endpoint() -> Iterator[str]:
 
     boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="bucket")
     try:
-        yield endpoint
+        yield server
     finally:
-        server.stop()
+        try:
+            server.stop()
+        except Exception:  # a test left it stopped
+            pass
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -57,7 +66,7 @@ def s3_endpoint() -> Iterator[str]:
                 os.environ[key] = value
 
 
-def test_runs_written_to_s3_are_served(s3_endpoint: str) -> None:
+def test_runs_written_to_s3_are_served(s3_server: Any) -> None:
     pixels = np.random.default_rng(3).integers(0, 255, (6, 5, 3), dtype=np.uint8)
     with mp.Writer("s3://bucket/logs/train") as writer:
         for step in range(3):
@@ -72,9 +81,7 @@ def test_runs_written_to_s3_are_served(s3_endpoint: str) -> None:
         response = Client(apps["/" + route]).get(f"/{route}?{query}")
         return response.status_code, response.get_data(), dict(response.headers)
 
-    status, body, _ = get("runs")
-    assert status == 200
-    assert json.loads(body)["runs"] == [
+    assert indexed_runs(apps["/runs"])["runs"] == [
         {"name": "eval/a", "skipped_records": 0},
         {"name": "train", "skipped_records": 0},
     ]
@@ -94,3 +101,31 @@ def test_runs_written_to_s3_are_served(s3_endpoint: str) -> None:
         writer.add("samples", mp.Image(pixels), step=4)
     names = [r["name"] for r in json.loads(get("reload")[1])["runs"]]
     assert names == ["eval/a", "late", "train"]
+
+
+def test_failed_listing_keeps_the_index_and_warns(s3_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # fail at once once the server is gone
+    pixels = np.zeros((4, 4, 3), dtype=np.uint8)
+    for run in ("a", "b"):
+        with mp.Writer(f"s3://bucket/down/{run}") as writer:
+            writer.add("samples", mp.Image(pixels), step=1)
+    plugin = MediaPanelPlugin(
+        TBContext(logdir="s3://bucket/down", flags=argparse.Namespace(reload_interval=0))
+    )
+    apps = plugin.get_plugin_apps()
+    assert [r["name"] for r in indexed_runs(apps["/runs"])["runs"]] == ["a", "b"]
+    assert indexed_runs(apps["/runs"])["warnings"] == []
+
+    s3_server.stop()  # the bucket is unreachable mid-run
+    try:
+        answer = Client(apps["/reload"]).get("/reload").get_json()
+        assert [r["name"] for r in answer["runs"]] == ["a", "b"]
+        (warning,) = answer["warnings"]
+        assert "could not list s3://bucket/down" in warning
+        tags = Client(apps["/tags"]).get("/tags").get_json()["tags"]
+        assert [(t["run"], t["step_count"]) for t in tags] == [("a", 1), ("b", 1)]
+    finally:
+        s3_server.start()  # back: the warning goes
+    answer = Client(apps["/reload"]).get("/reload").get_json()
+    assert [r["name"] for r in answer["runs"]] == ["a", "b"]
+    assert answer["warnings"] == []

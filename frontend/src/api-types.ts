@@ -8,6 +8,24 @@ export type Source = "media_panel" | "images" | "audio" | "mesh" | "text";
 
 export interface RunInfo { name: string; skipped_records: number }
 
+/** How far the background indexing of the logdir got (the `runs` and `reload` answers). */
+export interface IndexProgress {
+  files_done: number;
+  files_total: number;
+  bytes_done: number;
+  bytes_total: number;
+  /** Every complete record of the files listed is indexed. */
+  done: boolean;
+}
+
+/** The `runs` and `reload` answer. */
+export interface RunsAnswer {
+  runs: RunInfo[];
+  progress: IndexProgress;
+  /** What kept the latest refresh from seeing the logdir (a failed remote listing). */
+  warnings: string[];
+}
+
 export interface TagInfo {
   run: string;
   tag: string;

@@ -123,13 +123,21 @@ def _remote_filesystem(path: str) -> Any:
     return _gfile().get_filesystem(path)
 
 
+class ListingError(OSError):
+    """The logdir could not be listed (a remote error): what was indexed stays as it is."""
+
+
 def list_event_files(logdir: str) -> list[EventFileListing]:
-    """Every event file under `logdir`, with its run name, sorted by run then file name."""
+    """Every event file under `logdir`, with its run name, sorted by run then file name.
+
+    Raises ListingError when a remote logdir cannot be listed: an empty answer would mean
+    "every file is gone"."""
     if not is_remote(logdir):
         return _list_local(logdir)
-    if logdir.startswith("s3://"):
-        return _list_s3(logdir)
-    return _list_gfile_walk(logdir)
+    try:
+        return _list_s3(logdir) if logdir.startswith("s3://") else _list_gfile_walk(logdir)
+    except Exception as exc:
+        raise ListingError(f"could not list {logdir}: {type(exc).__name__}: {exc}") from exc
 
 
 def _run_name(relative_dir: str) -> str:
@@ -137,12 +145,30 @@ def _run_name(relative_dir: str) -> str:
     return relative_dir if relative_dir else "."
 
 
+def printable_name(name: str) -> str:
+    """A directory name as valid Unicode: bytes that are not UTF-8 (which Python decodes to
+    lone surrogates, which neither JSON nor a browser URL can carry back) as `\\xNN`."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _list_local(logdir: str) -> list[EventFileListing]:
+    """Follows symlinks, but each real directory once (as RustBoard does): a link to `.` or
+    to a parent would otherwise be walked without end."""
     found: list[EventFileListing] = []
+    seen: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(logdir, followlinks=True):
+        try:
+            st = os.stat(dirpath)
+        except OSError:  # gone or unreadable since it was listed
+            dirnames.clear()
+            continue
+        if (st.st_dev, st.st_ino) in seen:
+            dirnames.clear()
+            continue
+        seen.add((st.st_dev, st.st_ino))
         dirnames.sort()
         rel = os.path.relpath(dirpath, logdir)
-        run = "." if rel == "." else rel.replace(os.sep, "/")
+        run = "." if rel == "." else printable_name(rel.replace(os.sep, "/"))
         for name in sorted(filenames):
             if is_event_file_name(name):
                 found.append(EventFileListing(run, os.path.join(dirpath, name)))
@@ -151,11 +177,7 @@ def _list_local(logdir: str) -> list[EventFileListing]:
 
 def _list_s3(logdir: str) -> list[EventFileListing]:
     base = logdir.rstrip("/") + "/"
-    fs = _remote_filesystem(logdir)
-    try:
-        keys = fs.glob(base + "*")  # one paginated listing of every key under the prefix
-    except Exception:
-        return []
+    keys = _remote_filesystem(logdir).glob(base + "*")  # one paginated listing of the prefix
     found = []
     for key in keys:
         rel = key[len(base) :]
@@ -169,12 +191,13 @@ def _list_gfile_walk(logdir: str) -> list[EventFileListing]:
     gfile = _gfile()
     base = logdir.rstrip("/")
     found = []
-    try:
-        for dirpath, _dirs, filenames in gfile.walk(base):
-            rel = dirpath[len(base) :]
-            for name in filenames:
-                if is_event_file_name(name):
-                    found.append(EventFileListing(_run_name(rel), posixpath.join(dirpath, name)))
-    except Exception:
-        return []
+
+    def fail(error: Exception) -> None:  # gfile.walk would skip a directory it cannot list
+        raise error
+
+    for dirpath, _dirs, filenames in gfile.walk(base, onerror=fail):
+        rel = dirpath[len(base) :]
+        for name in filenames:
+            if is_event_file_name(name):
+                found.append(EventFileListing(_run_name(rel), posixpath.join(dirpath, name)))
     return sorted(found, key=lambda f: (f.run, f.path))
