@@ -15,7 +15,8 @@ import math
 import mimetypes
 import re
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,13 @@ from tb_media_panel.store import (
     Payload,
     window,
 )
+from tb_media_panel.store.items import HTML_TYPE, OCTET_STREAM, displayable, served_type
 
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"  # a payload URL without its content key may answer newer bytes later
 LEGACY_PLUGINS = ("images", "audio", "mesh", "text")
 DEFAULT_RELOAD_SECONDS = 5.0
 FIRST_ANSWER_SECONDS = 0.5  # the first request waits this long at most for the index
@@ -46,6 +49,15 @@ MAX_BATCH = 256  # addresses per items_batch request: a screenful of cells, well
 MAX_INLINE_ITEM = 256 << 10  # largest image items_batch may carry inline (inline_max)
 MAX_INLINE_TOTAL = 8 << 20  # inline bytes per items_batch answer; later items are left to `data`
 INT64_MAX = (1 << 63) - 1
+INT64_MIN = -(1 << 63)
+MAX_SAFE_STEP = (1 << 53) - 1  # JavaScript's Number.MAX_SAFE_INTEGER: larger steps go as strings
+# Run and tag names come back in URLs: Python's HTTP server refuses request lines over 64 KiB
+# anyway, and a name is only ever looked up in a dict.
+MAX_NAME_CHARS = 1 << 16
+STREAM_CHUNK = 1 << 20  # payloads are sent in pieces of this size, never held whole
+# Requests reading a large payload at once; the others wait for a piece's turn, so memory is
+# bounded by this many chunks whatever the number of clients.
+LARGE_READS = threading.BoundedSemaphore(4)
 _HASHED_ASSET = re.compile(r"[-.][A-Za-z0-9_-]{8,}\.[a-z0-9]+$")
 _STATIC_TYPES = {
     ".js": "text/javascript",
@@ -61,10 +73,15 @@ _STATIC_TYPES = {
     ".html": "text/html",
     ".txt": "text/plain",
 }
-HTML_HEADERS = {
-    "Content-Security-Policy": "sandbox allow-scripts",
-    "X-Content-Type-Options": "nosniff",
-}
+
+
+def payload_headers(mime: str) -> dict[str, str]:
+    """On every payload response: the bytes are never sniffed into another type, and a
+    document opened from them runs in an opaque origin (scripts only for logged HTML)."""
+    return {
+        "Content-Security-Policy": "sandbox allow-scripts" if mime == HTML_TYPE else "sandbox",
+        "X-Content-Type-Options": "nosniff",
+    }
 
 Handler = Callable[[wrappers.Request], wrappers.Response]
 
@@ -116,9 +133,18 @@ def text_param(request: wrappers.Request, name: str) -> str:
     value = request.args.get(name)
     if value is None or value == "":
         raise BadRequest(f"missing parameter {name!r}")
-    if len(value) > 4096:
-        raise BadRequest(f"parameter {name!r} is longer than 4096 characters")
+    if len(value) > MAX_NAME_CHARS:
+        raise BadRequest(
+            f"parameter {name!r} must be at most {MAX_NAME_CHARS} characters, got {len(value)}"
+        )
     return value
+
+
+def flag_param(request: wrappers.Request, name: str) -> bool:
+    raw = request.args.get(name, "0")
+    if raw not in ("0", "1"):
+        raise BadRequest(f"parameter {name!r} must be 0 or 1, got {raw[:40]!r}")
+    return raw == "1"
 
 
 def parse_int(name: str, raw: str, minimum: int, maximum: int) -> int:
@@ -155,9 +181,21 @@ def item_address(request: wrappers.Request) -> tuple[str, str, int, int]:
     return (
         text_param(request, "run"),
         text_param(request, "tag"),
-        required_int(request, "step", minimum=-INT64_MAX),
+        required_int(request, "step", minimum=INT64_MIN),
         required_int(request, "index"),
     )
+
+
+def wire_step(step: int) -> int | str:
+    """A step as JSON carries it exactly to JavaScript: a number while it is a safe integer,
+    else its decimal string."""
+    return step if -MAX_SAFE_STEP <= step <= MAX_SAFE_STEP else str(step)
+
+
+def wire_steps(steps: np.ndarray) -> list[int | str]:
+    if not len(steps) or (-MAX_SAFE_STEP <= steps.min() and steps.max() <= MAX_SAFE_STEP):
+        return steps.tolist()  # type: ignore[no-any-return]
+    return [wire_step(s) for s in steps.tolist()]
 
 
 def finite(values: Any) -> list[float]:
@@ -183,20 +221,37 @@ def etag_matches(request: wrappers.Request, etag: str) -> bool:
     return request.if_none_match.contains_weak(etag.strip('"'))
 
 
-def payload_response(
-    request: wrappers.Request, payload: Payload, extra_headers: dict[str, str] | None = None
-) -> wrappers.Response:
-    """The payload with ETag/immutable caching, 304 on a matching If-None-Match, and Range."""
+def stream(payload: Payload, start: int, stop: int) -> Iterator[bytes]:
+    """payload[start:stop] piece by piece; pieces of large payloads take turns (LARGE_READS)."""
+    large = stop - start > STREAM_CHUNK
+    for at in range(start, stop, STREAM_CHUNK):
+        end = min(at + STREAM_CHUNK, stop)
+        if large:
+            with LARGE_READS:
+                piece = payload.read(at, end)
+        else:
+            piece = payload.read(at, end)
+        yield piece
+
+
+def payload_response(request: wrappers.Request, payload: Payload) -> wrappers.Response:
+    """The payload streamed with ETag caching (immutable only under a URL carrying the item's
+    content key), 304 on a matching If-None-Match, and Range. The payload was checked when it
+    was looked up (a large record's CRC at its first read), so a corrupt one is a 404 here,
+    never a response cut short."""
+    download = flag_param(request, "download")
     headers = {
         "ETag": payload.etag,
-        "Cache-Control": IMMUTABLE,
+        "Cache-Control": IMMUTABLE if request.args.get("key") == payload.key else REVALIDATE,
         "Accept-Ranges": "bytes",
-        "X-Content-Type-Options": "nosniff",
-        **(extra_headers or {}),
+        **payload_headers(payload.mime),
     }
+    if download or not displayable(payload.mime):
+        headers["Content-Disposition"] = "attachment"
     if etag_matches(request, payload.etag):
         return wrappers.Response(status=304, headers=headers)
     size = payload.size
+    start, stop, status = 0, size, 200
     byte_range = request.range
     if byte_range is not None and request.headers.get("Range"):
         span = byte_range.range_for_length(size)
@@ -204,12 +259,17 @@ def payload_response(
             headers["Content-Range"] = f"bytes */{size}"
             return wrappers.Response(status=416, headers=headers)
         start, stop = span
+        status = 206
         headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
-        body = payload.read(start, stop)
-        return wrappers.Response(body, status=206, headers=headers, content_type=payload.mime)
-    return wrappers.Response(
-        payload.read(0, size), status=200, headers=headers, content_type=payload.mime
+    response = wrappers.Response(
+        stream(payload, start, stop),
+        status=status,
+        headers=headers,
+        content_type=payload.mime,
+        direct_passthrough=True,
     )
+    response.content_length = stop - start
+    return response
 
 
 # ---- the plugin ----------------------------------------------------------------------
@@ -240,6 +300,8 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
         self._started = False
         self._start_lock = threading.Lock()
         self._stop = threading.Event()
+        self._refresh_lock = threading.Lock()
+        self._refresh_started = -math.inf  # monotonic time the last refresh began
 
     # -- indexing lifecycle --
 
@@ -259,11 +321,26 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
     def _reload_loop(self) -> None:
         while True:
             try:
-                self.index.refresh()
+                self.refresh()
             except Exception:  # keep reloading: the logdir may come back
                 logger.warning("media_panel: reload failed", exc_info=True)
             if self._reload_seconds <= 0 or self._stop.wait(self._reload_seconds):
                 return
+
+    def refresh(self) -> None:
+        """Rescan the logdir, unless a rescan that began after this call was made has ended
+        meanwhile: callers that arrive together (every open tab, the reload loop) share one."""
+        asked = time.monotonic()
+        with self._refresh_lock:
+            if self._refresh_started >= asked:
+                return
+            self._refresh_started = time.monotonic()
+            self.index.refresh()
+
+    def generation(self) -> int:
+        """A number that changes whenever the index does (a 48-bit digest of its state)."""
+        digest = hashlib.sha1(repr(self.index.state()).encode()).digest()
+        return int.from_bytes(digest[:6], "big")
 
     def stop(self) -> None:
         self._stop.set()
@@ -283,6 +360,7 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
             "/points": route(self._serve_points),
             "/html": route(self._serve_html),
             "/reload": route(self._serve_reload),
+            "/generation": route(self._serve_generation),
         }
 
     def is_active(self) -> bool:
@@ -340,8 +418,12 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
 
     def _serve_reload(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()
-        self.index.refresh()
+        self.refresh()
         return json_response(self._runs_body())
+
+    def _serve_generation(self, request: wrappers.Request) -> wrappers.Response:
+        self.ensure_indexed()
+        return json_response({"generation": self.generation()})
 
     def _serve_tags(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()
@@ -349,13 +431,17 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
         if run is not None and not self.index.has_run(run):
             raise NotFound(f"unknown run {run!r}")
         runs = [run] if run is not None else self.index.run_names()
-        return json_response({"tags": [vars(t) for t in self.index.tag_summaries(runs)]})
+        tags = [
+            {**vars(t), "first_step": wire_step(t.first_step), "last_step": wire_step(t.last_step)}
+            for t in self.index.tag_summaries(runs)
+        ]
+        return json_response({"tags": tags})
 
     def _serve_series(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()
         tag = text_param(request, "tag")
-        step_min = int_param(request, "step_min", minimum=-INT64_MAX)
-        step_max = int_param(request, "step_max", minimum=-INT64_MAX)
+        step_min = int_param(request, "step_min", minimum=INT64_MIN)
+        step_max = int_param(request, "step_max", minimum=INT64_MIN)
         max_steps = int_param(
             request, "max_steps", DEFAULT_MAX_STEPS, minimum=2, maximum=MAX_STEPS_LIMIT
         )
@@ -368,34 +454,42 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
                 f"parameter 'include_purged' must be 0 or 1, got {include_purged[:40]!r}"
             )
         runs = request.args.getlist("run") or self.index.run_names()
+        answered: dict[str, Any] = {}
+        errors: dict[str, str] = {}  # one unknown run does not fail the others
         for run in runs:
             if not self.index.has_run(run):
-                raise NotFound(f"unknown run {run!r}")
-        answered: dict[str, Any] = {}
-        for run in runs:
+                errors[run] = f"unknown run {run[:200]!r}"
+                continue
             series = self.index.series(run, tag)
             if series is None:
                 continue
             table = self.index.step_table(series, include_purged == "1")
             picked = window(table, step_min, step_max, max_steps)
             answered[run] = {
-                "steps": picked.steps.tolist(),
+                "steps": wire_steps(picked.steps),
                 "counts": picked.counts.tolist(),
                 "wall_times": finite(picked.wall_times),
                 "total": picked.total,
                 "purged": self.index.purged(series),
             }
         if not answered:
-            raise NotFound(f"no run has the tag {tag!r}")
-        return json_response(
-            {"tag": tag, "step_min": step_min, "step_max": step_max, "runs": answered}
-        )
+            raise NotFound(next(iter(errors.values()), f"no run has the tag {tag[:200]!r}"))
+        body = {
+            "tag": tag,
+            "step_min": None if step_min is None else wire_step(step_min),
+            "step_max": None if step_max is None else wire_step(step_max),
+            "runs": answered,
+        }
+        if errors:
+            body["errors"] = errors
+        return json_response(body)
 
     def _serve_items(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()
         run, tag = text_param(request, "run"), text_param(request, "tag")
-        step = required_int(request, "step", minimum=-INT64_MAX)
-        return json_response(json_safe(self.reader.items(run, tag, step)))
+        step = required_int(request, "step", minimum=INT64_MIN)
+        found = self.reader.items(run, tag, step)
+        return json_response(json_safe({**found, "step": wire_step(step)}))
 
     def _serve_items_batch(self, request: wrappers.Request) -> wrappers.Response:
         """`items` for many (run, tag, step) at once: one round trip per screenful of cells."""
@@ -410,16 +504,14 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
             )
         if len(runs) > MAX_BATCH:
             raise BadRequest(f"at most {MAX_BATCH} addresses per request, got {len(runs)}")
-        earlier = request.args.get("earlier", "0")
-        if earlier not in ("0", "1"):
-            raise BadRequest(f"parameter 'earlier' must be 0 or 1, got {earlier[:40]!r}")
-        steps = [parse_int("step", raw, -INT64_MAX, INT64_MAX) for raw in raw_steps]
+        earlier = flag_param(request, "earlier")
+        steps = [parse_int("step", raw, INT64_MIN, INT64_MAX) for raw in raw_steps]
         inline_max = int_param(request, "inline_max", 0, maximum=MAX_INLINE_ITEM) or 0
         inline_left = MAX_INLINE_TOTAL
         results = []
         for run, tag, step in zip(runs, tags, steps, strict=True):
             try:
-                actual = self._at_or_before(run, tag, step) if earlier == "1" else step
+                actual = self._at_or_before(run, tag, step) if earlier else step
                 if actual is None:
                     results.append(
                         {"run": run, "tag": tag, "step": None, "wall_time": None, "items": []}
@@ -429,14 +521,21 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
                     for item in found["items"]:
                         size = item["size"]
                         if item["kind"] == "image" and 0 < size <= min(inline_max, inline_left):
-                            # The image itself, so a screenful of small images is one round trip.
-                            payload = self.reader.data(run, tag, actual, item["index"])
-                            item["inline"] = base64.b64encode(payload.read(0, payload.size)).decode()
+                            self._inline(item, run, tag, actual)
                             inline_left -= size
-                    results.append(found)
+                    results.append({**found, "step": wire_step(actual)})
             except (NotFound, CorruptRecord) as exc:
-                results.append({"run": run, "tag": tag, "step": step, "error": str(exc)})
+                results.append({"run": run, "tag": tag, "step": wire_step(step), "error": str(exc)})
         return json_response(json_safe({"results": results}))
+
+    def _inline(self, item: dict[str, Any], run: str, tag: str, step: int) -> None:
+        """The image itself in the metadata, so a screenful of small images is one round trip:
+        only when it is of an allow-listed image type its bytes match (never active content,
+        even as a blob the frontend builds from it)."""
+        payload = self.reader.data(run, tag, step, item["index"])
+        data = payload.read(0, payload.size)
+        if item["mime"] != OCTET_STREAM and served_type("image", data) == item["mime"]:
+            item["inline"] = base64.b64encode(data).decode()
 
     def _at_or_before(self, run: str, tag: str, step: int) -> int | None:
         """The latest logged step <= `step` of the series (what a run shows for a slider step)."""
@@ -451,10 +550,7 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
 
     def _serve_data(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()
-        payload = self.reader.data(*item_address(request))
-        # a logged HTML item opened through this route must not run with TensorBoard's origin
-        extra = HTML_HEADERS if payload.mime.startswith("text/html") else None
-        return payload_response(request, payload, extra)
+        return payload_response(request, self.reader.data(*item_address(request)))
 
     def _serve_mask(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()
@@ -474,9 +570,7 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
 
     def _serve_html(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()
-        html = self.reader.html(*item_address(request))
-        headers = {**HTML_HEADERS, "Cache-Control": IMMUTABLE}
-        return wrappers.Response(html, headers=headers, content_type="text/html; charset=utf-8")
+        return payload_response(request, self.reader.html(*item_address(request)))
 
 
 class MediaPanelLoader(base_plugin.TBLoader):

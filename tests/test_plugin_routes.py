@@ -208,7 +208,10 @@ def test_items_batch_inlines_small_images(routes: Routes) -> None:
 
 
 def test_data_with_etag_304_and_ranges(routes: Routes) -> None:
+    key = routes.json("items", "run=run_a&tag=samples&step=4")["items"][0]["key"]
     query = "run=run_a&tag=samples&step=4&index=0"
+    assert routes.get("data", query).headers["Cache-Control"] == "no-cache"
+    query += f"&key={key}"
     response = routes.get("data", query)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "image/png"

@@ -473,6 +473,15 @@ class LogdirIndex:
             state = self._states.get(file_id)
             return None if state is None else f"{printable_name(state.path)}|{state.generation}"
 
+    def state(self) -> tuple[object, ...]:
+        """What changes whenever the index does: each file's incarnation and how far it was
+        read, and the runs with their skipped counts (which a failed read also changes)."""
+        with self._lock:
+            return (
+                sorted((s.file_id, s.offset) for s in self._states.values()),
+                sorted((name, r.skipped_records) for name, r in self._runs.items()),
+            )
+
     def read(self, file_id: int, offset: int, size: int) -> bytes:
         """Indexed bytes of a file, once their record is known to be intact."""
         with self._lock:

@@ -1,13 +1,18 @@
 """Reading items out of the index: metadata as JSON-ready dicts, payloads, masks, point arrays.
 
 Only the bytes of the asked-for item are read: a MediaItem's header (everything before its
-`data` field) for metadata, masks and point arrays; the exact payload slice for data.
+`data` field, plus the payload's first bytes for its type) for metadata, masks and point
+arrays; the exact payload slice for data.
+
+Logged MIME types are never served: a payload's Content-Type comes from `PAYLOAD_TYPES`, the
+allow-list per kind, and only when the payload's own first bytes match that type.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +26,6 @@ from tb_media_panel.store.index import LogdirIndex
 from tb_media_panel.store.series import (
     LAYOUT_MEDIA_ITEM,
     LAYOUT_TEXT_TENSOR,
-    MIME_TYPES,
     ItemLocation,
     MeshSeries,
     MeshStep,
@@ -30,6 +34,73 @@ from tb_media_panel.store.series import (
 
 WAV_HEAD_BYTES = 4096
 POINT_ARRAYS = ("positions", "colors", "labels")
+MAGIC_BYTES = 12  # payload bytes the type checks below look at
+OCTET_STREAM = "application/octet-stream"
+HTML_TYPE = "text/html; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass(frozen=True)
+class PayloadType:
+    name: str
+    mime: str
+    kinds: frozenset[str]
+    matches: Callable[[bytes], bool]  # on the payload's first MAGIC_BYTES
+
+
+def _riff(form: bytes) -> Callable[[bytes], bool]:
+    return lambda head: head[:4] == b"RIFF" and head[8:12] == form
+
+
+def _mpeg_audio(head: bytes) -> bool:
+    # an ID3 tag, or an MPEG audio frame header: 11 sync bits set
+    return head[:3] == b"ID3" or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+
+
+# The only types a payload is served as (besides HTML and text items, and octet-stream):
+# none of them is active content in a browser.
+PAYLOAD_TYPES = (
+    PayloadType("png", "image/png", frozenset({"image"}), lambda h: h[:8] == PNG_SIGNATURE),
+    PayloadType("jpeg", "image/jpeg", frozenset({"image"}), lambda h: h[:3] == b"\xff\xd8\xff"),
+    PayloadType("webp", "image/webp", frozenset({"image"}), _riff(b"WEBP")),
+    PayloadType("gif", "image/gif", frozenset({"image", "video"}), lambda h: h[:6] in (b"GIF87a", b"GIF89a")),
+    PayloadType("bmp", "image/bmp", frozenset({"image"}), lambda h: h[:2] == b"BM"),
+    PayloadType("mp4", "video/mp4", frozenset({"video"}), lambda h: h[4:8] == b"ftyp"),
+    PayloadType("webm", "video/webm", frozenset({"video"}), lambda h: h[:4] == b"\x1a\x45\xdf\xa3"),
+    PayloadType("wav", "audio/wav", frozenset({"audio"}), _riff(b"WAVE")),
+    PayloadType("mp3", "audio/mpeg", frozenset({"audio"}), _mpeg_audio),
+    PayloadType("ogg", "audio/ogg", frozenset({"audio"}), lambda h: h[:4] == b"OggS"),
+    PayloadType("flac", "audio/flac", frozenset({"audio"}), lambda h: h[:4] == b"fLaC"),
+)
+# Kinds served as documents: HTML only under `Content-Security-Policy: sandbox allow-scripts`
+# (an opaque origin), text as plain text.
+DOCUMENT_TYPES = {"html": HTML_TYPE, "text": TEXT_TYPE}
+
+
+def served_type(kind: str, head: bytes) -> str:
+    """The Content-Type a payload of `kind` starting with `head` is served as."""
+    if kind in DOCUMENT_TYPES:
+        return DOCUMENT_TYPES[kind]
+    for t in PAYLOAD_TYPES:
+        if kind in t.kinds and t.matches(head[:MAGIC_BYTES]):
+            return t.mime
+    return OCTET_STREAM
+
+
+def indexed_type(kind: str, fmt: str) -> str:
+    """The Content-Type of a legacy payload from the format the index sniffed from its bytes."""
+    if kind in DOCUMENT_TYPES:
+        return DOCUMENT_TYPES[kind]
+    for t in PAYLOAD_TYPES:
+        if kind in t.kinds and t.name == fmt:
+            return t.mime
+    return OCTET_STREAM
+
+
+def displayable(mime: str) -> bool:
+    """Whether a browser shows a payload of this served type itself (else: a download)."""
+    return mime != OCTET_STREAM
 
 
 class NotFound(LookupError):
@@ -38,18 +109,25 @@ class NotFound(LookupError):
 
 @dataclass(frozen=True)
 class Payload:
-    mime: str
+    mime: str  # a served type (see served_type), never the logged one
     size: int
     etag: str
     read: Callable[[int, int], bytes]  # read(start, stop) -> bytes[start:stop]
+    key: str  # the content key of the item it belongs to (see content_key)
 
 
 def _etag(*parts: object) -> str:
     return '"' + hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()[:24] + '"'
 
 
-def _in_memory(mime: str, data: bytes, *identity: object) -> Payload:
-    return Payload(mime, len(data), _etag(*identity), lambda a, b: data[a:b])
+def content_key(token: str) -> str:
+    """An opaque key of the bytes behind an item (file incarnation, record offset and length):
+    a step logged again is another record, so it gets another key (TensorBoard's blob_key)."""
+    return hashlib.sha1(token.encode()).hexdigest()[:20]
+
+
+def _in_memory(mime: str, data: bytes, token: str, *identity: object) -> Payload:
+    return Payload(mime, len(data), _etag(*identity, token), lambda a, b: data[a:b], content_key(token))
 
 
 class MediaReader:
@@ -89,10 +167,14 @@ class MediaReader:
             raise NotFound(f"step {step} of tag {tag!r} has {count} items; no index {index}")
         return (items, index) if isinstance(items, MeshStep) else items[index]
 
-    def _record_header(self, item: ItemLocation) -> media_pb2.MediaItem:
-        """The MediaItem without its payload (its `data` field is left empty)."""
+    def _record_header(self, item: ItemLocation) -> tuple[media_pb2.MediaItem, bytes]:
+        """The MediaItem without its payload (its `data` field is left empty), and the
+        payload's first bytes (to tell its type), in one read."""
+        head_at = item.data_offset - item.offset
+        size = min(item.length, head_at + min(item.data_length, MAGIC_BYTES))
         try:
-            return decode_item(self.index.read(item.file_id, item.offset, item.header_length))
+            data = self.index.read(item.file_id, item.offset, size)
+            return decode_item(data[: item.header_length]), data[head_at:]
         except (ValueError, FileNotFoundError) as exc:
             raise NotFound(f"item record unreadable: {exc}") from exc
 
@@ -101,18 +183,30 @@ class MediaReader:
     def items(self, run: str, tag: str, step: int) -> dict[str, Any]:
         wall_time, items = self._step(run, tag, step)
         if isinstance(items, MeshStep):
+            key = content_key(self._mesh_token(items))
             described = [
-                self._describe_mesh(arrays, i) for i, arrays in enumerate(self._mesh_batch(items))
+                {**self._describe_mesh(arrays, i), "key": key}
+                for i, arrays in enumerate(self._mesh_batch(items))
             ]
         else:
             described = [self._describe(item, i) for i, item in enumerate(items)]
         return {"run": run, "tag": tag, "step": step, "wall_time": wall_time, "items": described}
 
     def _describe(self, item: ItemLocation, index: int) -> dict[str, Any]:
+        key = content_key(self._token(item))
         if item.layout == LAYOUT_MEDIA_ITEM:
-            return describe_record(index, self._record_header(item), item.data_length)
+            record, head = self._record_header(item)
+            meta = describe_record(index, record, item.data_length)
+            meta.update(mime=served_type(item.kind, head), key=key)
+            return meta
         meta = blank_meta(index, item.kind, item.format)
-        meta.update(size=item.data_length, width=item.width, height=item.height)
+        meta.update(
+            mime=indexed_type(item.kind, item.format),
+            size=item.data_length,
+            width=item.width,
+            height=item.height,
+            key=key,
+        )
         if item.kind == "audio":
             head = self.index.read(item.file_id, item.offset, min(item.length, WAV_HEAD_BYTES))
             info = legacy.wav_info(head)
@@ -155,58 +249,49 @@ class MediaReader:
             if arrays.faces is None:
                 raise NotFound("this mesh is a point cloud: read its arrays from the points route")
             return _in_memory(
-                "application/ply",
-                legacy.binary_ply(arrays),
-                *identity,
-                self._mesh_token(mesh),
+                OCTET_STREAM, legacy.binary_ply(arrays), self._mesh_token(mesh), *identity
             )
         item = found
         token = self._token(item)
         if item.layout == LAYOUT_TEXT_TENSOR:
-            return _in_memory(MIME_TYPES["txt"], self._text(item).encode(), *identity, token)
-        if item.layout == LAYOUT_MEDIA_ITEM:
-            mime = self._record_header(item).mime or "application/octet-stream"
-        else:
-            mime = MIME_TYPES.get(item.format, "application/octet-stream")
+            return _in_memory(TEXT_TYPE, self._text(item).encode(), token, *identity)
+        return self._slice(item, identity, token)
+
+    def _slice(self, item: ItemLocation, identity: tuple[object, ...], token: str) -> Payload:
+        """The payload bytes of an item as they are in the event file, read on demand; the
+        first read (of its first bytes, for the type) checks a large record's CRC."""
         start = item.data_offset
         file_id = item.file_id
+        head = self.index.read(file_id, start, min(item.data_length, MAGIC_BYTES))
         return Payload(
-            mime,
+            served_type(item.kind, head),
             item.data_length,
             _etag(*identity, token),
             lambda a, b: self.index.read(file_id, start + a, b - a),
+            content_key(token),
         )
 
-    def html(self, run: str, tag: str, step: int, index: int) -> bytes:
+    def html(self, run: str, tag: str, step: int, index: int) -> Payload:
         found = self._item(run, tag, step, index)
         if isinstance(found, tuple) or found.kind != "html" or found.layout != LAYOUT_MEDIA_ITEM:
             raise NotFound(f"item {index} at step {step} of tag {tag!r} is not HTML")
-        return self.index.read(found.file_id, found.data_offset, found.data_length)
+        return self._slice(found, (run, tag, step, index, "html"), self._token(found))
 
     def mask(self, run: str, tag: str, step: int, index: int, layer: str) -> Payload:
         found = self._item(run, tag, step, index)
         if isinstance(found, tuple) or found.layout != LAYOUT_MEDIA_ITEM:
             raise NotFound(f"item {index} at step {step} of tag {tag!r} has no masks")
-        record = self._record_header(found)
+        record, _ = self._record_header(found)
         names = [m.name for m in record.masks]
         if layer in names:
             mask = record.masks[names.index(layer)]
-        elif layer.isdigit() and int(layer) < len(names):
+        elif re.fullmatch(r"[0-9]{1,6}", layer) and int(layer) < len(names):
             mask = record.masks[int(layer)]
         else:
-            raise NotFound(f"item has no mask layer {layer!r}; layers: {names}")
-        ids = decode_mask_png(mask.png)
-        return _in_memory(
-            "application/octet-stream",
-            ids,
-            run,
-            tag,
-            step,
-            index,
-            "mask",
-            layer,
-            self._token(found),
-        )
+            raise NotFound(f"item has no mask layer {layer!r}; layers: {names[:20]}")
+        ids = decode_mask_png(mask.png, record.width, record.height)
+        token = self._token(found)
+        return _in_memory(OCTET_STREAM, ids, token, run, tag, step, index, "mask", layer)
 
     def points(self, run: str, tag: str, step: int, index: int, array: str) -> Payload:
         found = self._item(run, tag, step, index)
@@ -217,16 +302,14 @@ class MediaReader:
             chosen = {"positions": arrays.positions, "colors": arrays.colors, "labels": None}[array]
             if chosen is None:
                 raise NotFound(f"this point cloud has no {array}")
-            return _in_memory(
-                "application/octet-stream", chosen.tobytes(), *identity, self._mesh_token(mesh)
-            )
+            return _in_memory(OCTET_STREAM, chosen.tobytes(), self._mesh_token(mesh), *identity)
         if found.layout != LAYOUT_MEDIA_ITEM or found.kind != "pointcloud":
             raise NotFound(f"item {index} at step {step} of tag {tag!r} is not a point cloud")
-        cloud = self._record_header(found).point_cloud
+        cloud = self._record_header(found)[0].point_cloud
         data = getattr(cloud, array)
         if not data:
             raise NotFound(f"this point cloud has no {array}")
-        return _in_memory("application/octet-stream", bytes(data), *identity, self._token(found))
+        return _in_memory(OCTET_STREAM, bytes(data), self._token(found), *identity)
 
     # ---- helpers ---------------------------------------------------------------------
 
@@ -258,13 +341,31 @@ class MediaReader:
             raise NotFound(f"mesh unreadable: {exc}") from exc
 
 
-def decode_mask_png(png: bytes) -> bytes:
-    """Class ids of a mask layer as raw little-endian uint16, row-major."""
+MASK_MODES = ("1", "L", "P", "I;16", "I;16B", "I")  # one channel: a class id per pixel
+
+
+def decode_mask_png(png: bytes, width: int, height: int) -> bytes:
+    """Class ids of a mask layer of a `width`x`height` image as raw little-endian uint16,
+    row-major. Only a one-channel PNG of exactly the image's size is decoded (its header is
+    checked first), so a small record cannot decode into more pixels than its image has."""
     from PIL import Image
 
+    if png[:8] != PNG_SIGNATURE:
+        raise NotFound(f"mask layer unreadable: expected a PNG, got bytes starting {png[:8]!r}")
     try:
-        with Image.open(io.BytesIO(png)) as image:
+        with Image.open(io.BytesIO(png), formats=["PNG"]) as image:
+            if image.size != (width, height) or not width * height:
+                raise NotFound(
+                    f"mask layer unreadable: expected {width}x{height} pixels to match its "
+                    f"image, got {image.size[0]}x{image.size[1]}"
+                )
+            if image.mode not in MASK_MODES:
+                raise NotFound(
+                    f"mask layer unreadable: expected a one-channel PNG, got mode {image.mode}"
+                )
             ids = np.asarray(image)
+    except NotFound:
+        raise
     except Exception as exc:  # Pillow raises many kinds on a bad PNG
         raise NotFound(f"mask layer unreadable: {exc}") from exc
     return ids.astype("<u2").tobytes()
@@ -274,7 +375,7 @@ def blank_meta(index: int, kind: str, fmt: str) -> dict[str, Any]:
     return {
         "index": index,
         "kind": kind,
-        "mime": MIME_TYPES.get(fmt, "application/octet-stream"),
+        "mime": OCTET_STREAM,
         "format": fmt,
         "caption": "",
         "size": 0,
