@@ -35,6 +35,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -128,6 +129,19 @@ def _get_json(url: str) -> object:
         return json.loads(response.read())
 
 
+def load_cycle_seconds(server: Any) -> float:
+    """RustBoard's own time for its first load cycle, from its log (a TensorBoardServer
+    started with --load_fast=true --verbosity 20)."""
+    deadline = time.monotonic() + 600
+    cycle = None
+    while cycle is None and time.monotonic() < deadline:
+        cycle = _CYCLE.search(server.log_text())
+        time.sleep(0.05)
+    if cycle is None:
+        raise RuntimeError(f"RustBoard never finished loading:\n{server.log_text()[-2000:]}")
+    return float(cycle.group(1)) * _UNITS[cycle.group(2)]
+
+
 def rustboard_load(logdir: Path, work: Path, steps_per_run: int) -> tuple[float, int]:
     """(RustBoard's load-cycle seconds, RSS of TensorBoard + data server once loaded)."""
     from tests.tb_server import TensorBoardServer
@@ -148,14 +162,7 @@ def rustboard_load(logdir: Path, work: Path, steps_per_run: int) -> tuple[float,
     )
     server.start()
     try:
-        deadline = time.monotonic() + 600
-        cycle = None
-        while cycle is None and time.monotonic() < deadline:
-            cycle = _CYCLE.search(server.log_text())
-            time.sleep(0.05)
-        if cycle is None:
-            raise RuntimeError(f"RustBoard never finished loading:\n{server.log_text()[-2000:]}")
-        seconds = float(cycle.group(1)) * _UNITS[cycle.group(2)]
+        seconds = load_cycle_seconds(server)
         if any(logdir.iterdir()):  # every step of every run visible, all samples kept
             for r in range(RUNS):
                 query = urllib.parse.urlencode({"run": f"run{r}", "tag": "samples/0", "sample": 0})

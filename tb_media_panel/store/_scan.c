@@ -427,7 +427,8 @@ static PyObject *py_walk(PyObject *self, PyObject *args)
     }
     const uint8_t *b = view.buf;
     size_t pos = (size_t)at;
-    size_t stop = (size_t)(end < limit ? end : limit); /* bytes usable: filled and in the file */
+    /* bytes usable: filled and in the file (a file end before `at` frames nothing) */
+    size_t stop = (size_t)(end < at ? at : end < limit ? end : limit);
     Py_ssize_t dropped = 0;
     while (stop - pos >= HEADER_BYTES) {
         uint64_t length = load_u64(b + pos);
