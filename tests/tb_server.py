@@ -29,7 +29,9 @@ class TensorBoardServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 90.0) -> None:
+    def start(self, timeout: float = 90.0, ready_path: str = "/data/plugins_listing") -> None:
+        """Launch and wait until `ready_path` answers (the default asks every plugin, which
+        starts the Media panel's indexing)."""
         cmd = [
             sys.executable, "-m", "tensorboard.main", "--logdir", self.logdir,
             "--host", "127.0.0.1", "--port", str(self.port), "--reload_interval", "1",
@@ -43,7 +45,7 @@ class TensorBoardServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"tensorboard exited early:\n{self.log_text()}")
             try:
-                with urllib.request.urlopen(self.url + "/data/plugins_listing", timeout=2):
+                with urllib.request.urlopen(self.url + ready_path, timeout=2):
                     return
             except (urllib.error.URLError, ConnectionError, OSError):
                 time.sleep(0.2)

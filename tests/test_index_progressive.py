@@ -11,10 +11,10 @@ from tensorboard.plugins.base_plugin import TBContext
 from werkzeug.test import Client
 
 from tb_media_panel.plugin import MediaPanelPlugin
-from tb_media_panel.store import LogdirIndex
+from tb_media_panel.store import CorruptRecord, LogdirIndex, MediaReader
 from tb_media_panel.store import index as index_module
 from tb_media_panel.store.index import IndexProgress
-from tests.test_store import steps_of, write_run
+from tests.test_store import media_event, steps_of, write_run
 
 
 def indexed_runs(runs_app: Any, timeout: float = 60.0) -> dict[str, Any]:
@@ -161,3 +161,35 @@ def test_a_refresh_that_finds_nothing_new_reads_nothing_and_stays_done(
     assert recorder.calls == []
     size = sum(f.stat().st_size for f in tmp_path.glob("*/events.out.tfevents.*"))
     assert index.progress() == IndexProgress(2, 2, size, size, True)
+
+
+def test_tags_follow_every_change_of_a_run(tmp_path: Path) -> None:
+    """`tags` answers from summaries kept per run: each change of the run must show."""
+    path = tmp_path / "a" / "events.out.tfevents.1"
+    starts = write_run(path, range(3), size=300)
+    index = LogdirIndex(str(tmp_path))
+    index.refresh()
+
+    def counts() -> list[tuple[str, int, int]]:
+        return [(t.tag, t.step_count, t.last_step) for t in index.tag_summaries(index.run_names())]
+
+    assert counts() == [("samples", 3, 2)]
+    with open(path, "ab") as f:
+        f.write(media_event("samples", 3, [b"x"]))
+        f.write(media_event("other", 9, [b"y"]))
+    index.refresh()
+    assert counts() == [("other", 1, 9), ("samples", 4, 3)]
+    data = bytearray(path.read_bytes())
+    data[starts[1] + 60] ^= 0xFF  # found when read: the step leaves the index
+    path.write_bytes(bytes(data))
+    stat = path.stat()
+    with pytest.raises(CorruptRecord):
+        MediaReader(index).data("a", "samples", 1, 0).read(0, 10)
+    assert counts() == [("other", 1, 9), ("samples", 3, 3)]
+    write_run(tmp_path / "a" / "events.out.tfevents.2", range(10, 12), size=300)
+    index.refresh()  # a new file, and the rewritten one read again
+    assert stat.st_size == path.stat().st_size
+    assert counts() == [("other", 1, 9), ("samples", 5, 11)]
+    path.unlink()
+    index.refresh()
+    assert counts() == [("samples", 2, 11)]

@@ -174,6 +174,8 @@ class LogdirIndex:
         self._progress = IndexProgress()
         self._warnings: list[str] = []
         self._caught_up = threading.Event()  # set when a refresh first ends
+        # tag summaries per run, until the run changes: `tags` of 10,000 runs is one lookup each
+        self._summaries: dict[str, list[TagSummary]] = {}
         self._runs: dict[str, RunIndex] = {}
         self._files: dict[str, FileState] = {}
         self._states: dict[int, FileState] = {}
@@ -206,6 +208,7 @@ class LogdirIndex:
                     self._forget_file(path)
                 for run in [r for r in self._runs if r not in seen_runs]:
                     del self._runs[run]
+                    self._summaries.pop(run, None)
             # per run, its files that have new bytes, in name order (TensorBoard's read order)
             work: dict[str, deque[tuple[FileState, int]]] = {}
             bytes_done = 0
@@ -272,6 +275,7 @@ class LogdirIndex:
         if run is not None:
             run.drop_items(state.file_id)
             run.skipped_records -= state.skipped
+        self._summaries.pop(state.run, None)
         self._states.pop(state.file_id, None)
 
     def _new_state(self, path: str, run: str) -> FileState:
@@ -281,7 +285,8 @@ class LogdirIndex:
         self._states[state.file_id] = state
         run_index = self._runs.get(run)
         if run_index is not None:
-            run_index.name_file(state.file_id, path)
+            run_index.name_file(state.file_id, path)  # the run's read order changes
+        self._summaries.pop(run, None)
         return state
 
     def _prepare(self, run_name: str, path: str, size: int, identity: str) -> FileState | None:
@@ -355,6 +360,7 @@ class LogdirIndex:
         ) -> None:
             with self._lock:
                 if run.add_event(buf, start, end, base, file_id, sparse):
+                    self._summaries.pop(run.name, None)
                     if not checked:
                         unchecked.add(base + start, end - start)
                     elif end - start < CHECK_ON_READ_MIN_BYTES:
@@ -430,23 +436,10 @@ class LogdirIndex:
                 run = self._runs.get(run_name)
                 if run is None:
                     continue
-                for tag, series in sorted(run.series.items()):
-                    table, _ = series.table()
-                    if not len(table.steps):
-                        continue
-                    found.append(
-                        TagSummary(
-                            run=run_name,
-                            tag=tag,
-                            kind=series.first_kind or "image",
-                            source=series.source,
-                            step_count=len(table.steps),
-                            first_step=int(table.steps[0]),
-                            last_step=int(table.steps[-1]),
-                            max_items=int(table.counts.max()),
-                            purged=series.purged(),
-                        )
-                    )
+                summaries = self._summaries.get(run_name)
+                if summaries is None:
+                    summaries = self._summaries[run_name] = _summarize(run)
+                found.extend(summaries)
         return found
 
     def series(self, run: str, tag: str) -> AnySeries | None:
@@ -539,8 +532,31 @@ class LogdirIndex:
                     if run is not None:
                         run.drop_items(state.file_id, start, start + length)
                         run.skipped_records += 1
+                    self._summaries.pop(state.run, None)
                     logger.warning("media_panel: %s: %s", state.path, problem)
         raise CorruptRecord(f"{problem} in run {state.run!r}; it is skipped")
+
+
+def _summarize(run: RunIndex) -> list[TagSummary]:
+    found = []
+    for tag, series in sorted(run.series.items()):
+        table, _ = series.table()
+        if not len(table.steps):
+            continue
+        found.append(
+            TagSummary(
+                run=run.name,
+                tag=tag,
+                kind=series.first_kind or "image",
+                source=series.source,
+                step_count=len(table.steps),
+                first_step=int(table.steps[0]),
+                last_step=int(table.steps[-1]),
+                max_items=int(table.counts.max()),
+                purged=series.purged(),
+            )
+        )
+    return found
 
 
 def window(
