@@ -41,11 +41,12 @@ from tb_media_panel.compat import event_pb2, summary_pb2
 from tb_media_panel.eventfile import frame_record
 from tb_media_panel.plugin import MediaPanelPlugin, json_safe
 from tb_media_panel.records import decode_item
-from tb_media_panel.store import legacy
+from tb_media_panel.store.decode.audio import wav_info
+from tb_media_panel.store.decode.common import sniff_format
+from tb_media_panel.store.decode.text import text_of_tensor
 from tb_media_panel.store.events import RunIndex
 from tb_media_panel.store.items import describe_record
 from tb_media_panel.store.scanner import scan_records
-from tb_media_panel.store.series import sniff_format
 from tb_media_panel.summary import metadata, tensor_proto
 
 _COMMON = {
@@ -438,7 +439,7 @@ def test_valid_samples_serve_every_format() -> None:
 @fuzz
 @given(st.one_of(st.binary(max_size=200), st.just(tiny_wav()).flatmap(mutated)))
 def test_wav_header_reader_never_raises(head: bytes) -> None:
-    info = legacy.wav_info(head)
+    info = wav_info(head)
     assert info is None or (info.sample_rate >= 0 and math.isfinite(info.duration))
     assert sniff_format(head) in ("", "png", "jpeg", "gif", "webp", "bmp", "wav")
 
@@ -458,7 +459,7 @@ def test_text_tensor_reader_raises_only_decode_errors(data: bytes) -> None:
     from google.protobuf.message import DecodeError
 
     try:
-        text = legacy.text_of_tensor(data)
+        text = text_of_tensor(data)
     except DecodeError:
         return
     assert isinstance(text, str)

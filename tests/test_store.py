@@ -292,12 +292,7 @@ def test_index_holds_no_payload_bytes(tmp_path: Path) -> None:
     write_run(path, range(50), items=4, size=5000)
     index = indexed(tmp_path)
     series = index.series("run", "samples")
-    held = sum(
-        len(getattr(series, name)) * getattr(series, name).itemsize
-        for name in vars(series)
-        if name.startswith("_") and hasattr(getattr(series, name), "itemsize")
-    )
-    assert 0 < held < 0.02 * os.path.getsize(path)
+    assert 0 < series.held_bytes() < 0.02 * os.path.getsize(path)
 
 
 def test_media_item_header_slice_decodes_without_payload(tmp_path: Path) -> None:

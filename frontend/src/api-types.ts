@@ -1,5 +1,11 @@
 // Types of the plugin's HTTP API (docs/http-api.md). The backend and every viewer agree on these.
 
+/**
+ * A logged step, exactly (steps are int64): a number while it is a safe integer
+ * (|step| <= 2^53 - 1), else its decimal string. Compare with `compareSteps` (api.ts).
+ */
+export type Step = number | string;
+
 export type MediaKind =
   | "image" | "video" | "audio" | "object3d" | "pointcloud" | "molecule" | "html" | "text";
 
@@ -87,7 +93,9 @@ export interface PointCloudMeta {
 export interface ItemMeta {
   index: number;
   kind: MediaKind;
-  mime: string;
+  mime: string;         // the type the server serves the payload as (checked against its bytes)
+  /** Opaque, changes when the bytes behind the item do (a step logged again); in payload URLs. */
+  key: string;
   format: string;
   caption: string;
   size: number;         // payload bytes
@@ -101,10 +109,10 @@ export interface ItemMeta {
 }
 
 export interface ItemsResponse {
-  run: string; tag: string; step: number; wall_time: number; items: ItemMeta[];
+  run: string; tag: string; step: Step; wall_time: number; items: ItemMeta[];
 }
 
 /** Identifies one logged item. */
-export interface ItemRef { run: string; tag: string; step: number; index: number }
+export interface ItemRef { run: string; tag: string; step: Step; index: number }
 
 export type PointArray = "positions" | "colors" | "labels";

@@ -1,6 +1,6 @@
 // Typed client of the plugin's HTTP API (docs/http-api.md): the only module that knows URLs.
 import type {
-  ItemMeta, ItemRef, ItemsResponse, PointArray, RunInfo, SeriesResponse, TagInfo,
+  ItemMeta, ItemRef, ItemsResponse, PointArray, RunInfo, SeriesResponse, Step, TagInfo,
 } from "./api-types";
 import type { ItemSource } from "./viewers/types";
 
@@ -12,21 +12,52 @@ export class ApiError extends Error {
   }
 }
 
+// ---- steps: int64, exactly (docs/http-api.md "Steps") ----------------------------------
+
+/** A step as a BigInt: exact for every int64, unlike a number beyond 2^53. */
+export function stepBigInt(step: Step): bigint {
+  return BigInt(step);
+}
+
+/** Orders steps exactly (negative when a < b), cheaply while both are numbers. */
+export function compareSteps(a: Step, b: Step): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** The one spelling of a step, for map keys and URLs: 7 and "7" are the same step. */
+export function stepKey(step: Step): string {
+  return typeof step === "number" ? String(step) : BigInt(step).toString();
+}
+
+/** A step as the API carries it: a number while it is a safe integer, else its decimal string. */
+export function toStep(step: bigint): Step {
+  const safe = BigInt(Number.MAX_SAFE_INTEGER);
+  return step >= -safe && step <= safe ? Number(step) : step.toString();
+}
+
+/** The only types an inline image becomes a Blob of (the server checked its bytes). */
+const INLINE_TYPES = new Set(["image/png", "image/jpeg", "image/webp", "image/gif", "image/bmp"]);
+
 /** One address of an `items_batch` answer: its items, or why it has none. */
-type BatchEntry = ItemsResponse | { run: string; tag: string; step: number; error: string };
+type BatchEntry = ItemsResponse | { run: string; tag: string; step: Step; error: string };
 /** With `earlier=1`, a series with nothing at or before the step answers step null. */
 type EarlierEntry = BatchEntry | { run: string; tag: string; step: null; wall_time: null; items: [] };
 
 interface PendingItems {
   run: string;
   tag: string;
-  step: number;
+  step: Step;
   resolve(r: ItemsResponse | null): void;
   reject(e: unknown): void;
 }
 
 /** Addresses per `items_batch` request (the route takes 256; this keeps URLs a few kB). */
 const BATCH = 96;
+/** Longest `items_batch` URL sent (long tags): Python's HTTP server refuses lines over 64 KiB. */
+const MAX_BATCH_URL = 32 * 1024;
 /**
  * Images up to this size come inside the `items_batch` answer: the server closes every
  * connection, so a separate request per small image costs more than the bytes themselves.
@@ -38,8 +69,8 @@ const INLINE_KEEP = 600;
 export interface SeriesQuery {
   tag: string;
   runs: string[];
-  stepMin?: number | null;
-  stepMax?: number | null;
+  stepMin?: Step | null;
+  stepMax?: Step | null;
   maxSteps?: number;
 }
 
@@ -55,19 +86,26 @@ function query(params: Params): string {
   return q.toString();
 }
 
-function refParams(ref: ItemRef): Params {
-  return { run: ref.run, tag: ref.tag, step: ref.step, index: ref.index };
+function refKey(ref: ItemRef): string {
+  return JSON.stringify([ref.run, ref.tag, stepKey(ref.step), ref.index]);
 }
 
 export class MediaApi implements ItemSource {
-  /** Items of a step never change once logged, so their metadata is cached for the page's life. */
+  /**
+   * Metadata per (run, tag, step), until the server's generation changes (a step can be logged
+   * again). Payload URLs carry the item's content key, so those the browser cached stay right.
+   */
   private readonly itemsCache = new Map<string, Promise<ItemsResponse>>();
+  /** The content key of each item whose metadata arrived, by its address. */
+  private readonly contentKeys = new Map<string, string>();
+  private generation: number | null = null;
   /**
    * Item lookups made in the same task (every cell of a grid asks at once) are sent as one
    * `items_batch` request per mode: one round trip for a screenful instead of one per cell.
    */
   private readonly queued: Record<"exact" | "earlier", PendingItems[]> = { exact: [], earlier: [] };
   private flushScheduled = false;
+  /** Blob URLs of inline images, by content key. */
   private readonly inlineUrls = new Map<string, string>();
 
   /** `base` is the plugin's route prefix, e.g. `http://host/data/plugin/media_panel/`. */
@@ -101,9 +139,26 @@ export class MediaApi implements ItemSource {
     return (await this.json<{ runs: RunInfo[] }>("runs", {}, signal)).runs;
   }
 
-  /** Rescans the logdir now, so polling sees new records without waiting for TensorBoard's reload. */
+  /** Rescans the logdir now (coalesced with other tabs' rescans); for an explicit refresh only. */
   async reload(signal?: AbortSignal): Promise<RunInfo[]> {
     return (await this.json<{ runs: RunInfo[] }>("reload", {}, signal)).runs;
+  }
+
+  /**
+   * Whether the server's index changed since the last call: one cheap request, for polling
+   * (the server rescans on its own every --reload_interval; polling never asks it to). On a
+   * change the cached metadata is dropped, as a step may have been logged again; the caller
+   * then fetches `runs` and `tags` and redraws what changed. The first call answers false.
+   */
+  async pollGeneration(signal?: AbortSignal): Promise<boolean> {
+    const { generation } = await this.json<{ generation: number }>("generation", {}, signal);
+    const changed = this.generation !== null && generation !== this.generation;
+    this.generation = generation;
+    if (changed) {
+      this.itemsCache.clear();
+      this.contentKeys.clear();
+    }
+    return changed;
   }
 
   async tags(run?: string, signal?: AbortSignal): Promise<TagInfo[]> {
@@ -117,8 +172,8 @@ export class MediaApi implements ItemSource {
   }
 
   /** Metadata of the items at exactly (run, tag, step); cached, and a failed fetch is forgotten. */
-  items(run: string, tag: string, step: number): Promise<ItemsResponse> {
-    const key = JSON.stringify([run, tag, step]);
+  items(run: string, tag: string, step: Step): Promise<ItemsResponse> {
+    const key = JSON.stringify([run, tag, stepKey(step)]);
     let hit = this.itemsCache.get(key);
     if (!hit) {
       hit = this.enqueue("exact", run, tag, step).then((r) => {
@@ -136,17 +191,17 @@ export class MediaApi implements ItemSource {
    * round trip as the other cells' lookups. Not cached here: a run still training can log a step
    * in between later; the answer seeds the exact-step cache, whose entries never change.
    */
-  itemsAtOrBefore(run: string, tag: string, step: number): Promise<ItemsResponse | null> {
+  itemsAtOrBefore(run: string, tag: string, step: Step): Promise<ItemsResponse | null> {
     return this.enqueue("earlier", run, tag, step).then((r) => {
       if (r) {
-        const key = JSON.stringify([run, tag, r.step]);
+        const key = JSON.stringify([run, tag, stepKey(r.step)]);
         if (!this.itemsCache.has(key)) this.itemsCache.set(key, Promise.resolve(r));
       }
       return r;
     });
   }
 
-  private enqueue(mode: "exact" | "earlier", run: string, tag: string, step: number): Promise<ItemsResponse | null> {
+  private enqueue(mode: "exact" | "earlier", run: string, tag: string, step: Step): Promise<ItemsResponse | null> {
     return new Promise((resolve, reject) => {
       this.queued[mode].push({ run, tag, step, resolve, reject });
       if (this.flushScheduled) return;
@@ -161,17 +216,30 @@ export class MediaApi implements ItemSource {
     for (const mode of ["exact", "earlier"] as const) {
       const all = this.queued[mode];
       this.queued[mode] = [];
-      for (let i = 0; i < all.length; i += BATCH) void this.sendBatch(mode, all.slice(i, i + BATCH));
+      let batch: PendingItems[] = [];
+      let length = 0;
+      for (const p of all) {
+        // what the address adds to the URL, percent-encoded (long tags make long URLs)
+        const cost = query({ run: p.run, tag: p.tag, step: stepKey(p.step) }).length + 1;
+        if (batch.length && (batch.length >= BATCH || length + cost > MAX_BATCH_URL)) {
+          void this.sendBatch(mode, batch);
+          batch = [];
+          length = 0;
+        }
+        batch.push(p);
+        length += cost;
+      }
+      if (batch.length) void this.sendBatch(mode, batch);
     }
   }
 
   private async sendBatch(mode: "exact" | "earlier", batch: PendingItems[]): Promise<void> {
     try {
       const body = await this.json<{ results: EarlierEntry[] }>("items_batch", {
-        run: batch.map((p) => p.run), tag: batch.map((p) => p.tag), step: batch.map((p) => String(p.step)),
+        run: batch.map((p) => p.run), tag: batch.map((p) => p.tag), step: batch.map((p) => stepKey(p.step)),
         earlier: mode === "earlier" ? 1 : null, inline_max: INLINE_MAX,
       });
-      for (const r of body.results) if ("items" in r && r.step !== null) this.keepInline(r);
+      for (const r of body.results) if ("items" in r && r.step !== null) this.keep(r);
       batch.forEach((p, i) => {
         const r = body.results[i];
         if (!r) p.reject(new ApiError(500, "the server answered fewer results than asked", "items_batch"));
@@ -189,15 +257,20 @@ export class MediaApi implements ItemSource {
     return res.items.find((it) => it.index === ref.index) ?? null;
   }
 
-  /** Takes the images the server sent inline out of the metadata, as blob URLs for `dataUrl`. */
-  private keepInline(res: ItemsResponse): void {
+  /**
+   * Notes each item's content key, and takes the images the server sent inline out of the
+   * metadata, as blob URLs for `dataUrl`: only of the checked image types (a Blob of an active
+   * type would run in TensorBoard's origin when opened).
+   */
+  private keep(res: ItemsResponse): void {
     for (const item of res.items as (ItemMeta & { inline?: string })[]) {
+      this.contentKeys.set(refKey({ run: res.run, tag: res.tag, step: res.step, index: item.index }), item.key);
       if (item.inline === undefined) continue;
-      const bytes = fromBase64(item.inline);
+      const inline = item.inline;
       delete item.inline;
-      const key = JSON.stringify([res.run, res.tag, res.step, item.index]);
-      if (this.inlineUrls.has(key)) continue;
-      this.inlineUrls.set(key, URL.createObjectURL(new Blob([bytes], { type: item.mime })));
+      const key = item.key;
+      if (this.inlineUrls.has(key) || !INLINE_TYPES.has(item.mime)) continue;
+      this.inlineUrls.set(key, URL.createObjectURL(new Blob([fromBase64(inline)], { type: item.mime })));
       if (this.inlineUrls.size > INLINE_KEEP) {
         const [oldKey, oldUrl] = this.inlineUrls.entries().next().value as [string, string];
         this.inlineUrls.delete(oldKey);
@@ -206,26 +279,37 @@ export class MediaApi implements ItemSource {
     }
   }
 
+  /** The address of an item in a payload URL, with its content key when known (then immutable). */
+  private refParams(ref: ItemRef): Params {
+    return { run: ref.run, tag: ref.tag, step: stepKey(ref.step), index: ref.index, key: this.contentKeys.get(refKey(ref)) };
+  }
+
   /** Where an item's bytes load from: the inline copy when the server sent one, else `data`. */
   dataUrl(ref: ItemRef): string {
-    return this.inlineUrls.get(JSON.stringify([ref.run, ref.tag, ref.step, ref.index])) ?? this.url("data", refParams(ref));
+    const key = this.contentKeys.get(refKey(ref));
+    return (key !== undefined ? this.inlineUrls.get(key) : undefined) ?? this.url("data", this.refParams(ref));
+  }
+
+  /** Where Download links point: the server sends the bytes as an attachment (never a blob). */
+  downloadUrl(ref: ItemRef): string {
+    return this.url("data", { ...this.refParams(ref), download: 1 });
   }
 
   htmlUrl(ref: ItemRef): string {
-    return this.url("html", refParams(ref));
+    return this.url("html", this.refParams(ref));
   }
 
   async fetchData(ref: ItemRef, signal?: AbortSignal): Promise<ArrayBuffer> {
-    return (await this.get("data", refParams(ref), signal)).arrayBuffer();
+    return (await this.get("data", this.refParams(ref), signal)).arrayBuffer();
   }
 
   async fetchMask(ref: ItemRef, layer: string, signal?: AbortSignal): Promise<Uint16Array> {
-    const buf = await (await this.get("mask", { ...refParams(ref), layer }, signal)).arrayBuffer();
+    const buf = await (await this.get("mask", { ...this.refParams(ref), layer }, signal)).arrayBuffer();
     return new Uint16Array(buf);
   }
 
   async fetchPoints(ref: ItemRef, array: PointArray, signal?: AbortSignal): Promise<ArrayBuffer> {
-    return (await this.get("points", { ...refParams(ref), array }, signal)).arrayBuffer();
+    return (await this.get("points", { ...this.refParams(ref), array }, signal)).arrayBuffer();
   }
 }
 

@@ -21,7 +21,9 @@ import numpy as np
 
 from tb_media_panel.proto import media_pb2
 from tb_media_panel.records import decode_item
-from tb_media_panel.store import legacy
+from tb_media_panel.store.decode.audio import wav_info
+from tb_media_panel.store.decode.mesh import MeshArrays, binary_ply, mesh_batch
+from tb_media_panel.store.decode.text import text_of_tensor
 from tb_media_panel.store.index import LogdirIndex
 from tb_media_panel.store.series import (
     LAYOUT_MEDIA_ITEM,
@@ -209,7 +211,7 @@ class MediaReader:
         )
         if item.kind == "audio":
             head = self.index.read(item.file_id, item.offset, min(item.length, WAV_HEAD_BYTES))
-            info = legacy.wav_info(head)
+            info = wav_info(head)
             if info is not None:
                 meta.update(
                     sample_rate=info.sample_rate, channels=info.channels, duration=info.duration
@@ -221,10 +223,10 @@ class MediaReader:
             meta["size"] = len(self._text(item).encode())
         return meta
 
-    def _describe_mesh(self, arrays: legacy.MeshArrays, index: int) -> dict[str, Any]:
+    def _describe_mesh(self, arrays: MeshArrays, index: int) -> dict[str, Any]:
         if arrays.faces is not None:
             meta = blank_meta(index, "object3d", "ply")
-            meta["size"] = len(legacy.binary_ply(arrays))
+            meta["size"] = len(binary_ply(arrays))
             return meta
         meta = blank_meta(index, "pointcloud", "")
         meta["point_cloud"] = {
@@ -249,7 +251,7 @@ class MediaReader:
             if arrays.faces is None:
                 raise NotFound("this mesh is a point cloud: read its arrays from the points route")
             return _in_memory(
-                OCTET_STREAM, legacy.binary_ply(arrays), self._mesh_token(mesh), *identity
+                OCTET_STREAM, binary_ply(arrays), self._mesh_token(mesh), *identity
             )
         item = found
         token = self._token(item)
@@ -323,11 +325,11 @@ class MediaReader:
 
     def _text(self, item: ItemLocation) -> str:
         try:
-            return legacy.text_of_tensor(self.index.read(item.file_id, item.offset, item.length))
+            return text_of_tensor(self.index.read(item.file_id, item.offset, item.length))
         except Exception as exc:  # protobuf's DecodeError and friends
             raise NotFound(f"text summary unreadable: {exc}") from exc
 
-    def _mesh_batch(self, mesh: MeshStep) -> list[legacy.MeshArrays]:
+    def _mesh_batch(self, mesh: MeshStep) -> list[MeshArrays]:
         def tensor(component: str) -> bytes | None:
             part = mesh.parts.get(component)
             return None if part is None else self.index.read(part.file_id, part.offset, part.length)
@@ -336,7 +338,7 @@ class MediaReader:
         if vertex is None:
             raise NotFound("mesh step has no vertices")
         try:
-            return legacy.mesh_batch(vertex, tensor("FACE"), tensor("COLOR"))
+            return mesh_batch(vertex, tensor("FACE"), tensor("COLOR"))
         except Exception as exc:  # malformed tensors: shapes that do not fit
             raise NotFound(f"mesh unreadable: {exc}") from exc
 

@@ -1,14 +1,21 @@
-"""Per-tag step tables and item locations, kept in compact typed arrays (no payload bytes).
+"""Series storage: per-tag step rows and item locations in compact columns (no payload bytes).
 
-An item costs about 40 bytes of index (file, offset, lengths, kind, format, size hints) and a
-step about 24, whatever the size of the media, so memory does not grow with logged bytes.
+What decoders (`store/decode/`) found in a record is appended here as one row (the record's
+step, wall time and offset) and its items (where each is inside the record). Per item: its
+offset inside the record, length and kind (9 bytes), plus the MediaItem header and payload
+lengths for media_panel items (17 in all) or the format, size hints and caption of a built-in
+plugin's item. Per row: step, wall time, first item and record offset (32 bytes); the file of
+each run of rows from one file once. The rows are numpy columns, so the steps TensorBoard
+shows are views of them when they are already in order (the usual case): no copy per query.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,52 +28,53 @@ KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}
 LAYOUT_MEDIA_ITEM = 0  # a serialized MediaItem (string_val element); payload is its `data`
 LAYOUT_RAW = 1  # the payload itself (legacy image / audio bytes)
 LAYOUT_TEXT_TENSOR = 2  # a TensorProto of strings (text plugin)
+LAYOUTS = {"media_panel": LAYOUT_MEDIA_ITEM, "text": LAYOUT_TEXT_TENSOR}  # others: raw
 
 # Formats sniffed from legacy payloads; media_panel items carry their own format and MIME.
 FORMATS = ("", "png", "jpeg", "gif", "webp", "bmp", "wav", "txt")
 FORMAT_CODES = {name: code for code, name in enumerate(FORMATS)}
-MIME_TYPES = {
-    "png": "image/png",
-    "jpeg": "image/jpeg",
-    "gif": "image/gif",
-    "webp": "image/webp",
-    "bmp": "image/bmp",
-    "wav": "audio/wav",
-    "txt": "text/plain; charset=utf-8",
-    "ply": "application/ply",
-    "": "application/octet-stream",
-}
+# Item offsets and lengths are kept in 32 bits, relative to their record: events.py skips
+# records this large.
+MAX_RECORD_BYTES = 1 << 32
 
 
-def sniff_format(head: bytes) -> str:
-    if head.startswith(b"\x89PNG"):
-        return "png"
-    if head.startswith(b"\xff\xd8"):
-        return "jpeg"
-    if head.startswith(b"GIF8"):
-        return "gif"
-    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
-        return "webp"
-    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
-        return "wav"
-    if head.startswith(b"BM"):
-        return "bmp"
-    return ""
+class MediaItems(NamedTuple):
+    """The MediaItems of one record, as columns (positions in the decoder's buffer)."""
+
+    positions: list[int]
+    lengths: list[int]
+    kinds: list[int]  # KIND_CODES
+    header_lengths: list[int]  # bytes before the `data` field
+    data_lengths: list[int]
+
+
+class Item(NamedTuple):
+    """One item a built-in plugin logged (positions in the decoder's buffer)."""
+
+    position: int
+    length: int
+    kind: str
+    format: str = ""
+    width: int = 0
+    height: int = 0
+    caption_position: int = 0  # a legacy audio label, none when caption_length is 0
+    caption_length: int = 0
 
 
 # The path of each file of a run by file id: TensorBoard reads a run's files in name order.
 FileOrder = Mapping[int, str]
 
 
-def read_order(files: np.ndarray, offsets: np.ndarray, file_order: FileOrder) -> np.ndarray:
-    """Row numbers in the order TensorBoard reads the rows' records: file names, then offsets."""
+def read_order(files: np.ndarray, file_order: FileOrder) -> np.ndarray:
+    """Row numbers in the order TensorBoard reads the rows' records: by file name, then as
+    appended (a file is scanned forward, so that is the order of offsets in it)."""
     unique = np.unique(files)
     if len(unique) < 2:
-        return np.argsort(offsets, kind="stable")
+        return np.arange(len(files))
     by_name = sorted(range(len(unique)), key=lambda i: (file_order.get(int(unique[i]), ""), i))
     rank = np.empty(len(unique), dtype=np.int64)
     rank[by_name] = np.arange(len(unique))
-    return np.lexsort((offsets, rank[np.searchsorted(unique, files)]))
+    return np.argsort(rank[np.searchsorted(unique, files)], kind="stable")
 
 
 def shown_rows(steps: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -126,223 +134,263 @@ class StepTable:
     wall_times: np.ndarray  # float64
 
 
+class _Rows:
+    """Growable numpy columns of one value per row; a reader's `view` stays valid (and
+    unchanged) while rows are appended, as growing copies into a new buffer."""
+
+    def __init__(self, dtype: str) -> None:
+        self.data = np.empty(16, dtype=dtype)
+
+    def view(self, n: int) -> np.ndarray:
+        return self.data[:n]
+
+    def put(self, n: int, value: float) -> None:
+        if n == len(self.data):
+            grown = np.empty(n + (n >> 2) + 16, dtype=self.data.dtype)
+            grown[:n] = self.data
+            self.data = grown
+        self.data[n] = value
+
+    def keep(self, n: int, kept: np.ndarray) -> None:
+        self.data = np.concatenate((self.data[:n][kept], np.empty(16, self.data.dtype)))
+
+
 class Series:
     """The steps and items of one (run, tag) from a single source."""
 
     def __init__(self, tag: str, source: str, file_order: FileOrder | None = None) -> None:
         self.tag = tag
         self.source = source
+        self.layout = LAYOUTS.get(source, LAYOUT_RAW)
         self._file_order: FileOrder = {} if file_order is None else file_order  # the run's
-        # one row per logged (step, record), with where the record is: rows count in the order
-        # TensorBoard reads them (file names, then offsets), which may not be the scan's order
-        self._steps = array("q")
-        self._wall_times = array("d")
-        self._first_item = array("Q")
-        self._item_count = array("I")
-        self._row_file = array("I")
-        self._row_offset = array("q")
-        # one row per item
-        self._file = array("I")
-        self._offset = array("q")
-        self._length = array("Q")
-        self._layout = array("B")
+        # one row per logged (step, record); `_rows` of them
+        self._rows = 0
+        self._steps = _Rows("i8")
+        self._wall_times = _Rows("f8")
+        self._first_item = _Rows("i8")
+        self._record_offset = _Rows("i8")  # absolute offset of the record's payload
+        # runs of rows from one file: the first row of each and its file
+        self._segment_rows = array("q")
+        self._segment_files = array("I")
+        # True while rows were appended at rising steps from files in name order: the table
+        # TensorBoard shows is then every row, as they are
+        self._in_order = True
+        # one value per item
+        self._offset = array("I")  # from the record's payload
+        self._length = array("I")
         self._kind = array("B")
-        self._format = array("B")
-        self._header_length = array("Q")
-        self._data_length = array("Q")
-        self._width = array("I")
-        self._height = array("I")
-        self._caption_offset = array("q")
-        self._caption_length = array("I")
+        if self.layout == LAYOUT_MEDIA_ITEM:
+            self._header_length = array("I")
+            self._data_length = array("I")
+        elif self.layout == LAYOUT_RAW:
+            self._format = array("B")
+            self._width = array("I")
+            self._height = array("I")
+            self._caption_offset = array("I")
+            self._caption_length = array("I")
         self._tables: dict[bool, tuple[StepTable, np.ndarray]] = {}
         self.first_kind = ""
 
-    def add_item(
-        self,
-        file_id: int,
-        offset: int,
-        length: int,
-        layout: int,
-        kind: str,
-        fmt: str = "",
-        header_length: int = 0,
-        data_length: int = 0,
-        width: int = 0,
-        height: int = 0,
-        caption_offset: int = 0,
-        caption_length: int = 0,
-    ) -> None:
-        """Append an item; `add_step` then claims the items appended since the last step."""
-        self._file.append(file_id)
-        self._offset.append(offset)
-        self._length.append(length)
-        self._layout.append(layout)
-        self._kind.append(KIND_CODES[kind])
-        self._format.append(FORMAT_CODES.get(fmt, 0))
-        self._header_length.append(header_length)
-        self._data_length.append(data_length)
-        self._width.append(width)
-        self._height.append(height)
-        self._caption_offset.append(caption_offset)
-        self._caption_length.append(caption_length)
-        if not self.first_kind:
-            self.first_kind = kind
+    def _item_columns(self) -> list[array]:
+        return [
+            column
+            for name in (
+                "_offset",
+                "_length",
+                "_kind",
+                "_header_length",
+                "_data_length",
+                "_format",
+                "_width",
+                "_height",
+                "_caption_offset",
+                "_caption_length",
+            )
+            if (column := getattr(self, name, None)) is not None
+        ]
 
     def add_media_items(
-        self,
-        file_id: int,
-        offsets: list[int],
-        lengths: list[int],
-        kinds: list[int],
-        header_lengths: list[int],
-        data_lengths: list[int],
+        self, step: int, wall_time: float, file_id: int, record: int, origin: int, items: MediaItems
     ) -> None:
-        """Append the MediaItems of one record at once (kinds as codes): one call per
-        column instead of one per item, as this runs for every record indexed."""
-        count = len(offsets)
-        if not count:
-            return
-        zeros = bytes(count)
-        self._file.extend(array("I", (file_id,)) * count)
-        self._offset.extend(offsets)
-        self._length.extend(lengths)
-        self._layout.extend(array("B", (LAYOUT_MEDIA_ITEM,)) * count)
-        self._kind.extend(kinds)
-        self._format.frombytes(zeros)
-        self._header_length.extend(header_lengths)
-        self._data_length.extend(data_lengths)
-        for column in (self._width, self._height, self._caption_offset, self._caption_length):
-            column.extend(array(column.typecode, (0,)) * count)
-        if not self.first_kind:
-            self.first_kind = KINDS[kinds[0]]
+        """A record's MediaItems; `record` is the absolute offset of its payload, at `origin`
+        in the decoder's buffer. One call per column: this runs for every record indexed."""
+        count = len(items.positions)
+        if count:
+            self._offset.extend([p - origin for p in items.positions])
+            self._length.extend(items.lengths)
+            self._kind.extend(items.kinds)
+            self._header_length.extend(items.header_lengths)
+            self._data_length.extend(items.data_lengths)
+            if not self.first_kind:
+                self.first_kind = KINDS[items.kinds[0]]
+        self._add_row(step, wall_time, file_id, record, count)
 
-    def pending_items(self) -> int:
-        start = self._first_item[-1] + self._item_count[-1] if self._steps else 0
-        return len(self._file) - start
+    def add_items(
+        self, step: int, wall_time: float, file_id: int, record: int, origin: int, items: Sequence[Item]
+    ) -> None:
+        """A record's items of a built-in plugin (see `add_media_items`)."""
+        for item in items:
+            self._offset.append(item.position - origin)
+            self._length.append(item.length)
+            self._kind.append(KIND_CODES[item.kind])
+            if self.layout == LAYOUT_RAW:
+                self._format.append(FORMAT_CODES.get(item.format, 0))
+                self._width.append(item.width)
+                self._height.append(item.height)
+                self._caption_offset.append(
+                    item.caption_position - origin if item.caption_length else 0
+                )
+                self._caption_length.append(item.caption_length)
+        if items and not self.first_kind:
+            self.first_kind = items[0].kind
+        self._add_row(step, wall_time, file_id, record, len(items))
 
-    def add_step(self, step: int, wall_time: float, file_id: int, record_offset: int) -> None:
-        """Claim the pending items for a record at `step` that starts at `record_offset`."""
-        count = self.pending_items()
-        self._first_item.append(len(self._file) - count)
-        self._item_count.append(count)
-        self._wall_times.append(wall_time)
-        self._row_file.append(file_id)
-        self._row_offset.append(record_offset)
-        self._steps.append(step)  # last: readers size the table by this array
+    def _add_row(self, step: int, wall_time: float, file_id: int, record: int, count: int) -> None:
+        n = self._rows
+        if not self._segment_files or self._segment_files[-1] != file_id:
+            if self._segment_files and self._name(file_id) < self._name(self._segment_files[-1]):
+                self._in_order = False
+            self._segment_rows.append(n)
+            self._segment_files.append(file_id)
+        if n and step <= self._steps.data[n - 1]:
+            self._in_order = False
+        self._wall_times.put(n, wall_time)
+        self._first_item.put(n, len(self._offset) - count)
+        self._record_offset.put(n, record)
+        self._steps.put(n, step)
+        self._rows = n + 1  # last: readers size the table by it
         self._tables.clear()
 
-    def _item_columns(self) -> tuple[array, ...]:
-        return (
-            self._file,
-            self._offset,
-            self._length,
-            self._layout,
-            self._kind,
-            self._format,
-            self._header_length,
-            self._data_length,
-            self._width,
-            self._height,
-            self._caption_offset,
-            self._caption_length,
-        )
+    def _name(self, file_id: int) -> str:
+        return self._file_order.get(file_id, "")
+
+    def _row_files(self, n: int) -> np.ndarray:
+        starts = np.frombuffer(self._segment_rows, dtype=np.int64) if self._segment_rows else None
+        if starts is None:
+            return np.zeros(0, dtype=np.int64)
+        lengths = np.diff(np.append(starts, n))
+        return np.repeat(np.frombuffer(self._segment_files, dtype=np.uint32), lengths)
 
     def drop_items(self, file_id: int, start: int = 0, stop: int | None = None) -> None:
-        """Remove the items of a file (rotated or deleted) at offsets in [start, stop), all
-        by default, and steps left empty by it."""
-        offsets = np.array(self._offset, dtype=np.int64)  # copies: the columns shrink below
-        dropped = (np.array(self._file, dtype=np.uint32) == file_id) & (offsets >= start)
+        """Remove the records of a file (rotated or deleted) at offsets in [start, stop), all
+        by default, with their items."""
+        n = self._rows
+        offsets = self._record_offset.view(n)
+        dropped = (self._row_files(n) == file_id) & (offsets >= start)
         if stop is not None:
             dropped &= offsets < stop
-        keep_items = ~dropped
-        if keep_items.all():
+        if not dropped.any():
             return
-        new_index = np.cumsum(keep_items) - 1
-        columns = self._item_columns()
-        for column in columns:
-            kept = [column[i] for i in np.flatnonzero(keep_items)]
+        kept = ~dropped
+        firsts = self._first_item.view(n)
+        counts = np.diff(np.append(firsts, len(self._offset)))
+        kept_items = np.repeat(kept, counts)
+        for column in self._item_columns():
+            values = np.frombuffer(column, dtype=column.typecode)[kept_items].tobytes()
             del column[:]
-            column.extend(kept)
-        row_columns = self._row_columns()
-        old_rows = [list(column) for column in row_columns]
-        for column in row_columns:
-            del column[:]
-        for step, wall, first, count, row_file, row_offset in zip(*old_rows, strict=True):
-            kept_rows = np.flatnonzero(keep_items[first : first + count])
-            if count and not len(kept_rows):
-                continue
-            self._first_item.append(int(new_index[first + kept_rows[0]]) if len(kept_rows) else 0)
-            self._item_count.append(len(kept_rows))
-            self._wall_times.append(wall)
-            self._row_file.append(row_file)
-            self._row_offset.append(row_offset)
-            self._steps.append(step)
+            column.frombytes(values)
+        files = self._row_files(n)[kept]
+        new_firsts = np.cumsum(counts[kept]) - counts[kept]
+        for rows in (self._steps, self._wall_times, self._record_offset):
+            rows.keep(n, kept)
+        self._first_item.keep(n, kept)
+        self._first_item.data[: len(new_firsts)] = new_firsts
+        self._rows = int(kept.sum())
+        del self._segment_rows[:], self._segment_files[:]
+        if len(files):
+            changes = np.flatnonzero(np.diff(files)) + 1
+            self._segment_rows.extend(np.concatenate(([0], changes)).tolist())
+            self._segment_files.extend(files[np.concatenate(([0], changes))].tolist())
+        steps = self._steps.view(self._rows)
+        segment_names = [self._name(f) for f in self._segment_files]
+        self._in_order = bool(np.all(np.diff(steps) > 0)) and segment_names == sorted(segment_names)
         self._tables.clear()
 
-    def _row_columns(self) -> tuple[array, ...]:
-        return (
-            self._steps,
-            self._wall_times,
-            self._first_item,
-            self._item_count,
-            self._row_file,
-            self._row_offset,
-        )
-
     def __len__(self) -> int:
-        return len(self._steps)
+        return self._rows
+
+    def held_bytes(self) -> int:
+        """Bytes of the columns (allocated, so with room to grow), tables cached aside."""
+        rows = (self._steps, self._wall_times, self._first_item, self._record_offset)
+        arrays = [*self._item_columns(), self._segment_rows, self._segment_files]
+        return sum(r.data.nbytes for r in rows) + sum(a.buffer_info()[1] * a.itemsize for a in arrays)
 
     def purged(self) -> int:
         """Logged records hidden because a later record of the tag went back to their step or
         before (a restarted job): what TensorBoard hides too."""
-        return len(self._steps) - len(self.table()[0].steps)
+        return 0 if self._in_order else self._rows - len(self.table()[0].steps)
 
-    def table(self, include_purged: bool = False) -> tuple[StepTable, np.ndarray]:
-        """Steps ascending and the row answering each. By default the steps TensorBoard 2.21
-        shows: a record at step s hides the tag's earlier records at steps >= s (RustBoard's
-        preemption, reservoir.rs). With `include_purged`, every logged step, each answered by
-        its last record."""
+    def _counts(self, rows: np.ndarray | None, n: int) -> np.ndarray:
+        counts = np.diff(np.append(self._first_item.view(n), len(self._offset)))
+        return counts if rows is None else counts[rows]
+
+    def table(self, include_purged: bool = False) -> tuple[StepTable, np.ndarray | None]:
+        """Steps ascending and the row answering each (None: row i answers step i). By
+        default the steps TensorBoard 2.21 shows: a record at step s hides the tag's earlier
+        records at steps >= s (RustBoard's preemption, reservoir.rs). With `include_purged`,
+        every logged step, each answered by its last record."""
+        n = self._rows
+        if self._in_order:  # views of the columns: nothing copied, nothing cached
+            steps, walls = self._steps.view(n), self._wall_times.view(n)
+            return StepTable(steps, self._counts(None, n), walls), None
         table = self._tables.get(include_purged)
         if table is None:
-            rows_total = len(self._steps)
-            steps = np.array(self._steps[:rows_total], dtype=np.int64)
-            order = read_order(
-                np.array(self._row_file[:rows_total], dtype=np.int64),
-                np.array(self._row_offset[:rows_total], dtype=np.int64),
-                self._file_order,
+            steps = self._steps.view(n)
+            order = read_order(self._row_files(n), self._file_order)
+            rows = (last_rows if include_purged else shown_rows)(steps, order)
+            walls = self._wall_times.view(n)[rows]
+            table = self._tables[include_purged] = (
+                StepTable(steps[rows], self._counts(rows, n), walls),
+                rows,
             )
-            rows = (shown_rows if not include_purged else last_rows)(steps, order)
-            counts = np.array(self._item_count[:rows_total], dtype=np.int64)[rows]
-            walls = np.array(self._wall_times[:rows_total], dtype=np.float64)[rows]
-            table = self._tables[include_purged] = (StepTable(steps[rows], counts, walls), rows)
         return table
 
     def items_at(self, step: int) -> tuple[float, list[ItemLocation]] | None:
         """The items of the last record logged at `step`, shown or purged."""
-        table, rows = self.table(include_purged=True)
-        i = int(np.searchsorted(table.steps, step))
-        if i >= len(table.steps) or table.steps[i] != step:
+        n = self._rows
+        if self._in_order:
+            steps, rows = self._steps.view(n), None
+        else:
+            table, rows = self.table(include_purged=True)
+            steps = table.steps
+        i = int(np.searchsorted(steps, step))
+        if i >= len(steps) or steps[i] != step:
             return None
-        row = int(rows[i])
-        first, count = int(self._first_item[row]), int(self._item_count[row])
-        return float(self._wall_times[row]), [
-            self._location(j) for j in range(first, first + count)
+        row = i if rows is None else int(rows[i])
+        first = int(self._first_item.data[row])
+        stop = int(self._first_item.data[row + 1]) if row + 1 < n else len(self._offset)
+        file_id = self._segment_files[bisect_right(self._segment_rows, row) - 1]
+        record = int(self._record_offset.data[row])
+        return float(self._wall_times.data[row]), [
+            self._location(j, file_id, record) for j in range(first, stop)
         ]
 
-    def _location(self, j: int) -> ItemLocation:
+    def _location(self, j: int, file_id: int, record: int) -> ItemLocation:
+        offset = record + self._offset[j]
+        length = self._length[j]
+        fmt, width, height, caption_offset, caption_length = "", 0, 0, 0, 0
+        header_length, data_length = 0, length
+        if self.layout == LAYOUT_MEDIA_ITEM:
+            header_length, data_length = self._header_length[j], self._data_length[j]
+        elif self.layout == LAYOUT_RAW:
+            fmt, width, height = FORMATS[self._format[j]], self._width[j], self._height[j]
+            caption_length = self._caption_length[j]
+            caption_offset = record + self._caption_offset[j] if caption_length else 0
+        else:
+            fmt, data_length = "txt", 0
         return ItemLocation(
-            file_id=self._file[j],
-            offset=self._offset[j],
-            length=self._length[j],
-            layout=self._layout[j],
+            file_id=file_id,
+            offset=offset,
+            length=length,
+            layout=self.layout,
             kind=KINDS[self._kind[j]],
-            format=FORMATS[self._format[j]],
-            header_length=self._header_length[j],
-            data_length=self._data_length[j],
-            width=self._width[j],
-            height=self._height[j],
-            caption_offset=self._caption_offset[j],
-            caption_length=self._caption_length[j],
+            format=fmt,
+            header_length=header_length,
+            data_length=data_length,
+            width=width,
+            height=height,
+            caption_offset=caption_offset,
+            caption_length=caption_length,
         )
 
 

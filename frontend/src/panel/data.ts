@@ -103,7 +103,8 @@ export class PanelData {
     const key = `${JSON.stringify(tag)}|${run}|${step}`;
     let hit = this.earlier.get(key);
     if (!hit) {
-      hit = this.api.itemsAtOrBefore(run, tag, step).then((res) => res?.step ?? null);
+      // the slider works in numbers: steps beyond 2^53 arrive as strings (api-types Step)
+      hit = this.api.itemsAtOrBefore(run, tag, step).then((res) => (res ? Number(res.step) : null));
       hit.catch(() => this.earlier.delete(key));
       this.earlier.set(key, hit);
     }

@@ -2,6 +2,7 @@
 // timeline and the cards together, builds the cards from the store's state, and polls for new
 // data. The store alone writes the state; the panel reacts to what changed.
 import type { MediaApi } from "../api";
+import { compareSteps } from "../api";
 import type { ItemMeta, ItemRef, SeriesResponse } from "../api-types";
 import type { PanelState } from "../state/settings";
 import { clampCardWidth, clampCell } from "../state/settings";
@@ -290,7 +291,7 @@ export class Panel {
     const others = this.shownTags(this.shownRuns()).filter((t) => t !== ref.tag && this.data.tags.get(t)?.kind === meta.kind);
     await Promise.all(others.map(async (tag) => {
       const steps = this.known(ref.run, tag)?.steps ?? [];
-      if (!steps.includes(ref.step)) return;
+      if (!steps.some((s) => compareSteps(s, ref.step) === 0)) return;
       try {
         const res = await this.data.api.items(ref.run, tag, ref.step);
         for (const m of res.items) out.push({ ref: { run: ref.run, tag, step: ref.step, index: m.index }, meta: m });
@@ -547,9 +548,12 @@ export class Panel {
     if (this.polling) return;
     this.polling = true;
     try {
-      const before = this.data.runNames.join("\n");
-      const changed = await this.data.refresh(true);
+      // One cheap request per tab; the server rescans on its own (--reload_interval).
+      const moved = await this.data.api.pollGeneration();
       this.banner.hidden = true;
+      if (!moved) return;
+      const before = this.data.runNames.join("\n");
+      const changed = await this.data.refresh(false);
       if (before !== this.data.runNames.join("\n")) this.runList.update();
       if (changed.size) {
         this.tagList.update();

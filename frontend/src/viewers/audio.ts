@@ -185,7 +185,7 @@ export const viewer: Viewer = {
     const specBtn = el("button", "mp-tool mp-spec-toggle", "FFT");
     specBtn.title = "Show the spectrogram";
     specBtn.setAttribute("aria-pressed", "false");
-    bar.append(play, time, specBtn, downloadLink(url, downloadName(ref, meta.format || "wav")));
+    bar.append(play, time, specBtn, downloadLink(ctx.source.downloadUrl(ref), downloadName(ref, meta.format || "wav")));
     root.append(canvas, bar, audio);
     if (meta.caption) root.append(el("div", "mp-caption", meta.caption));
     host.append(root);

@@ -4,7 +4,7 @@
 export const ROW_PLAY_EVENT = "mp-row-play";
 
 /** Standard file name for downloading an item's original bytes. */
-export function downloadName(ref: { run: string; tag: string; step: number; index: number }, ext: string): string {
+export function downloadName(ref: { run: string; tag: string; step: number | string; index: number }, ext: string): string {
   const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, "_");
   return `${safe(ref.run)}_${safe(ref.tag)}_step${ref.step}_${ref.index}${ext ? `.${ext}` : ""}`;
 }

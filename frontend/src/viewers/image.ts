@@ -68,7 +68,7 @@ export function downloadLink(url: string, name: string): HTMLAnchorElement {
 }
 
 /** Full-screen view: wheel zooms around the pointer, drag pans, double-click or "Fit" resets. */
-export function openFullscreen(url: string, title: string, caption: string, download: string, pixelated: boolean): void {
+export function openFullscreen(url: string, title: string, caption: string, download: string, pixelated: boolean, downloadUrl: string): void {
   const overlay = el("div", "mp-lightbox");
   overlay.setAttribute("role", "dialog");
   overlay.setAttribute("aria-label", `${title} full screen`);
@@ -78,7 +78,7 @@ export function openFullscreen(url: string, title: string, caption: string, down
   const fitBtn = el("button", "mp-btn", "Fit");
   const oneBtn = el("button", "mp-btn", "1:1");
   const dl = el("a", "mp-btn", "Download");
-  dl.href = url;
+  dl.href = downloadUrl;
   dl.download = download;
   const close = el("button", "mp-btn", "Close");
   close.setAttribute("aria-label", "Close full screen");
@@ -179,10 +179,10 @@ export const viewer: Viewer = {
     full.addEventListener("click", (e) => {
       e.stopPropagation();
       openFullscreen(url, `${ref.run} · ${ref.tag} · step ${ref.step} · #${ref.index}`, meta.caption,
-        downloadName(ref, ext), ctx.settings["image.pixelated"] === true);
+        downloadName(ref, ext), ctx.settings["image.pixelated"] === true, ctx.source.downloadUrl(ref));
     });
     frame.addEventListener("dblclick", () => full.click());
-    tools.append(full, downloadLink(url, downloadName(ref, ext)));
+    tools.append(full, downloadLink(ctx.source.downloadUrl(ref), downloadName(ref, ext)));
     const root = el("div", "mp-viewer mp-image-viewer");
     root.append(frame, tools);
     if (cap) root.append(cap);

@@ -4,6 +4,7 @@ import type { ItemMeta, ItemRef, PointArray } from "../api-types";
 /** URLs and fetches of one item's payloads; the panel's api module implements it. */
 export interface ItemSource {
   dataUrl(ref: ItemRef): string;                       // payload bytes (image, video, audio, 3D file, molecule text)
+  downloadUrl(ref: ItemRef): string;                   // the same bytes as an attachment, for Download links
   htmlUrl(ref: ItemRef): string;                       // logged HTML on its sandboxed route
   fetchData(ref: ItemRef, signal?: AbortSignal): Promise<ArrayBuffer>;
   fetchMask(ref: ItemRef, layer: string, signal?: AbortSignal): Promise<Uint16Array>;      // class id per pixel, row-major

@@ -55,7 +55,7 @@ export const viewer: Viewer = {
     setIcon(loop, "loop", 14);
     loop.title = "Loop";
     loop.setAttribute("aria-pressed", "true");
-    bar.append(play, scrub, label, loop, downloadLink(url, downloadName(ref, meta.format || "mp4")));
+    bar.append(play, scrub, label, loop, downloadLink(ctx.source.downloadUrl(ref), downloadName(ref, meta.format || "mp4")));
     root.append(video, bar);
     if (meta.caption) root.append(el("div", "mp-caption", meta.caption));
     host.append(root);

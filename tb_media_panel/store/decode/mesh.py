@@ -1,13 +1,50 @@
-"""Decoders for what built-in TensorBoard plugins wrote: text tensors, meshes, WAV headers."""
+"""mesh: the mesh plugin's `<name>_VERTEX`, `_FACE` and `_COLOR` tensors ([batch, n, 3]
+each), indexed as parts of one mesh per step and turned into arrays (and PLY) when read.
+"""
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 
 import numpy as np
 
 from tb_media_panel.compat import tensor_pb2
+from tb_media_panel.store.decode.common import tensor_shape
+from tb_media_panel.store.series import MeshPart
+from tb_media_panel.store.wire import WireError
+
+COMPONENTS = {1: "VERTEX", 2: "FACE", 3: "COLOR"}  # MeshPluginData.ContentType
+
+
+def decode_part(
+    buf: bytes, tensor: tuple[int, int], content: bytes, tag: str, file_id: int, base: int
+) -> tuple[str, str, MeshPart] | None:
+    """(mesh name, component, part) of a mesh tensor, None for a component not shown."""
+    from tensorboard.plugins.mesh import plugin_data_pb2
+
+    try:
+        mesh_data = plugin_data_pb2.MeshPluginData.FromString(content)
+    except Exception as exc:  # protobuf's DecodeError is no ValueError: skip and count it
+        raise WireError(f"mesh plugin metadata unreadable: {exc}") from exc
+    component = COMPONENTS.get(mesh_data.content_type)
+    if component is None:
+        return None
+    shape = tensor_shape(buf, tensor)
+    s, e = tensor
+    check_shape(shape, e - s)
+    name = mesh_data.name or tag.rsplit("_", 1)[0]
+    return name, component, MeshPart(file_id, base + s, e - s, shape)
+
+
+def check_shape(shape: tuple[int, ...], length: int) -> None:
+    """A mesh tensor is [batch, n, 3]. Each of its items, even an empty one, and each element
+    must be backed by a byte of the tensor (real writers spend at least that): its shape alone
+    must not make an item list or an array of any size."""
+    if len(shape) != 3 or shape[2] != 3 or min(shape) < 0:
+        raise WireError(f"mesh tensor of shape {list(shape)}; expected [batch, n, 3]")
+    batch, n, _ = shape
+    if batch * max(n, 1) * 3 > length:
+        raise WireError(f"mesh tensor of shape {list(shape)} in only {length} bytes")
 
 
 def tensor_array(tensor_bytes: bytes) -> np.ndarray:
@@ -22,44 +59,6 @@ def tensor_array(tensor_bytes: bytes) -> np.ndarray:
     if elements > len(tensor_bytes):
         raise ValueError(f"tensor of {elements} elements in only {len(tensor_bytes)} bytes")
     return np.asarray(tensor_util.make_ndarray(proto))
-
-
-def text_of_tensor(tensor_bytes: bytes) -> str:
-    """A text summary as plain text: a scalar as is, a vector one per line, a table with '|'."""
-    proto = tensor_pb2.TensorProto.FromString(tensor_bytes)
-    strings = [s.decode("utf-8", "replace") for s in proto.string_val]
-    dims = [d.size for d in proto.tensor_shape.dim]
-    if len(dims) == 2 and dims[0] * dims[1] == len(strings) and dims[1] > 1:
-        width = dims[1]
-        rows = [strings[i : i + width] for i in range(0, len(strings), width)]
-        return "\n".join(" | ".join(row) for row in rows)
-    return "\n".join(strings)
-
-
-@dataclass(frozen=True)
-class WavInfo:
-    sample_rate: int
-    channels: int
-    duration: float
-
-
-def wav_info(head: bytes) -> WavInfo | None:
-    """Sample rate, channels and duration from the first bytes of a WAV file."""
-    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-        return None
-    pos = 12
-    sample_rate = channels = byte_rate = 0
-    while pos + 8 <= len(head):
-        chunk_id = head[pos : pos + 4]
-        (chunk_size,) = struct.unpack_from("<I", head, pos + 4)
-        body = pos + 8
-        if chunk_id == b"fmt " and body + 16 <= len(head):
-            _, channels, sample_rate, byte_rate = struct.unpack_from("<HHII", head, body)
-        elif chunk_id == b"data":
-            duration = chunk_size / byte_rate if byte_rate else 0.0
-            return WavInfo(sample_rate, channels, duration)
-        pos = body + chunk_size + (chunk_size & 1)
-    return WavInfo(sample_rate, channels, 0.0) if sample_rate else None
 
 
 @dataclass(frozen=True)
