@@ -7,6 +7,8 @@ PORT ?= 6006
 DEMO_LOGDIR ?= demo_logdir
 FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/package.json frontend/vite.config.ts frontend/tsconfig.json
 BUNDLE := tb_media_panel/static/index.js
+# The scanner's native core: `pip install -e` compiles it in place (setup.py ext_modules).
+NATIVE_SOURCES := tb_media_panel/store/_scan.c
 
 .PHONY: install install-demo frontend demo test test-python test-frontend lint proto bench bench-quick fuzz stress screenshots clean
 
@@ -16,12 +18,12 @@ $(PY):
 
 # torch is installed first on its own: the pinned CPU build comes from local disk, and
 # asking for it by exact version keeps any later resolver from pulling a CUDA build.
-$(VENV)/.installed-all: $(PY) setup.py pyproject.toml
+$(VENV)/.installed-all: $(PY) setup.py pyproject.toml $(NATIVE_SOURCES)
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[all,dev]'
 	touch $@
 
-$(VENV)/.installed-demo: $(PY) setup.py pyproject.toml
+$(VENV)/.installed-demo: $(PY) setup.py pyproject.toml $(NATIVE_SOURCES)
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[torch,rdkit,open3d,demo]'
 	touch $@
@@ -78,4 +80,4 @@ stress: install
 	$(PY) -m pytest -q -p no:cacheprovider -m stress tests/stress
 
 clean:
-	rm -rf $(VENV) frontend/node_modules tb_media_panel/static build dist *.egg-info
+	rm -rf $(VENV) frontend/node_modules tb_media_panel/static build dist *.egg-info tb_media_panel/store/_scan.*.so
