@@ -465,7 +465,34 @@ fail:
     return NULL;
 }
 
+PyDoc_STRVAR(use_crc_doc, "use_crc(name) -> str\n\n"
+                          "Check CRCs with 'sse4.2' (when the CPU has it) or 'table' (what CPUs without\n"
+                          "it use, e.g. ARM); returns the one used before. For tests of both.");
+
+static PyObject *py_use_crc(PyObject *self, PyObject *args)
+{
+    const char *name;
+    if (!PyArg_ParseTuple(args, "s", &name))
+        return NULL;
+    const char *before = use_hardware ? "sse4.2" : "table";
+    if (strcmp(name, "table") == 0) {
+        use_hardware = 0;
+    } else if (strcmp(name, "sse4.2") == 0) {
+#ifdef HAVE_X86
+        if (!__builtin_cpu_supports("sse4.2"))
+#endif
+            return PyErr_Format(PyExc_ValueError, "this CPU has no SSE4.2 CRC32 instruction");
+#ifdef HAVE_X86
+        use_hardware = 1;
+#endif
+    } else {
+        return PyErr_Format(PyExc_ValueError, "name must be 'sse4.2' or 'table', not %R", PyTuple_GET_ITEM(args, 0));
+    }
+    return PyUnicode_FromString(before);
+}
+
 static PyMethodDef methods[] = {
+    {"use_crc", py_use_crc, METH_VARARGS, use_crc_doc},
     {"masked_crc", py_masked_crc, METH_VARARGS, masked_crc_doc},
     {"extend", py_extend, METH_VARARGS, extend_doc},
     {"find_header", py_find_header, METH_VARARGS, find_header_doc},
@@ -483,9 +510,5 @@ PyMODINIT_FUNC PyInit__scan(void)
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
-    if (PyModule_AddStringConstant(m, "crc_implementation", use_hardware ? "sse4.2" : "table") < 0) {
-        Py_DECREF(m);
-        return NULL;
-    }
     return m;
 }

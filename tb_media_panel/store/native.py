@@ -36,7 +36,9 @@ def core() -> ModuleType | None:
     if not _reported:
         _reported = True
         if CORE is not None:
-            logger.info("media_panel: native scanner core in use (CRC32C: %s)", CORE.crc_implementation)
+            crc = CORE.use_crc("table")
+            CORE.use_crc(crc)
+            logger.info("media_panel: native scanner core in use (CRC32C: %s)", crc)
         elif WHY_NOT.startswith(PURE_PYTHON_ENV):
             logger.info("media_panel: pure-Python scanner in use (%s)", WHY_NOT)
         else:
