@@ -505,13 +505,19 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
         if len(runs) > MAX_BATCH:
             raise BadRequest(f"at most {MAX_BATCH} addresses per request, got {len(runs)}")
         earlier = flag_param(request, "earlier")
-        steps = [parse_int("step", raw, INT64_MIN, INT64_MAX) for raw in raw_steps]
+        # Beyond int64 (a step a client rounded) is that address's error, not the request's.
+        steps = [parse_int("step", raw, -(10**19), 10**19) for raw in raw_steps]
         inline_max = int_param(request, "inline_max", 0, maximum=MAX_INLINE_ITEM) or 0
         inline_left = MAX_INLINE_TOTAL
         results = []
         for run, tag, step in zip(runs, tags, steps, strict=True):
             try:
-                actual = self._at_or_before(run, tag, step) if earlier else step
+                if earlier:
+                    actual = self._at_or_before(run, tag, min(max(step, INT64_MIN), INT64_MAX))
+                elif INT64_MIN <= step <= INT64_MAX:
+                    actual = step
+                else:
+                    raise NotFound(f"no step {step}: steps are 64-bit integers")
                 if actual is None:
                     results.append(
                         {"run": run, "tag": tag, "step": None, "wall_time": None, "items": []}

@@ -296,6 +296,13 @@ def test_steps_beyond_javascripts_safe_integers_travel_as_decimal_strings(
     assert "no step 7" in results[4]["error"]
     earlier = server.get_json(f"items_batch?earlier=1&{q(run=RUN, tag='extremes', step=INT64_MAX - 1)}")
     assert earlier["results"][0]["step"] == str(BIG_STEP)
+    # 2^63 - 1 rounded by a JavaScript number: that address fails, not the whole batch
+    js_rounded = f"{float(INT64_MAX):.0f}"
+    rounded = q(run=RUN, tag="extremes", step=js_rounded) + "&" + q(run=RUN, tag="extremes", step=-5)
+    results = server.get_json("items_batch?" + rounded)["results"]
+    assert "no step 9223372036854775808" in results[0]["error"] and results[1]["step"] == -5
+    later = server.get_json("items_batch?earlier=1&" + rounded)["results"]
+    assert later[0]["step"] == str(INT64_MAX)
     status, _, body = server.get("data?" + q(**address("extremes", INT64_MIN)))
     assert status == 200 and body == PNG
 
