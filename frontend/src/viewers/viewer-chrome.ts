@@ -2,9 +2,12 @@
 //
 // A cell shows its media first. Settings are grid-wide, so a row of selects and checkboxes in every
 // cell only repeats itself, and in a 128 px cell it leaves the image a sliver. The button shows on
-// hover or keyboard focus, always in a large cell (>= LARGE px) and on touch screens; the popover is
-// `position: fixed` so it keeps its size in a small cell. It is built only while open, so a grid of a
-// hundred cells carries no hidden control DOM.
+// hover or keyboard focus, always in a large cell (>= LARGE px) and on touch screens. The popover is an
+// HTML `popover`, shown in the browser's top layer: above every cell and card whatever their stacking
+// contexts, containment or overflow (a cell is `isolation: isolate` and clips, so a fixed element in
+// it drew under the next row). It keeps its size in a small cell, flips above the button or shifts
+// sideways to stay in the window, and is built only while open, so a grid of a hundred cells
+// carries no hidden control DOM. Every viewer's menu is one of these.
 import { ensureStyle, h } from "./viewer-dom";
 
 /** From this size (both sides, CSS px) a cell is roomy enough that its button and legend stay visible. */
@@ -19,8 +22,8 @@ const CSS = `
 .vc-host:hover .vc-btn,.vc-host:focus-within .vc-btn,.vc-host.vc-large .vc-btn,.vc-btn[aria-expanded=true]{opacity:1}
 .vc-btn[aria-expanded=true]{background:#e3f2fd;border-color:#1976d2;color:#1565c0}
 @media (hover:none){.vc-btn{opacity:1}}
-.vc-pop{position:fixed;z-index:30;box-sizing:border-box;width:272px;max-width:calc(100vw - 16px);overflow:auto;background:#fff;border:1px solid #d6d6d6;border-radius:6px;box-shadow:0 6px 20px rgba(0,0,0,.18);padding:6px 10px 8px;font:12px/1.35 system-ui,sans-serif;color:#212121;display:none;text-align:left}
-.vc-pop.open{display:block}
+.vc-pop{position:fixed;inset:auto;margin:0;box-sizing:border-box;width:272px;max-width:calc(100vw - 16px);overflow:auto;background:#fff;border:1px solid #d6d6d6;border-radius:6px;box-shadow:0 6px 20px rgba(0,0,0,.18);padding:6px 10px 8px;font:12px/1.35 system-ui,sans-serif;color:#212121;text-align:left}
+.vc-pop:not(:popover-open){display:none}
 .vc-pop h4{margin:8px 0 3px;font-size:10.5px;font-weight:600;text-transform:uppercase;color:#757575;letter-spacing:.05em}
 .vc-pop h4:first-child{margin-top:2px}
 .vc-pop select,.vc-pop button{font:inherit;padding:1px 6px;border:1px solid #bdbdbd;border-radius:3px;background:#fff;cursor:pointer}
@@ -62,7 +65,7 @@ export class CellMenu {
     this.button = h("button", { type: "button", class: "vc-btn", title: label, "aria-label": label, "aria-haspopup": "dialog", "aria-expanded": "false" });
     this.button.dataset.control = control;
     this.button.append(tuneIcon());
-    this.pop = h("div", { class: `vc-pop ${popClass}`.trim(), role: "dialog", "aria-label": label });
+    this.pop = h("div", { class: `vc-pop ${popClass}`.trim(), role: "dialog", "aria-label": label, popover: "manual" });
     host.append(this.button, this.pop);
     this.button.addEventListener("click", (e) => {
       e.stopPropagation();
@@ -90,12 +93,13 @@ export class CellMenu {
     current = this;
     this.isOpen = true;
     this.button.setAttribute("aria-expanded", "true");
-    this.pop.classList.add("open");
+    this.pop.showPopover();
     this.fill();
     this.place();
     document.addEventListener("pointerdown", this.outside, true);
     document.addEventListener("pointerup", this.released, true);
-    document.addEventListener("keydown", this.escape);
+    // Capture phase: Escape closes the menu only, not also a full-screen card or view behind it.
+    window.addEventListener("keydown", this.escape, true);
     window.addEventListener("scroll", this.follow, true);
     window.addEventListener("resize", this.follow);
   }
@@ -105,11 +109,11 @@ export class CellMenu {
     this.isOpen = false;
     if (current === this) current = null;
     this.button.setAttribute("aria-expanded", "false");
-    this.pop.classList.remove("open");
+    if (this.pop.isConnected && this.pop.matches(":popover-open")) this.pop.hidePopover();
     this.pop.replaceChildren();
     document.removeEventListener("pointerdown", this.outside, true);
     document.removeEventListener("pointerup", this.released, true);
-    document.removeEventListener("keydown", this.escape);
+    window.removeEventListener("keydown", this.escape, true);
     window.removeEventListener("scroll", this.follow, true);
     window.removeEventListener("resize", this.follow);
   }
@@ -146,26 +150,16 @@ export class CellMenu {
     }
   }
 
-  /** Next to the button, inside the window: below it if there is room, else above. */
+  /** Next to the button, inside the window: below it if it fits, else above, else on the roomier
+   * side with a scrollbar; shifted sideways so no edge leaves the window. */
   private place(): void {
-    const r = this.button.getBoundingClientRect();
-    const vw = window.innerWidth;
-    const vh = window.innerHeight;
-    const w = this.pop.offsetWidth;
-    const left = Math.max(8, Math.min(r.right - w, vw - w - 8));
-    const below = vh - r.bottom - 12;
-    const above = r.top - 12;
     const s = this.pop.style;
-    s.left = `${left}px`;
-    if (below >= 240 || below >= above) {
-      s.top = `${r.bottom + 4}px`;
-      s.bottom = "";
-      s.maxHeight = `${Math.max(120, below)}px`;
-    } else {
-      s.top = "";
-      s.bottom = `${vh - r.top + 4}px`;
-      s.maxHeight = `${Math.max(120, above)}px`;
-    }
+    s.maxHeight = "";
+    const r = this.button.getBoundingClientRect();
+    const spot = placeBeside(r, this.pop.offsetWidth, this.pop.offsetHeight, window.innerWidth, window.innerHeight);
+    s.left = `${spot.left}px`;
+    s.top = `${spot.top}px`;
+    s.maxHeight = `${spot.maxHeight}px`;
   }
 
   private readonly outside = (e: PointerEvent): void => {
@@ -175,9 +169,10 @@ export class CellMenu {
 
   private readonly escape = (e: KeyboardEvent): void => {
     if (e.key !== "Escape") return;
-    const inside = this.pop.contains(document.activeElement);
+    e.stopPropagation();
+    e.preventDefault();
     this.close();
-    if (inside) this.button.focus(); // keyboard users carry on from the button that opened it
+    this.button.focus(); // keyboard users carry on from the button that opened it
   };
 
   private readonly released = (): void => {
@@ -196,6 +191,29 @@ export class CellMenu {
     if (r.bottom < 0 || r.top > window.innerHeight || r.right < 0 || r.left > window.innerWidth) this.close();
     else this.place();
   };
+}
+
+const MARGIN = 8;
+const GAP = 4;
+
+/**
+ * Where a popover of `w`×`h` goes next to an anchor rect in a `vw`×`vh` window: below, flipped
+ * above when it does not fit below but does above, else on the roomier side cut to fit (it
+ * scrolls); its right edge on the anchor's, shifted to stay `MARGIN` inside the window.
+ */
+export function placeBeside(
+  anchor: { top: number; bottom: number; right: number },
+  w: number, h: number, vw: number, vh: number,
+): { left: number; top: number; maxHeight: number } {
+  const left = Math.max(MARGIN, Math.min(anchor.right - w, vw - w - MARGIN));
+  const below = vh - anchor.bottom - GAP - MARGIN;
+  const above = anchor.top - GAP - MARGIN;
+  const down = h <= below || (h > above && below >= above);
+  const room = Math.max(0, down ? below : above);
+  const height = Math.min(h, room);
+  const top = down ? anchor.bottom + GAP : anchor.top - GAP - height;
+  // An anchor outside the window (scrolled away) still gives a popover inside it.
+  return { left, top: Math.max(MARGIN, Math.min(top, vh - MARGIN - height)), maxHeight: Math.max(0, Math.min(room, vh - 2 * MARGIN)) };
 }
 
 function tuneIcon(): SVGSVGElement {
