@@ -40,12 +40,18 @@ import tb_media_panel as mp
 from tb_media_panel.compat import event_pb2, summary_pb2
 from tb_media_panel.eventfile import frame_record
 from tb_media_panel.plugin import MediaPanelPlugin, json_safe
+from tb_media_panel.proto import media_pb2
 from tb_media_panel.records import decode_item
 from tb_media_panel.store.decode.audio import wav_info
 from tb_media_panel.store.decode.common import sniff_format
 from tb_media_panel.store.decode.text import text_of_tensor
 from tb_media_panel.store.events import RunIndex
-from tb_media_panel.store.items import describe_record
+from tb_media_panel.store.items import (
+    DOCUMENT_TYPES,
+    OCTET_STREAM,
+    PAYLOAD_TYPES,
+    describe_record,
+)
 from tb_media_panel.store.scanner import scan_records
 from tb_media_panel.summary import metadata, tensor_proto
 
@@ -310,6 +316,7 @@ def serve_everything(file_bytes: bytes) -> None:
             assert response.status_code in OK_STATUSES, (route, query, response.get_data()[:300])
             if response.mimetype == "application/json":
                 return json.loads(response.get_data())
+            check_payload_response(response)
             return response.get_data()
 
         runs = get("runs")["runs"]
@@ -322,16 +329,51 @@ def serve_everything(file_bytes: bytes) -> None:
             for step in series.get("runs", {}).get(RUN, {}).get("steps", [])[:3]:
                 address = _query(q, step=step)
                 items = get("items", address)
+                for meta in get("items_batch", address + "&inline_max=262144")["results"][0].get(
+                    "items", []
+                ):
+                    check_inline(meta)
                 count = len(items.get("items", [])) if isinstance(items, dict) else 1
                 for index in range(min(count, 6)):
                     item = f"{address}&index={index}"
                     get("data", item)
+                    get("data", item + "&download=1")
                     get("data", item, {"Range": "bytes=1-5"})
                     get("html", item)
-                    get("mask", item + "&layer=0")
-                    get("mask", item + "&layer=pred")
+                    meta = items["items"][index] if isinstance(items, dict) else {}
+                    pixels = meta.get("width", 0) * meta.get("height", 0)
+                    for layer in ("0", "pred", "\u00b2"):
+                        mask = get("mask", f"{item}&layer={layer}")
+                        assert isinstance(mask, dict) or len(mask) <= 2 * pixels  # never a bomb
                     for array in ("positions", "colors", "labels"):
                         get("points", f"{item}&array={array}")
+
+
+SERVED_TYPES = {t.mime: t for t in PAYLOAD_TYPES}
+
+
+def check_payload_response(response: Any) -> None:
+    """A payload is sandboxed, never sniffed, and of an allow-listed type its bytes match."""
+    if response.status_code not in (200, 206):
+        return
+    headers = response.headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Content-Security-Policy"] in ("sandbox", "sandbox allow-scripts")
+    mime = headers["Content-Type"]
+    assert mime in SERVED_TYPES or mime in DOCUMENT_TYPES.values() or mime == OCTET_STREAM, mime
+    if mime in SERVED_TYPES and response.status_code == 200:
+        assert SERVED_TYPES[mime].matches(response.get_data()[:12]), mime
+    if mime == OCTET_STREAM:
+        assert headers["Content-Disposition"] == "attachment"
+
+
+def check_inline(meta: dict[str, Any]) -> None:
+    """Only images of an allow-listed type whose bytes match come inline."""
+    if "inline" in meta:
+        import base64
+
+        assert meta["kind"] == "image" and meta["mime"] in SERVED_TYPES
+        assert SERVED_TYPES[meta["mime"]].matches(base64.b64decode(meta["inline"])[:12])
 
 
 def _query(params: dict[str, Any], **more: Any) -> str:
@@ -383,6 +425,30 @@ def test_item_record_in_an_event_through_every_route(blob: bytes) -> None:
             ]
         )
     )
+
+
+MAGICS = [b"\x89PNG\r\n\x1a\n", b"GIF89a", b"\xff\xd8\xff", b"RIFF\0\0\0\0WEBP", b"BM", b"OggS",
+          b"\0\0\0\x18ftypmp42", b"<svg ", b"<html>", b"\xef\xbb\xbf<script>"]
+
+
+@fuzz
+@given(
+    kind=st.sampled_from(["image", "video", "audio", "html", "text", "molecule", "object3d"]),
+    mime=st.one_of(st.text(max_size=40), st.sampled_from(["text/html", "image/svg+xml", "TEXT/HTML"])),
+    data=st.tuples(st.sampled_from([b"", *MAGICS]), st.binary(max_size=64)).map(b"".join),
+    mask=st.one_of(st.binary(max_size=80), st.sampled_from(MAGICS)),
+)
+def test_logged_mime_and_bytes_never_choose_an_active_type(
+    kind: str, mime: str, data: bytes, mask: bytes
+) -> None:
+    record = media_pb2.MediaItem(
+        version=1, kind=kind, mime=mime, data=data, width=2, height=2,
+        masks=[media_pb2.MaskLayer(name="pred", width=2, height=2, png=mask)],
+    )
+    value = summary_pb2.Summary.Value(
+        tag="t", metadata=metadata(), tensor=tensor_proto([record.SerializeToString()])
+    )
+    serve_everything(file_of([event(3, value)]))
 
 
 @fuzz
