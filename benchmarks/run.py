@@ -51,6 +51,8 @@ GOALS: dict[str, tuple[str, float] | None] = {
     "scan_records_per_s": ("min", 2_000_000.0),
     "runs_10k_list_ms": ("max", 500.0),
     "real_logdir_first_tags_ms": ("max", 1000.0),
+    "index_bytes_per_item": ("max", 32.0),
+    "index_resident_bytes_per_item": None,
 }
 
 
@@ -64,6 +66,7 @@ SUITES: dict[str, str] = {
     "scale": "scale_runs",
     "panel": "panel_timing",
     "pointcloud_render": "pointcloud_render",
+    "memory": "index_memory",
 }
 
 

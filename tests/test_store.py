@@ -295,6 +295,14 @@ def test_index_holds_no_payload_bytes(tmp_path: Path) -> None:
     assert 0 < series.held_bytes() < 0.02 * os.path.getsize(path)
 
 
+def test_small_items_cost_under_20_bytes_of_index_each(tmp_path: Path) -> None:
+    """Columns of 40,000 small items (4 a step): offsets relative to their record, 16-bit
+    lengths while they fit, per-series constants once (benchmarks: index_bytes_per_item)."""
+    write_run(tmp_path / "run" / "events.out.tfevents.1", range(10_000), items=4, size=8)
+    series = indexed(tmp_path).series("run", "samples")
+    assert series.held_bytes() / 40_000 < 20
+
+
 def test_media_item_header_slice_decodes_without_payload(tmp_path: Path) -> None:
     write_run(tmp_path / "run" / "events.out.tfevents.1", range(1))
     index = indexed(tmp_path)

@@ -134,6 +134,32 @@ class StepTable:
     wall_times: np.ndarray  # float64
 
 
+class _Widening:
+    """Unsigned ints in 16 bits each until one needs 32: most items' offsets in their record and
+    lengths fit in 16, so an index of many small items takes half the room."""
+
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values = array("H")
+
+    def append(self, value: int) -> None:
+        if value > 0xFFFF and self.values.typecode == "H":
+            self.values = array("I", self.values)
+        self.values.append(value)
+
+    def extend(self, values: list[int]) -> None:
+        if self.values.typecode == "H" and values and max(values) > 0xFFFF:
+            self.values = array("I", self.values)
+        self.values.extend(values)
+
+    def __getitem__(self, i: int) -> int:
+        return self.values[i]
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
 class _Rows:
     """Growable numpy columns of one value per row; a reader's `view` stays valid (and
     unchanged) while rows are appended, as growing copies into a new buffer."""
@@ -167,7 +193,7 @@ class Series:
         self._rows = 0
         self._steps = _Rows("i8")
         self._wall_times = _Rows("f8")
-        self._first_item = _Rows("i8")
+        self._first_item = _Rows("u4")
         self._record_offset = _Rows("i8")  # absolute offset of the record's payload
         # runs of rows from one file: the first row of each and its file
         self._segment_rows = array("q")
@@ -176,12 +202,12 @@ class Series:
         # TensorBoard shows is then every row, as they are
         self._in_order = True
         # one value per item
-        self._offset = array("I")  # from the record's payload
-        self._length = array("I")
+        self._offset = _Widening()  # from the record's payload
+        self._length = _Widening()
         self._kind = array("B")
         if self.layout == LAYOUT_MEDIA_ITEM:
-            self._header_length = array("I")
-            self._data_length = array("I")
+            self._header_length = _Widening()
+            self._data_length = _Widening()
         elif self.layout == LAYOUT_RAW:
             self._format = array("B")
             self._width = array("I")
@@ -192,8 +218,9 @@ class Series:
         self.first_kind = ""
 
     def _item_columns(self) -> list[array]:
-        return [
-            column
+        """The arrays of every item column (those of `_Widening` ones as they are now)."""
+        columns = (
+            getattr(self, name, None)
             for name in (
                 "_offset",
                 "_length",
@@ -206,8 +233,8 @@ class Series:
                 "_caption_offset",
                 "_caption_length",
             )
-            if (column := getattr(self, name, None)) is not None
-        ]
+        )
+        return [c.values if isinstance(c, _Widening) else c for c in columns if c is not None]
 
     def add_media_items(
         self, step: int, wall_time: float, file_id: int, record: int, origin: int, items: MediaItems
