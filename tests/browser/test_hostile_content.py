@@ -287,9 +287,7 @@ def test_names_leaving_the_logdir_are_refused(server: TensorBoardServer, name: s
         assert b"TOP-SECRET" not in body and b"root:" not in body, route
 
 
-BAD_QUERIES = [
-    "series?tag=" + "t" * 5000,
-    "items?run=" + "r" * 5000 + "&tag=page&step=0",
+BAD_QUERIES = [  # (names of 5000 characters are served: tests/test_http_trust.py)
     "items?run=x&tag=page&step=1e3",
     "items?run=x&tag=page&step=0x10",
     "items?run=x&tag=page&step=99999999999999999999999",
