@@ -246,6 +246,26 @@ def test_a_record_still_being_written_is_neither_counted_nor_skipped(
     assert index.skipped_records(RUN) == 0
 
 
+def _ignore(*_: object) -> None:
+    return None
+
+
+def test_a_scan_that_ends_inside_a_record_leaves_it_to_the_next(implementation: str) -> None:
+    """Progressive indexing scans a file in slices: a record cut by a slice's end, whatever
+    its size, is neither skipped nor counted, and the next scan starts at it."""
+    big = frame_record(b"q" * (MAX_RECORD + 10))
+    records = [frame_record(b"a" * 50), frame_record(b"b" * 3000), big, frame_record(b"c" * 40)]
+    data = b"".join(records)
+    starts = [sum(len(r) for r in records[:i]) for i in range(len(records))]
+    for record in (1, 2):
+        for cut in (starts[record] + 5, starts[record] + 500):
+            outcome = scan_records(
+                BytesReader(data), 0, cut, _ignore, MAX_RECORD, background_min_bytes=INLINE
+            )
+            assert (outcome.next_offset, outcome.skipped, outcome.stuck) == (starts[record], 0, False)
+            assert outcome.records == record and not outcome.problems
+
+
 def test_a_genuine_record_over_the_limit_is_skipped_whole(implementation: str, tmp_path: Path) -> None:
     path = tmp_path / RUN / "events.out.tfevents.1"
     path.parent.mkdir()

@@ -421,8 +421,13 @@ def _frames(
         length, header_crc = HEADER.unpack_from(window.buffer.data, at)
         problem = None if window.buffer.crc.masked_crc(at, at + 8) == header_crc else "corrupt"
         record_end = pos + HEADER_BYTES + length + FOOTER_BYTES
+        past_file_end = False
+        if problem is None and record_end > end:
+            if _file_has(reader, window, record_end - 1):
+                break  # all there, past the end of this scan: the caller's to take
+            past_file_end = True
         if problem is None and length > max_record_bytes:
-            if record_end <= end and _record_starts(reader, window, record_end, end):
+            if not past_file_end and _record_starts(reader, window, record_end):
                 window.entries.append(
                     _Problem(
                         f"record at byte {pos} has {length} bytes, over the limit of "
@@ -456,7 +461,7 @@ def _frames(
                 break
             pos = outcome.next_offset = resumed
             continue
-        if record_end > end:
+        if past_file_end:
             # Still being written, or cut off (picked up when complete), unless intact records
             # follow inside what it claims: then its header lies.
             resumed = yield from _resync(window, pos + 1, end, core)
@@ -498,19 +503,24 @@ def _frames(
     window.release()
 
 
-def _record_starts(reader: RangeReader, window: _Window, offset: int, end: int) -> bool:
-    """Whether `offset` is the end of the file or the start of an intact record header."""
-    if offset + HEADER_BYTES > end:
-        return offset == end
+def _file_has(reader: RangeReader, window: _Window, offset: int) -> bool:
+    """Whether the file holds a byte at `offset` (which may lie past the scan's end)."""
+    return window.covers(offset, 1) or len(reader.read(offset, 1)) == 1
+
+
+def _record_starts(reader: RangeReader, window: _Window, offset: int) -> bool:
+    """Whether `offset`, inside the file or at its end, is its end or the start of an intact
+    record header."""
     if window.covers(offset, HEADER_BYTES):
         at = offset - window.start
         header = bytes(window.buffer.view[at : at + HEADER_BYTES])
     else:
         header = reader.read(offset, HEADER_BYTES)
+    if not header:
+        return True
     if len(header) != HEADER_BYTES:
         return False
-    length, crc = HEADER.unpack(header)
-    return length <= end - offset - HEADER_BYTES and masked_crc32c(header[:8]) == crc
+    return masked_crc32c(header[:8]) == HEADER.unpack(header)[1]
 
 
 def _bad_crc(pos: int) -> _Problem:
