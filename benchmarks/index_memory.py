@@ -122,7 +122,7 @@ def server_rss_growth(staging: Path, work: Path) -> dict[str, float]:
     )
     server.start()
     try:
-        assert server.get_json("runs") == {"runs": []}
+        assert server.get_json("runs")["runs"] == []
         process = psutil.Process(server.proc.pid)
         rss_before = process.memory_info().rss
         for run in sorted(staging.iterdir()):
