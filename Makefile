@@ -74,7 +74,9 @@ bench-quick: install
 	$(PY) -m benchmarks.run --quick
 
 fuzz: install
-	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q -p no:cacheprovider tests/test_fuzz.py
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q -p no:cacheprovider tests/test_fuzz.py \
+		tests/test_scanner_native.py::test_native_and_python_scanners_agree_on_mutated_files \
+		tests/test_scanner_native.py::test_native_walk_never_reads_past_its_buffer
 
 stress: install
 	$(PY) -m pytest -q -p no:cacheprovider -m stress tests/stress
