@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tensorboard.plugins.base_plugin import TBContext
 from werkzeug.test import Client
 
@@ -14,6 +17,7 @@ from tb_media_panel.plugin import MediaPanelPlugin
 from tb_media_panel.store import CorruptRecord, LogdirIndex, MediaReader
 from tb_media_panel.store import index as index_module
 from tb_media_panel.store.index import IndexProgress
+from tests.test_fuzz import fuzz
 from tests.test_store import media_event, steps_of, write_run
 
 
@@ -193,3 +197,31 @@ def test_tags_follow_every_change_of_a_run(tmp_path: Path) -> None:
     path.unlink()
     index.refresh()
     assert counts() == [("samples", 2, 11)]
+
+
+@fuzz
+@given(
+    damage=st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(1, 255)), max_size=6),
+    cut=st.integers(0, 64),
+    first_slice=st.integers(16, 5000),
+)
+def test_fuzz_slices_index_what_one_pass_indexes(
+    damage: list[tuple[int, int]], cut: int, first_slice: int
+) -> None:
+    """Whatever the bytes, reading a file in slices finds the same steps and skips."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "run" / "events.out.tfevents.1"
+        write_run(path, range(40), size=150)
+        data = bytearray(path.read_bytes())
+        for at, flip in damage:
+            data[at % len(data)] ^= flip
+        path.write_bytes(bytes(data[: len(data) - cut]))
+        found = []
+        for slice_bytes in (1 << 30, first_slice):
+            index = LogdirIndex(tmp, first_slice_bytes=slice_bytes)
+            index.refresh()
+            names = index.run_names()
+            steps = steps_of(index, "run") if index.series("run", "samples") else []
+            skipped = index.skipped_records("run") if names else 0
+            found.append((names, steps, skipped))
+        assert found[0] == found[1]
