@@ -109,6 +109,7 @@ def test_runs_and_tags(routes: Routes) -> None:
         "last_step": 198,
         "max_items": 2,
         "purged": 0,
+        "description": "",
     }
     assert tags["run_a", "clouds"]["kind"] == "pointcloud"
     assert tags["run_a", "pages"]["kind"] == "html"

@@ -42,13 +42,16 @@ class RunIndex:
     # plugin of each raw tag, from the first value that carried metadata (later ones may not)
     tag_plugins: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     skipped_records: int = 0
+    # SummaryMetadata.summary_description of each raw tag that carried one (markdown)
+    tag_descriptions: dict[str, str] = field(default_factory=dict)
     # path of each file by id: records count in TensorBoard's read order (see Series.table)
     file_order: dict[int, str] = field(default_factory=dict)
 
     def name_file(self, file_id: int, path: str) -> None:
         self.file_order[file_id] = path
 
-    def _series(self, tag: str, source: str) -> Series:
+    def _series(self, tag: str, source: str, raw_tag: str | None = None) -> Series:
+        """The series of `tag` from `source`; `raw_tag` is the logged tag if not `tag`."""
         existing = self.series.get(tag)
         if isinstance(existing, Series) and existing.source == source:
             return existing
@@ -58,6 +61,7 @@ class RunIndex:
             if isinstance(existing, Series):
                 return existing
         created = Series(tag, source, self.file_order)
+        created.description = self.tag_descriptions.get(raw_tag or tag, "")
         self.series[tag] = created
         return created
 
@@ -188,9 +192,11 @@ class RunIndex:
         if metadata is not None and tag not in self.tag_plugins:
             if sparse is not None:
                 sparse.ensure(*metadata)
-            plugin = _plugin_data(buf, metadata[0], metadata[1])
+            plugin, description = _metadata(buf, metadata[0], metadata[1])
             if plugin is not None:
                 self.tag_plugins[tag] = plugin
+            if description:
+                self.tag_descriptions[tag] = description
         row = (step, wall_time, file_id, base + origin, origin)
         if image is not None:
             self._series(tag, "images").add_items(*row, images.decode_legacy(buf, image, sparse))
@@ -215,19 +221,28 @@ class RunIndex:
         elif plugin_name == "audio":
             self._series(tag, "audio").add_items(*row, audio.decode_blobs(buf, tensor))
         elif plugin_name == "text":
-            self._series(text.series_tag(tag), "text").add_items(*row, text.decode(tensor))
+            self._series(text.series_tag(tag), "text", tag).add_items(*row, text.decode(tensor))
         else:
             part = mesh.decode_part(buf, tensor, content, tag, file_id, base)
             if part is None:
                 return False
             name, component, found_part = part
-            self._mesh_series(name).add_part(step, wall_time, component, found_part)
+            series = self._mesh_series(name)
+            series.add_part(step, wall_time, component, found_part)
+            if not series.description:  # any of its components may carry it
+                series.description = self.tag_descriptions.get(tag, "")
         return True
 
 
-def _plugin_data(buf: bytes, start: int, end: int) -> tuple[str, bytes] | None:
+def _metadata(buf: bytes, start: int, end: int) -> tuple[tuple[str, bytes] | None, str]:
+    """A SummaryMetadata's plugin (name, and content for the sources decoded here) and
+    summary_description: plugin_data=1{plugin_name=1, content=2}, summary_description=3."""
+    plugin = None
+    description = ""
     for number, wire_type, value, _ in fields(buf, start, end):
-        if number == 1 and wire_type == LENGTH_DELIMITED:
+        if wire_type != LENGTH_DELIMITED:
+            continue
+        if number == 1 and plugin is None:
             name = ""
             content = b""
             for n2, w2, v2, _ in fields(buf, value[0], value[1]):
@@ -235,7 +250,8 @@ def _plugin_data(buf: bytes, start: int, end: int) -> tuple[str, bytes] | None:
                     name = buf[v2[0] : v2[1]].decode("utf-8", "replace")
                 elif n2 == 2 and w2 == LENGTH_DELIMITED:
                     content = bytes(buf[v2[0] : v2[1]])
-            if name in LEGACY_SOURCES or name == PLUGIN_NAME:
-                return name, content
-            return name, b""
-    return None
+            keep = name in LEGACY_SOURCES or name == PLUGIN_NAME
+            plugin = (name, content if keep else b"")
+        elif number == 3:
+            description = buf[value[0] : value[1]].decode("utf-8", "replace")
+    return plugin, description

@@ -151,6 +151,7 @@ class TagSummary:
     last_step: int
     max_items: int
     purged: int  # logged steps hidden, as TensorBoard hides them (a restarted job)
+    description: str  # the summary description logged with the tag (markdown), or ""
 
 
 @dataclass(frozen=True)
@@ -554,6 +555,7 @@ def _summarize(run: RunIndex) -> list[TagSummary]:
                 last_step=int(table.steps[-1]),
                 max_items=int(table.counts.max()),
                 purged=series.purged(),
+                description=series.description,
             )
         )
     return found

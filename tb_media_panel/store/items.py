@@ -23,7 +23,7 @@ from tb_media_panel.proto import media_pb2
 from tb_media_panel.records import decode_item
 from tb_media_panel.store.decode.audio import wav_info
 from tb_media_panel.store.decode.mesh import MeshArrays, binary_ply, mesh_batch
-from tb_media_panel.store.decode.text import text_of_tensor
+from tb_media_panel.store.decode.text import TextTable, text_of_tensor, text_table
 from tb_media_panel.store.index import LogdirIndex
 from tb_media_panel.store.series import (
     LAYOUT_MEDIA_ITEM,
@@ -221,6 +221,8 @@ class MediaReader:
                 meta["caption"] = caption.decode("utf-8", "replace")
         elif item.layout == LAYOUT_TEXT_TENSOR:
             meta["size"] = len(self._text(item).encode())
+            table = self._text_table(item)
+            meta["text"] = {"shape": list(table.shape), "rows": table.rows, "rank": table.rank}
         return meta
 
     def _describe_mesh(self, arrays: MeshArrays, index: int) -> dict[str, Any]:
@@ -326,6 +328,12 @@ class MediaReader:
     def _text(self, item: ItemLocation) -> str:
         try:
             return text_of_tensor(self.index.read(item.file_id, item.offset, item.length))
+        except Exception as exc:  # protobuf's DecodeError and friends
+            raise NotFound(f"text summary unreadable: {exc}") from exc
+
+    def _text_table(self, item: ItemLocation) -> TextTable:
+        try:
+            return text_table(self.index.read(item.file_id, item.offset, item.length))
         except Exception as exc:  # protobuf's DecodeError and friends
             raise NotFound(f"text summary unreadable: {exc}") from exc
 

@@ -216,6 +216,7 @@ class Series:
             self._caption_length = array("I")
         self._tables: dict[bool, tuple[StepTable, np.ndarray]] = {}
         self.first_kind = ""
+        self.description = ""  # the first SummaryMetadata.summary_description (markdown)
 
     def _item_columns(self) -> list[array]:
         """The arrays of every item column (those of `_Widening` ones as they are now)."""
@@ -455,6 +456,7 @@ class MeshSeries:
         self.tag = tag
         self.steps: dict[int, MeshStep] = {}
         self.purged_steps: dict[int, MeshStep] = {}  # hidden by a later part at a lower step
+        self.description = ""
         self._tables: dict[bool, tuple[StepTable, np.ndarray]] = {}
 
     @property

@@ -4,6 +4,8 @@ indexed whole and turned into text when read.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tb_media_panel.compat import tensor_pb2
 from tb_media_panel.store.series import Item
 
@@ -18,6 +20,35 @@ def series_tag(tag: str) -> str:
 def decode(tensor: tuple[int, int]) -> list[Item]:
     s, e = tensor
     return [Item(s, e - s, "text", "txt")]
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """A text summary as TensorBoard's text dashboard lays it out: a scalar is one cell, a
+    vector one row per element, a matrix a table; of a higher rank, the first 2-D slice
+    (`[0, …, 0, :, :]`, as text_plugin.reduce_to_2d). Rows come from the strings the tensor
+    holds, never from its claimed shape alone: a shape its strings do not fill is a vector."""
+
+    shape: tuple[int, ...]  # of `rows`: () for a scalar, (n,) for a vector, (rows, columns)
+    rows: list[list[str]]
+    rank: int  # of the logged tensor
+
+
+def text_table(tensor_bytes: bytes) -> TextTable:
+    proto = tensor_pb2.TensorProto.FromString(tensor_bytes)
+    strings = [s.decode("utf-8", "replace") for s in proto.string_val]
+    dims = [max(d.size, 0) for d in proto.tensor_shape.dim]
+    filled = 1
+    for size in dims:
+        filled *= size
+    if not dims and len(strings) == 1:
+        return TextTable((), [strings], 0)
+    if len(dims) >= 2 and filled == len(strings):
+        height, width = dims[-2], dims[-1]
+        cells = strings[: height * width]
+        rows = [cells[i : i + width] for i in range(0, len(cells), width)] if width else []
+        return TextTable((height, width), rows, len(dims))
+    return TextTable((len(strings),), [[s] for s in strings], max(len(dims), 1))
 
 
 def text_of_tensor(tensor_bytes: bytes) -> str:
