@@ -46,6 +46,8 @@ GOALS: dict[str, tuple[str, float] | None] = {
     "step_change_ms_p50": ("max", 100.0),
     "max_dom_nodes": ("max", 5000.0),
     "pointcloud_1m_first_frame_ms": ("max", 2000.0),
+    "molecule_grid_settle_ms": ("max", 3000.0),
+    "molecule_rotate_ms_per_frame": ("max", 50.0),
     "scale_1000_runs_list_ms": ("max", 500.0),
     "real_logdir_index_vs_rustboard": ("max", 1.0),
     "scan_records_per_s": ("min", 2_000_000.0),
@@ -66,6 +68,7 @@ SUITES: dict[str, str] = {
     "scale": "scale_runs",
     "panel": "panel_timing",
     "pointcloud_render": "pointcloud_render",
+    "molecules": "molecule_timing",
     "memory": "index_memory",
 }
 

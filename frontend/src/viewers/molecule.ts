@@ -2,9 +2,19 @@
 // stick, spheres, lines, surface; colour by element, chain, residue or secondary structure;
 // overlays of other tags (prediction blue over truth red).
 //
-// 3Dmol gives every viewer its own WebGL context and browsers keep only ~16 alive, so live viewers
-// are rationed: at most MAX_LIVE at once, the least recently used one is replaced by a picture of
-// itself (its last frame) and its context released; pointing at the picture brings it back live.
+// Live viewers are rationed: at most MAX_LIVE at once, the least recently used one is replaced by
+// a picture of itself (its last frame) and its context released; pointing at the picture brings it
+// back live. (3Dmol shares one WebGL context between viewers where OffscreenCanvas exists, but each
+// live viewer keeps its geometry in it.)
+//
+// Without a GPU (software WebGL) every 3Dmol frame is costly, which set how this draws:
+// - no antialiasing: with it 3Dmol draws at twice the size (4x the pixels) with MSAA on top, which
+//   made a 240 px cell of crambin cost 0.2-0.6 s a frame in SwiftShader;
+// - one frame per viewer when it starts: 3Dmol's zoomTo, zoom, setView, resize and
+//   removeAllSurfaces each draw a frame, and its observers resize each new viewer, so setting a
+//   viewer up drew seven frames and built its shaders five times;
+// - the cells that follow a turned one (camera sync) take its view within the same frame only
+//   while that is cheap; otherwise when the turning pauses, so the turned cell keeps its pace.
 import * as $3Dmol from "3dmol";
 import type { ItemMeta, ItemRef } from "../api-types";
 import { overlayColors, readSync } from "./three-shared";
@@ -20,6 +30,10 @@ export type MolStyle = "auto" | "cartoon" | "sticks" | "ballstick" | "spheres" |
 export type MolColor = "auto" | "element" | "chain" | "residue" | "ss";
 
 const MAX_LIVE = 8;
+/** Followers take the leader's view live while updating them all costs less than this per frame. */
+const LIVE_FOLLOW_MS = 12;
+/** Otherwise they follow once the leader has not moved for this long (or the drag ends). */
+const FOLLOW_PAUSE_MS = 150;
 
 /** 3Dmol's parser name for each logged format. */
 export function parserFormat(format: string): string {
@@ -107,8 +121,13 @@ class MoleculeView implements ViewerInstance {
   private woken = false;
   private readonly sizer: ResizeObserver;
   private interacting = false;
+  private hasSurface = false;
+  /** The size the live viewer was last laid out at (3Dmol's resize draws and rebuilds buffers). */
+  private laidOut = { w: 0, h: 0 };
+  private frames = 0;
   private readonly release = () => {
     this.interacting = false;
+    if (followTimer) flushFollowers();
   };
 
   constructor(el: HTMLElement, private readonly parts: Part[], private readonly ctx: ViewerContext) {
@@ -162,10 +181,11 @@ class MoleculeView implements ViewerInstance {
   }
 
   resize(): void {
-    if (this.viewer) {
-      this.viewer.resize();
-      this.viewer.render();
-    }
+    const w = this.host.clientWidth;
+    const h = this.host.clientHeight;
+    if (!this.viewer || (w === this.laidOut.w && h === this.laidOut.h)) return;
+    this.laidOut = { w, h };
+    this.viewer.resize(); // draws the frame at the new size
   }
 
   destroy(): void {
@@ -188,20 +208,29 @@ class MoleculeView implements ViewerInstance {
     this.woken = true;
     while (live.length >= MAX_LIVE) live[0].sleep();
     this.host.style.display = "block";
-    const v = $3Dmol.createViewer(this.host, { backgroundColor: "white", antialias: true } as $3Dmol.ViewerSpec);
+    const v = $3Dmol.createViewer(this.host, { backgroundColor: "white", antialias: false, cartoonQuality: 4 } as $3Dmol.ViewerSpec);
+    // 3Dmol's own size and visibility observers call its resize on their first callback, right
+    // after creation, and each resize rebuilds its framebuffer and three shader programs (twice)
+    // and draws a frame; this view's own observer resizes it when the size really changes.
+    const watchers = v as unknown as { divwatcher?: ResizeObserver; intwatcher?: IntersectionObserver };
+    watchers.divwatcher?.disconnect();
+    watchers.intwatcher?.disconnect();
     this.viewer = v;
+    this.laidOut = { w: this.host.clientWidth, h: this.host.clientHeight };
     live.push(this);
-    for (const p of this.parts) if (p.text !== null) this.models.set(p, v.addModel(p.text, parserFormat(p.format)));
-    this.protein = v.selectedAtoms({ model: this.models.get(this.parts[0]), atom: "CA" }).length > 0;
-    this.applyStyle();
-    if (this.view) v.setView(this.view);
-    else {
-      v.zoomTo();
-      v.zoom(fitFactor(this.host.clientWidth, this.host.clientHeight));
-    }
-    v.render();
-    this.still.style.display = "none";
+    quietly(v, () => {
+      for (const p of this.parts) if (p.text !== null) this.models.set(p, v.addModel(p.text, parserFormat(p.format)));
+      this.protein = v.selectedAtoms({ model: this.models.get(this.parts[0]), atom: "CA" }).length > 0;
+      this.applyStyle(false);
+      if (this.view) v.setView(this.view);
+      else {
+        v.zoomTo();
+        v.zoom(fitFactor(this.host.clientWidth, this.host.clientHeight));
+      }
+    });
     v.setViewChangeCallback(() => this.onView());
+    v.render(); // the one frame of its start
+    this.still.style.display = "none";
     this.renderControls();
     this.host.dataset.live = "1";
   }
@@ -214,12 +243,13 @@ class MoleculeView implements ViewerInstance {
     if (i >= 0) live.splice(i, 1);
     this.view = v.getView();
     if (snapshot && !this.destroyed) {
-      v.render();
+      // The canvas still holds the last frame drawn: no need to draw another.
       this.still.src = v.pngURI();
       this.still.style.display = "block";
     }
     const canvas = v.getCanvas();
-    v.clear();
+    pendingFollowers.delete(this);
+    quietly(v, () => v.clear());
     this.viewer = null;
     this.models.clear();
     this.host.replaceChildren();
@@ -229,14 +259,16 @@ class MoleculeView implements ViewerInstance {
     gl?.getExtension("WEBGL_lose_context")?.loseContext();
   }
 
-  private applyStyle(): void {
+  /** Restyle every part; `draw` false when the caller draws the frame itself. */
+  private applyStyle(draw = true): void {
     const v = this.viewer;
     if (!v) return;
     const style = readStyle(this.settings);
     const color = readColor(this.settings);
     const shown = this.shownFn();
     const overlaid = this.parts.some((p) => !p.own && shown(p.tag) && this.models.has(p));
-    v.removeAllSurfaces();
+    if (this.hasSurface) quietly(v, () => v.removeAllSurfaces());
+    this.hasSurface = false;
     this.parts.forEach((p) => {
       const model = this.models.get(p);
       if (!model) return;
@@ -251,31 +283,34 @@ class MoleculeView implements ViewerInstance {
       }
       if (style === "surface") {
         v.addSurface($3Dmol.SurfaceType.VDW, solid ? { opacity: 0.8, color: solid } : { opacity: 0.85, colorscheme: SCHEME[color === "auto" ? "element" : color] }, { model });
+        this.hasSurface = true;
       }
     });
-    v.render();
+    if (draw) v.render();
   }
 
+  /** Called by 3Dmol after each frame it draws of this viewer. */
   private onView(): void {
+    this.frames++;
+    this.host.dataset.frames = String(this.frames);
     if (syncing || !this.viewer || !this.interacting) return;
     const mode = readSync(this.settings);
     if (mode === "off") return;
     const view = this.viewer.getView();
     const me = this.root.getBoundingClientRect();
-    syncing = true;
-    try {
-      for (const other of live) {
-        if (other === this || !other.viewer) continue;
-        const r = other.root.getBoundingClientRect();
-        const c = (r.top + r.bottom) / 2;
-        if (mode === "grid" || (c >= me.top && c <= me.bottom)) {
-          other.viewer.setView(view);
-          other.viewer.render();
-        }
-      }
-    } finally {
-      syncing = false;
+    for (const other of live) {
+      if (other === this || !other.viewer) continue;
+      const r = other.root.getBoundingClientRect();
+      const c = (r.top + r.bottom) / 2;
+      if (mode === "grid" || (c >= me.top && c <= me.bottom)) pendingFollowers.set(other, view);
     }
+    clearTimeout(followTimer);
+    followTimer = followCost < LIVE_FOLLOW_MS ? window.setTimeout(flushFollowers, 0) : window.setTimeout(flushFollowers, FOLLOW_PAUSE_MS);
+  }
+
+  /** Take a synced leader's view (one frame). */
+  follow(view: unknown[]): void {
+    this.viewer?.setView(view);
   }
 
   private shownFn(): (tag: string) => boolean {
@@ -334,6 +369,40 @@ class MoleculeView implements ViewerInstance {
 }
 
 let syncing = false;
+/** The view each follower is to take, and when they take it (see onView). */
+const pendingFollowers = new Map<MoleculeView, unknown[]>();
+let followTimer = 0;
+/** What updating the followers cost the last time, in ms: decides whether they follow live. */
+let followCost = 0;
+
+function flushFollowers(): void {
+  clearTimeout(followTimer);
+  followTimer = 0;
+  const t0 = performance.now();
+  syncing = true;
+  try {
+    for (const [view, camera] of pendingFollowers) view.follow(camera);
+  } finally {
+    syncing = false;
+    pendingFollowers.clear();
+  }
+  followCost = performance.now() - t0;
+}
+
+/**
+ * Run `fn` on a viewer without the frames 3Dmol draws inside it (zoomTo, zoom, setView, clear and
+ * removeAllSurfaces each draw one); the caller draws the one frame it needs afterwards.
+ */
+function quietly(v: $3Dmol.GLViewer, fn: () => void): void {
+  // `show` is 3Dmol's private "draw a frame now"; masking it on the instance skips those frames.
+  const target = v as unknown as { show: () => void };
+  target.show = () => {};
+  try {
+    fn();
+  } finally {
+    delete (target as Partial<typeof target>).show;
+  }
+}
 
 function touch(view: MoleculeView): void {
   const i = live.indexOf(view);
