@@ -4,7 +4,7 @@
 // full-screen toggle.
 import type { ViewerSettings } from "../viewers/types";
 import { setIcon } from "../viewers/icons";
-import { h } from "./dom";
+import { h, nameEl, notice } from "./dom";
 import { VirtualGrid } from "./virtual-grid";
 import type { GridModel } from "./virtual-grid";
 import type { CellAddress } from "./layout";
@@ -29,12 +29,21 @@ export interface CardModel {
   fullWidth: number;
   /** The compared tags, for a comparison card (which can be closed). */
   compare?: string[];
+  /**
+   * Steps across the columns: how many show of how many logged in the window, and whether they
+   * are spread to fit the width (else every step, scrolled sideways). Absent when steps are not columns.
+   */
+  steps?: { shown: number; total: number; spread: boolean };
+  /** Why the card's data could not be loaded: shown instead of its cells, other cards unaffected. */
+  error?: string;
 }
 
 export interface CardEvents {
   expand(key: string, on: boolean): void;
   resize(key: string, width: number | null, cell: number): void;
   close(key: string): void;
+  /** Spread the step columns to fit the width (true) or show every step, scrolled sideways. */
+  spread?(on: boolean): void;
 }
 
 export class Card {
@@ -54,20 +63,42 @@ export class Card {
       setIcon(close, "close");
       close.addEventListener("click", () => events.close(model.key));
     }
+    let stepsNote: HTMLElement | null = null;
+    let spread: HTMLElement | null = null;
+    if (model.steps) {
+      const { shown, total, spread: on } = model.steps;
+      // Never hide steps silently: say how many the columns leave out.
+      if (shown < total) {
+        stepsNote = h("span", {
+          class: "mp-steps-note", role: "status", text: `${shown} of ${total} steps`,
+          title: on ? "Spread to fit the width: steps in between are skipped. Show every step to scroll through all of them, or zoom the timeline."
+            : "More steps are logged than are fetched at once: zoom the timeline to see the ones in between.",
+        });
+      }
+      spread = h("button", {
+        class: `mp-chip mp-spread${on ? " on" : ""}`, "aria-pressed": String(on),
+        text: "fit to width", "aria-label": "Fit steps to the width",
+        title: on ? "Showing steps spread to fit the width; click to show every step, scrolled sideways" : "Spread steps to fit the width instead of scrolling sideways",
+      });
+      spread.addEventListener("click", () => events.spread?.(!on));
+    }
     const header = h("div", { class: "mp-card-header" },
-      h("span", { class: "mp-card-title", text: model.title, title: model.title }),
+      nameEl(model.title, "mp-card-title"),
       model.kind ? h("span", { class: "mp-kind", text: model.kind }) : null,
       h("span", { class: "mp-card-info", text: model.info }),
+      stepsNote,
       h("span", { class: "mp-spacer" }),
+      spread,
       expand,
       close,
     );
     const body = h("div", { class: "mp-card-body" });
-    for (const s of model.sections) {
+    if (model.error !== undefined) body.append(notice("error", model.error));
+    for (const s of model.error !== undefined ? [] : model.sections) {
       if (s.title) {
         const dot = h("span", { class: "mp-run-dot" });
         dot.style.background = s.title.color;
-        body.append(h("div", { class: "mp-section-title" }, dot, h("span", { text: s.title.text, title: s.title.text })));
+        body.append(h("div", { class: "mp-section-title" }, dot, nameEl(s.title.text)));
       }
       const grid = new VirtualGrid(s.grid);
       this.grids.push(grid);

@@ -96,6 +96,14 @@ export class Cell {
     this.el.dataset.run = run;
     this.el.dataset.tag = tag;
     this.el.dataset.requestedStep = String(step);
+    if (!this.env.data.hasSeries(run, tag)) {
+      // A grid of several tags meets runs that never logged one of them: an empty cell, no error.
+      this.setState("empty", "no data");
+      this.el.title = `${run} has no ${tag}`;
+      this.setBadge(null, step);
+      return;
+    }
+    this.el.title = "";
     if (!this.content) this.setState("loading", "Loading…");
     try {
       const actual = await this.env.data.resolveStep(run, tag, step, this.env.known(run, tag));

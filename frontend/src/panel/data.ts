@@ -63,8 +63,11 @@ export class PanelData {
       if (!old || tagFingerprint(old) !== tagFingerprint(t)) changed.add(name);
     }
     for (const name of this.tags.keys()) if (!tags.has(name)) changed.add(name);
-    this.runs = runs;
-    this.runNames = runs.map((r) => r.name).sort();
+    // A run with no media (a scalar-only sub-run that add_scalars writes) has nothing to show
+    // here; one with skipped records stays, so its warning is seen.
+    const withMedia = new Set(tagList.map((t) => t.run));
+    this.runs = runs.filter((r) => withMedia.has(r.name) || r.skipped_records > 0);
+    this.runNames = this.runs.map((r) => r.name).sort();
     this.tags = tags;
     for (const name of changed) this.forget(name);
     return changed;
@@ -74,6 +77,23 @@ export class PanelData {
     const prefix = `${JSON.stringify(tag)}|`;
     for (const k of [...this.series.keys()]) if (k.startsWith(prefix)) this.series.delete(k);
     for (const k of [...this.earlier.keys()]) if (k.startsWith(prefix)) this.earlier.delete(k);
+  }
+
+  /** Whether `run` logged `tag` at all (a grid of several tags has cells for runs that did not). */
+  hasSeries(run: string, tag: string): boolean {
+    return this.tags.get(tag)?.runs.has(run) ?? false;
+  }
+
+  /**
+   * Series of several tags; a tag whose series fails is answered with its error, so one bad
+   * series costs its own card, not the panel.
+   */
+  async seriesOf(tags: readonly string[], window: Window): Promise<Map<string, SeriesResponse | Error>> {
+    const results = await Promise.allSettled(tags.map((t) => this.seriesFor(t, window)));
+    return new Map(tags.map((t, i) => {
+      const r = results[i];
+      return [t, r.status === "fulfilled" ? r.value : r.reason instanceof Error ? r.reason : new Error(String(r.reason))];
+    }));
   }
 
   /** Steps of every run that has `tag`, inside the window. */

@@ -38,3 +38,81 @@ export function clear(el: Element): void {
 export function notice(kind: "empty" | "loading" | "error", text: string): HTMLElement {
   return h("div", { class: `mp-notice mp-notice-${kind}`, role: kind === "error" ? "alert" : "status", text });
 }
+
+/** Characters kept whole at the end of a long name, as a share of it: sweeps differ in their tail. */
+const TAIL_SHARE = 0.35;
+const TAIL_MIN = 6;
+const TAIL_MAX = 12;
+
+/**
+ * A name that, when it does not fit, is cut in the middle ("resnet50_im…bs256_seed1"), so
+ * `…seed1` and `…seed2` still look different. The head shrinks first and shows the ellipsis;
+ * the tail shrinks only once the head is gone. The full name is the title (shown on hover).
+ */
+export function nameEl(text: string, cls = ""): HTMLElement {
+  const chars = Array.from(displayText(text)); // whole code points: never split a surrogate pair
+  const tailLen = chars.length <= TAIL_MIN * 2 ? 0 : Math.min(TAIL_MAX, Math.max(TAIL_MIN, Math.ceil(chars.length * TAIL_SHARE)));
+  const head = chars.slice(0, chars.length - tailLen).join("");
+  const tail = chars.slice(chars.length - tailLen).join("");
+  const el = document.createElement("span");
+  el.className = `mp-name${cls ? ` ${cls}` : ""}`;
+  el.title = displayText(text);
+  const headEl = document.createElement("span");
+  headEl.className = "mp-name-head";
+  headEl.textContent = head;
+  const tailEl = document.createElement("span");
+  tailEl.className = "mp-name-tail";
+  tailEl.textContent = tail;
+  el.append(headEl, tailEl);
+  return el;
+}
+
+export function clampTo(px: number, lim: { min: number; max: number }): number {
+  return Math.round(Math.min(lim.max, Math.max(lim.min, px)));
+}
+
+/**
+ * Makes `handle` a drag handle for a width: `move` gets the width while dragging, `done` once,
+ * on release. Arrow keys change it by 16 px (the handle is a focusable separator).
+ */
+export function dragWidth(
+  handle: HTMLElement, limits: { min: number; max: number }, start: () => number,
+  move: (px: number) => void, done: (px: number) => void,
+): void {
+  handle.tabIndex = 0;
+  handle.setAttribute("role", "separator");
+  handle.setAttribute("aria-orientation", "vertical");
+  handle.setAttribute("aria-valuemin", String(limits.min));
+  handle.setAttribute("aria-valuemax", String(limits.max));
+  let from: { x: number; width: number } | null = null;
+  let width = start();
+  handle.setAttribute("aria-valuenow", String(width));
+  handle.addEventListener("pointerdown", (e) => {
+    from = { x: e.clientX, width: start() };
+    width = from.width;
+    handle.setPointerCapture(e.pointerId);
+    e.preventDefault();
+    e.stopPropagation();
+  });
+  handle.addEventListener("pointermove", (e) => {
+    if (!from) return;
+    width = clampTo(from.width + e.clientX - from.x, limits);
+    handle.setAttribute("aria-valuenow", String(width));
+    move(width);
+  });
+  const release = () => {
+    if (!from) return;
+    from = null;
+    done(width);
+  };
+  handle.addEventListener("pointerup", release);
+  handle.addEventListener("pointercancel", release);
+  handle.addEventListener("keydown", (e) => {
+    if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
+    e.preventDefault();
+    e.stopPropagation(); // not the slider's ←/→
+    width = clampTo(start() + (e.key === "ArrowLeft" ? -16 : 16), limits);
+    move(width);
+    done(width);
+  });
+}

@@ -5,7 +5,7 @@
 import type { ViewerSettings } from "../viewers/types";
 import { Cell } from "./cell";
 import type { CellEnv } from "./cell";
-import { h } from "./dom";
+import { dragWidth, h } from "./dom";
 import type { CellAddress } from "./layout";
 
 export interface GridModel {
@@ -24,6 +24,10 @@ export interface GridModel {
   /** `slider` replaces the slider's step (to look ahead at a neighbouring step). */
   address(r: number, c: number, slider?: number | null): CellAddress | null;
   env(r: number, c: number): CellEnv;
+  /** The column of the slider's step (kept wholly in view), or null when steps are not columns. */
+  currentCol?(): number | null;
+  /** The user dragged the row-label column to `px` wide (called once, on release). */
+  labelWidth?(px: number): void;
 }
 
 /**
@@ -31,6 +35,8 @@ export interface GridModel {
  * are mounted only once the visible cells have loaded, so they never delay what is on screen.
  */
 const OVERSCAN = 1;
+/** How narrow or wide the user can drag the row-label column. */
+export const LABEL_LIMITS = { min: 40, max: 640 };
 /** Extra space between column groups. */
 export const GROUP_GAP = 14;
 /** Room kept on screen above a grid that scrolls inside its card (toolbar, timeline, header). */
@@ -62,7 +68,32 @@ export class VirtualGrid {
     this.scroller = h("div", { class: "mp-grid-scroll mp-clip" }, h("div", { class: "mp-grid-plane" }, this.labels, this.inner));
     this.el = h("div", { class: "mp-grid" }, this.scroller);
     this.scroller.addEventListener("scroll", () => this.updateVisible(), { passive: true });
+    if (model.labelWidth && model.labelW > 0) {
+      const handle = h("div", { class: "mp-label-resize", "aria-label": "Resize the row labels", title: "Drag to widen or narrow the row labels" });
+      this.labels.append(handle);
+      dragWidth(handle, LABEL_LIMITS, () => this.model.labelW, (px) => this.setLabelW(px), (px) => model.labelWidth?.(px));
+    }
     this.applySize();
+  }
+
+  /** While the row labels are dragged: this grid follows at once; the panel re-lays out on release. */
+  private setLabelW(px: number): void {
+    this.model = { ...this.model, labelW: px };
+    this.labels.style.width = `${px}px`;
+    this.updateVisible();
+  }
+
+  /** Scrolls sideways just enough for the current step's column to be wholly in view. */
+  revealCurrent(): void {
+    const m = this.model;
+    const c = m.currentCol?.() ?? null;
+    if (c === null || c < 0 || c >= m.cols) return;
+    const sc = this.scroller;
+    // Scroll coordinates: the row labels come first and stay pinned over the cells' left edge.
+    const left = m.labelW + this.colLeft(c);
+    const right = left + m.cellW;
+    if (left - m.gap < sc.scrollLeft + m.labelW) sc.scrollLeft = Math.max(0, left - m.labelW - m.gap);
+    else if (right + m.gap > sc.scrollLeft + sc.clientWidth) sc.scrollLeft = right + m.gap - sc.clientWidth;
   }
 
   private applySize(): void {
@@ -241,6 +272,7 @@ export class VirtualGrid {
     for (const el of this.colLabels.values()) el.remove();
     this.rowLabels.clear();
     this.colLabels.clear();
+    this.revealCurrent();
     this.updateVisible();
   }
 

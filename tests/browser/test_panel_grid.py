@@ -1,0 +1,387 @@
+"""The grid and the sidebar as a W&B media-panel user meets them: 20 runs of 50 steps of 8 images
+with long run names, in Chromium at 1600x1000 and 1280x800, against a real `tensorboard --logdir`
+(issue 14 items 2, 4, 5, 13; issue 13 items 12, 19; issue 12 parts 2 and 5)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import open_media_tab, sample_image, until
+
+CARD = '[data-card="{}"]'
+#: Run names whose distinguishing part is their tail, as sweeps name them.
+RUN_NAMES = [
+    f"resnet50_imagenet_exp_lr{lr}_bs256_seed{seed}" for lr in ("3e-4", "1e-3") for seed in range(1, 11)
+]
+STEPS = list(range(0, 50 * 20, 20))  # 50 steps: 0, 20, …, 980
+IMAGES = 8
+
+
+def write_sweep_logdir(root: Path) -> Path:
+    """20 runs x 50 steps x 8 images of 32 px under `samples`; the first run also logs `extra`,
+    and a scalar-only sub-run (as `add_scalars` writes) has no media at all."""
+    import tb_media_panel as mp
+
+    for r, run in enumerate(RUN_NAMES):
+        with mp.Writer(str(root / run), flush_secs=1e9) as w:
+            for step in STEPS:
+                w.add("samples", [mp.Image(sample_image(r, step, i, 32)) for i in range(IMAGES)], step=step)
+            if r == 0:
+                for step in STEPS[-3:]:
+                    w.add("extra", mp.Image(sample_image(r, step, 0, 32)), step=step)
+    from torch.utils.tensorboard import SummaryWriter
+
+    with SummaryWriter(str(root / RUN_NAMES[0])) as sw:
+        for step in range(5):
+            sw.add_scalars("loss", {"train": 1.0 / (step + 1), "val": 2.0 / (step + 1)}, step)
+    return root
+
+
+@pytest.fixture(scope="module")
+def sweep_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from tests.tb_server import TensorBoardServer
+
+    logdir = write_sweep_logdir(tmp_path_factory.mktemp("sweep"))
+    server = TensorBoardServer(str(logdir), [], log_path=tmp_path_factory.mktemp("tb") / "tb.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=[(1600, 1000), (1280, 800)], ids=["1600x1000", "1280x800"])
+def screen(request: pytest.FixtureRequest) -> tuple[int, int]:
+    return request.param
+
+
+def sized_page(browser: Any, size: tuple[int, int]) -> Any:
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    return page
+
+
+@pytest.fixture
+def big_page(browser: Any, screen: tuple[int, int]) -> Iterator[Any]:
+    page = sized_page(browser, screen)
+    page.screen = screen
+    yield page
+    page.context.close()
+
+
+def cells(frame: Any, card: str) -> list[dict[str, Any]]:
+    return frame.locator(f"{CARD.format(card)} .mp-cell").evaluate_all(
+        """els => els.map(e => ({run: e.dataset.run, tag: e.dataset.tag, step: e.dataset.step,
+                 requested: e.dataset.requestedStep, state: e.dataset.state,
+                 text: e.innerText}))"""
+    )
+
+
+def settled(frame: Any, card: str) -> list[dict[str, Any]] | None:
+    cs = cells(frame, card)
+    return cs if cs and all(c["state"] != "loading" for c in cs) else None
+
+
+def shot(page: Any, name: str, tmp_path: Path) -> Path:
+    """A screenshot to look at while writing the test (kept under the test's tmp dir)."""
+    path = tmp_path / f"{name}-{page.viewport_size['width']}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def scroll_main(frame: Any, card: str, into: float) -> None:
+    """Scroll the page so that `into` px of the card are above the top of the cards' area."""
+    frame.locator(".mp-main").evaluate(
+        """(m, [sel, into]) => { const c = m.querySelector(sel);
+             m.scrollTop += c.getBoundingClientRect().top - m.getBoundingClientRect().top + into; }""",
+        [CARD.format(card), into],
+    )
+
+
+def test_card_title_stays_on_top_of_cells_when_the_page_scrolls(
+    big_page: Any, sweep_server: Any, tmp_path: Path
+) -> None:
+    page = big_page
+    # six runs: a grid taller than the screen that scrolls with the page (not inside its card)
+    frame = open_media_tab(page, sweep_server.url, "runs=seed[1-3]$")
+    until(lambda: settled(frame, "samples"), "samples loaded")
+    scroll_main(frame, "samples", 400)  # the middle of the grid
+    page.wait_for_timeout(300)
+    until(lambda: settled(frame, "samples"), "scrolled cells loaded")
+    header = frame.locator(f"{CARD.format('samples')} .mp-card-header")
+    main_top = frame.locator(".mp-main").bounding_box()["y"]
+    box = header.bounding_box()
+    shot(page, "sticky-header", tmp_path)
+    assert abs(box["y"] - main_top) <= 1, (box, main_top)  # pinned at the top of the page
+    on_top = frame.locator(f"{CARD.format('samples')} .mp-card-title").evaluate(
+        """t => { const r = t.getBoundingClientRect();
+                  const hits = [0.1, 0.5, 0.9].map(
+                    f => document.elementFromPoint(r.x + r.width * f, r.y + r.height / 2));
+                  return hits.every(e => e && e.closest('.mp-card-header') !== null); }"""
+    )
+    assert on_top, "the card title is drawn over the cells scrolled under it"
+    # and over the pinned column labels beneath it
+    assert header.evaluate("h => getComputedStyle(h).backgroundColor") not in (
+        "rgba(0, 0, 0, 0)",
+        "transparent",
+    )
+    assert not page.errors
+
+
+def text_pixels(locator: Any) -> bytes:
+    """What the user sees of a name: a screenshot of the element with its colour dot hidden."""
+    locator.evaluate(
+        "e => e.querySelectorAll('.mp-run-dot, input').forEach(d => d.style.visibility = 'hidden')"
+    )
+    return locator.screenshot()
+
+
+def drag_by(page: Any, handle: Any, dx: float) -> None:
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + min(box["height"] / 2, 40)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx / 2, y, steps=3)
+    page.mouse.move(x + dx, y, steps=3)
+    page.mouse.up()
+
+
+def shows_tail(el: Any, tail: str) -> bool:
+    """The name is cut (an ellipsis shows) yet its last characters, `tail`, are fully in view."""
+    return bool(
+        el.evaluate(
+            """(e, tail) => { const n = e.querySelector('.mp-name');
+             const t = n.querySelector('.mp-name-tail');
+             const head = n.querySelector('.mp-name-head'); const box = e.getBoundingClientRect();
+             const tb = t.getBoundingClientRect(); const clip = n.getBoundingClientRect();
+             return head.scrollWidth > head.clientWidth && t.textContent.endsWith(tail)
+               && tb.right <= Math.min(box.right, clip.right) + 0.5 && tb.left >= clip.left - 0.5; }""",
+            tail,
+        )
+    )
+
+
+def whole(el: Any) -> bool:
+    return bool(
+        el.evaluate(
+            "e => [...e.querySelectorAll('.mp-name-head, .mp-name-tail')]"
+            ".every(p => p.scrollWidth <= p.clientWidth)"
+            " && e.querySelector('.mp-name').scrollWidth <= e.querySelector('.mp-name').clientWidth"
+        )
+    )
+
+
+def test_long_run_names_keep_their_distinguishing_tail(
+    big_page: Any, sweep_server: Any, tmp_path: Path
+) -> None:
+    page = big_page
+    frame = open_media_tab(page, sweep_server.url, "runs=lr3e-4_bs256_seed[12]$")
+    until(lambda: settled(frame, "samples"), "samples loaded")
+    seed1, seed2 = (f"resnet50_imagenet_exp_lr3e-4_bs256_seed{i}" for i in (1, 2))
+    labels = [
+        frame.locator(f'{CARD.format("samples")} .mp-grid-rowlabels .mp-axis-label[data-value="{r}"]')
+        for r in (seed1, seed2)
+    ]
+    side = [frame.locator(".mp-run", has=frame.get_by_label(r, exact=True)) for r in (seed1, seed2)]
+    shot(page, "long-names", tmp_path)
+    # the ellipsis is in the middle: the two runs look different in the grid and in the sidebar
+    same_in_grid = text_pixels(labels[0]) == text_pixels(labels[1])
+    assert not same_in_grid, "grid row labels of seed1 and seed2 look identical"
+    same_in_side = text_pixels(side[0]) == text_pixels(side[1])
+    assert not same_in_side, "sidebar names of seed1 and seed2 look identical"
+    assert shows_tail(labels[0], "seed1") and shows_tail(side[0], "seed1")
+    # the full name on hover
+    assert labels[0].get_attribute("title") == seed1
+    assert side[0].locator("label").get_attribute("title") == seed1
+
+    # the label column is resizable: wider, the whole name shows and the cells move right
+    label_w = labels[0].bounding_box()["width"]
+    handle = frame.locator(f"{CARD.format('samples')}").get_by_role("separator", name="Resize the row labels")
+    drag_by(page, handle, 160)
+    until(lambda: whole(labels[0]), "the whole name shows in the wider column")
+    assert labels[0].bounding_box()["width"] > label_w + 100
+    until(
+        lambda: current_in_view(frame, "samples") is True,
+        "the cells moved aside, the current step still in view",
+    )
+    # the sidebar is resizable too
+    width = frame.locator(".mp-side").bounding_box()["width"]
+    drag_by(page, frame.get_by_role("separator", name="Resize the sidebar"), 120)
+    until(lambda: frame.locator(".mp-side").bounding_box()["width"] > width + 100, "the sidebar is wider")
+    until(lambda: whole(side[0]), "the whole name shows in the wider sidebar")
+    shot(page, "long-names-resized", tmp_path)
+    assert not page.errors
+
+
+def grid_of(frame: Any, card: str) -> Any:
+    return frame.locator(f"{CARD.format(card)} .mp-grid-scroll").first
+
+
+def col_steps(frame: Any, card: str) -> list[int]:
+    return sorted(
+        int(v)
+        for v in frame.locator(f"{CARD.format(card)} .mp-grid-inner .mp-axis-label").evaluate_all(
+            "els => els.map(e => e.dataset.value)"
+        )
+    )
+
+
+def current_in_view(frame: Any, card: str) -> bool | str:
+    """The current step's column label and its cells lie wholly inside the visible grid and card."""
+    return frame.locator(f"{CARD.format(card)} .mp-grid-scroll").first.evaluate(
+        """g => { const cur = g.querySelector('.mp-grid-inner .mp-axis-label.mp-current');
+             if (!cur) return 'no current column';
+             const card = g.closest('.mp-card').getBoundingClientRect();
+             const view = g.getBoundingClientRect();
+             const labels = g.querySelector('.mp-grid-rowlabels').getBoundingClientRect();
+             const r = cur.getBoundingClientRect();
+             const left = Math.max(view.left, card.left, labels.width ? labels.right : -1e9) - 0.5;
+             const right = Math.min(view.right, card.right) + 0.5;
+             const col = [...g.querySelectorAll('.mp-cell')]
+               .filter(c => Math.abs(c.getBoundingClientRect().left - r.left) < 1);
+             if (!col.length) return 'no cells in the current column';
+             const inside = b => b.left >= left && b.right <= right;
+             return (inside(r) && col.every(c => inside(c.getBoundingClientRect())))
+               || `column ${r.left}-${r.right} outside ${left}-${right}`; }"""
+    )
+
+
+def test_every_step_is_reachable_by_scrolling_sideways(
+    big_page: Any, sweep_server: Any, tmp_path: Path
+) -> None:
+    page = big_page
+    frame = open_media_tab(page, sweep_server.url, "runs=seed[1-3]$")
+    until(lambda: settled(frame, "samples"), "samples loaded")
+    grid = grid_of(frame, "samples")
+    assert grid.evaluate("g => g.scrollWidth > g.clientWidth + 1000"), (
+        "50 columns of 128 px to scroll through"
+    )
+    # the latest step (the current one) is in view at first
+    until(lambda: current_in_view(frame, "samples") is True, "the current column is in view")
+    labels_x = frame.locator(
+        f"{CARD.format('samples')} .mp-grid-rowlabels .mp-axis-label"
+    ).first.bounding_box()["x"]
+    seen: set[int] = set()
+    width = grid.evaluate("g => g.scrollWidth - g.clientWidth")
+    for x in range(0, width + 400, 400):
+        grid.evaluate("(g, x) => g.scrollLeft = x", x)
+        page.wait_for_timeout(150)
+        until(lambda: settled(frame, "samples"), "scrolled cells loaded")
+        steps = col_steps(frame, "samples")
+        assert all(b - a == 20 for a, b in itertools.pairwise(steps)), (
+            steps
+        )  # neighbouring columns are neighbouring steps
+        seen.update(steps)
+        if abs(x - width // 2) < 200:
+            shot(page, "steps-scrolled-middle", tmp_path)
+    assert seen == set(STEPS), sorted(set(STEPS) - seen)
+    # the row labels stay pinned at the left, drawn over the cells scrolled under them
+    label = frame.locator(f"{CARD.format('samples')} .mp-grid-rowlabels .mp-axis-label").first
+    assert abs(label.bounding_box()["x"] - labels_x) <= 1
+    assert label.evaluate("""e => { const r = e.getBoundingClientRect();
+        const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+        return top?.closest('.mp-axis-label') === e; }""")
+    assert frame.locator(f"{CARD.format('samples')} .mp-cell").count() <= 3 * 20, (
+        "cells are mounted only near the view"
+    )
+    assert not frame.locator(f"{CARD.format('samples')} .mp-steps-note").is_visible()
+
+    # "spread to fit" stays as a choice, and says how many steps it skips
+    frame.locator(CARD.format("samples")).get_by_role("button", name="Fit steps to the width").click()
+    until(
+        lambda: not grid_of(frame, "samples").evaluate("g => g.scrollWidth > g.clientWidth + 1"),
+        "no sideways scroll",
+    )
+    note = frame.locator(f"{CARD.format('samples')} .mp-steps-note")
+    until(lambda: note.is_visible(), "a note says steps are skipped")
+    shown = len(col_steps(frame, "samples"))
+    assert 4 <= shown < 50 and note.inner_text().strip() == f"{shown} of 50 steps", (shown, note.inner_text())
+    until(lambda: current_in_view(frame, "samples") is True, "the current column is in view")
+    shot(page, "steps-spread", tmp_path)
+    assert not page.errors
+
+
+@pytest.mark.parametrize("cell", [48, 64, 160])
+@pytest.mark.parametrize("spread", [False, True], ids=["scroll", "spread"])
+def test_the_current_steps_column_is_fully_in_view(
+    page: Any, sweep_server: Any, cell: int, spread: bool
+) -> None:
+    frame = open_media_tab(
+        page, sweep_server.url, f"runs=seed1$&cell={cell}" + ("&spread=1" if spread else "")
+    )
+    until(lambda: settled(frame, "samples"), "samples loaded")
+    until(
+        lambda: current_in_view(frame, "samples") is True, "the latest step's column is in view", timeout=10
+    )
+    # the slider moved to a step in the middle: its column comes into view
+    box = frame.locator(".mp-timeline-canvas").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + 48)
+    until(lambda: frame.locator(".mp-step-value").inner_text().strip() != "980", "the slider moved")
+    until(lambda: current_in_view(frame, "samples") is True, "the current column is in view", timeout=10)
+    assert not page.errors
+
+
+def test_runs_without_a_tag_show_empty_cells_and_scalar_runs_are_not_listed(
+    big_page: Any, sweep_server: Any, tmp_path: Path
+) -> None:
+    page = big_page
+    # x = tag: one card of every tag; only the first run logged `extra`
+    frame = open_media_tab(page, sweep_server.url, "x=tag&y=run&runs=seed1$")
+    card = "*"
+    until(lambda: settled(frame, card), "the all-tags card loaded")
+    shot(page, "mixed-tags", tmp_path)
+    cs = cells(frame, card)
+    extra = [c for c in cs if c["tag"] == "extra"]
+    assert len(extra) >= 2
+    lacking = [c for c in extra if c["run"] != RUN_NAMES[0]]
+    assert lacking and all(c["state"] == "empty" and c["text"].strip() == "no data" for c in lacking), lacking
+    assert not [c for c in cs if c["state"] == "error"], [c for c in cs if c["state"] == "error"][:3]
+    assert [c["state"] for c in extra if c["run"] == RUN_NAMES[0]] == ["ready"]
+    # add_scalars' sub-runs (`…/loss_train`, `…/loss_val`) hold scalars only: not listed
+    assert frame.locator(".mp-runs .mp-count").inner_text() == "2/20"
+    frame.get_by_label("Filter runs").fill("")
+    until(lambda: frame.locator(".mp-runs .mp-count").inner_text() == "20/20", "20 runs listed, not 22")
+    names = frame.locator(".mp-run-list .mp-run label").evaluate_all("els => els.map(e => e.title)")
+    assert not [n for n in names if "loss" in n], names
+    assert not page.errors
+
+
+def test_one_bad_series_is_isolated_to_its_own_card(
+    page: Any, tensorboard_factory: Any, tmp_path: Path
+) -> None:
+    """A tag too long for the routes (`series` answers 400) and steps at the ends of int64."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    import tb_media_panel as mp
+
+    logdir = tmp_path / "bad"
+    with mp.Writer(str(logdir / "good"), flush_secs=1e9) as w:
+        for step in (0, 10):
+            w.add("fine", mp.Image(sample_image(0, step, 0, 32)), step=step)
+    with SummaryWriter(str(logdir / "good")) as sw:
+        sw.add_image("x" * 70000, sample_image(1, 0, 0, 32), 3, dataformats="HWC")
+    huge = 2**63 - 1
+    with SummaryWriter(str(logdir / "int64")) as sw:
+        for step in (-(2**63), 5, huge - 1, huge):
+            sw.add_image("ends", sample_image(2, step % 97, 0, 32), step, dataformats="HWC")
+    server = tensorboard_factory(logdir)
+    frame = open_media_tab(page, server.url, "tags=^(fine|ends)$")
+    until(lambda: settled(frame, "fine"), "the good tag's card loads")
+    assert not frame.locator(".mp-cards > .mp-notice-error").count()
+    # the int64 steps are exact: the latest is 2^63 - 1, not a rounded 9223372036854775808
+    until(lambda: settled(frame, "ends"), "the int64 card loads")
+    assert frame.locator(".mp-step-value").inner_text().strip() == str(huge)
+    ends = cells(frame, "ends")
+    assert all(c["state"] == "ready" for c in ends), ends
+    assert {c["step"] for c in ends} >= {str(huge), str(huge - 1)}, ends
+    # every tag: the too-long one fails in its own card only
+    frame.get_by_label("Filter tags").fill("")
+    until(lambda: frame.locator('[data-card^="xxxx"]').count() == 1, "the long tag's card is shown")
+    until(lambda: settled(frame, "fine"), "the good tag still loads")
+    assert not frame.locator(".mp-cards > .mp-notice-error").count(), "the whole panel failed"
+    assert not page.errors
