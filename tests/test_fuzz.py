@@ -44,7 +44,7 @@ from tb_media_panel.proto import media_pb2
 from tb_media_panel.records import decode_item
 from tb_media_panel.store.decode.audio import wav_info
 from tb_media_panel.store.decode.common import sniff_format
-from tb_media_panel.store.decode.text import text_of_tensor
+from tb_media_panel.store.decode.text import text_of_tensor, text_table
 from tb_media_panel.store.events import RunIndex
 from tb_media_panel.store.items import (
     DOCUMENT_TYPES,
@@ -526,9 +526,50 @@ def test_text_tensor_reader_raises_only_decode_errors(data: bytes) -> None:
 
     try:
         text = text_of_tensor(data)
+        table = text_table(data)
     except DecodeError:
         return
     assert isinstance(text, str)
+    # cells come from the strings held, never from the claimed shape
+    assert sum(len(row) for row in table.rows) <= len(data)
+
+
+@fuzz
+@given(
+    shape=st.one_of(
+        st.lists(st.integers(-2, 10**13), max_size=4),
+        st.tuples(st.integers(0, 10**13), st.integers(0, 20), st.just(3)).map(list),
+    ),
+    values=st.integers(0, 40),
+    dense=st.booleans(),
+)
+def test_mesh_shapes_cost_what_their_bytes_hold(shape: list[int], values: int, dense: bool) -> None:
+    """Any claimed shape of a mesh tensor, filled or not: the listed items and the items JSON
+    stay in proportion to the record."""
+    from tensorboard.compat.proto import tensor_pb2, tensor_shape_pb2, types_pb2
+
+    dims = [tensor_shape_pb2.TensorShapeProto.Dim(size=size) for size in shape]
+    content = {"tensor_content": bytes(4 * values)} if dense else {"float_val": [0.5] * values}
+    tensor = tensor_pb2.TensorProto(
+        dtype=types_pb2.DT_FLOAT, tensor_shape=tensor_shape_pb2.TensorShapeProto(dim=dims), **content
+    )
+    meta = plugin_meta(
+        "mesh", plugin_data_pb2.MeshPluginData(name="m", content_type=1).SerializeToString()
+    )
+    data = file_of([event(0, tb_summary_pb2.Summary.Value(tag="m_VERTEX", metadata=meta, tensor=tensor))])
+    with tempfile.TemporaryDirectory(prefix="mp-fuzz-") as logdir:
+        (Path(logdir) / RUN).mkdir()
+        (Path(logdir) / RUN / "events.out.tfevents.1.fuzz").write_bytes(data)
+        plugin = MediaPanelPlugin(TBContext(logdir=logdir, flags=argparse.Namespace(reload_interval=0)))
+        apps = plugin.get_plugin_apps()
+        plugin.index.refresh()
+        tags = json.loads(Client(apps["/tags"]).get(f"/tags?run={RUN}").get_data())["tags"]
+        for tag in tags:
+            assert len(shape) == 3 and shape[2] == 3 and tag["max_items"] == shape[0]
+            assert shape[0] * max(shape[1], 1) * 3 <= len(data)
+            response = Client(apps["/items"]).get(f"/items?run={RUN}&tag=m&step=0")
+            assert response.status_code in OK_STATUSES
+            assert len(response.get_data()) <= 1000 * len(data)
 
 
 @functools.cache
