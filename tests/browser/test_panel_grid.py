@@ -385,3 +385,39 @@ def test_one_bad_series_is_isolated_to_its_own_card(
     until(lambda: settled(frame, "fine"), "the good tag still loads")
     assert not frame.locator(".mp-cards > .mp-notice-error").count(), "the whole panel failed"
     assert not page.errors
+
+
+def test_paper_cuts_dark_mode_regex_error_and_plural(browser: Any, sweep_server: Any, tmp_path: Path) -> None:
+    """TensorBoard's dark mode is followed; a bad run regex shows its error; "in 1 run"."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="dark")
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    try:
+        frame = open_media_tab(page, sweep_server.url, "runs=seed1$")
+        until(lambda: settled(frame, "samples"), "samples loaded")
+        assert page.evaluate("document.body.classList.contains('dark-mode')"), "TensorBoard itself is dark"
+        shot(page, "dark", tmp_path)
+
+        def luminance(selector: str) -> float:
+            rgb = frame.locator(selector).first.evaluate(
+                "e => getComputedStyle(e).backgroundColor.match(/\\d+/g).slice(0, 3).map(Number)"
+            )
+            return sum(rgb) / (3 * 255)
+
+        assert luminance(".mp-card") < 0.25 and luminance(".mp-side") < 0.25
+        # TensorBoard switched to light: the panel follows
+        page.evaluate("document.body.classList.remove('dark-mode')")
+        until(lambda: luminance(".mp-card") > 0.9, "the panel turns light with TensorBoard")
+
+        tag_title = frame.locator(".mp-tag-btn", has_text="extra").get_attribute("title")
+        assert tag_title == "extra: image, in 1 run"
+        frame.get_by_label("Filter runs").fill("seed[1")
+        error = frame.locator(".mp-runs .mp-filter-error")
+        until(lambda: error.is_visible(), "the run filter's regex error shows")
+        assert "Not a valid regex" in error.inner_text()
+        until(lambda: frame.locator(".mp-cards .mp-notice").count() == 1, "the cards say why none show")
+        assert "not a valid regex" in frame.locator(".mp-cards .mp-notice").inner_text()
+        assert not page.errors
+    finally:
+        context.close()

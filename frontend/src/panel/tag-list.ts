@@ -86,7 +86,7 @@ export class TagList {
         const rest = store.state.compare.filter((x) => x !== t.tag);
         this.setCompare(pick.checked ? [...rest, t.tag] : rest);
       });
-      const name = h("button", { class: "mp-tag-btn", title: `${t.tag}: ${t.kind}, in ${t.runs.size} runs` },
+      const name = h("button", { class: "mp-tag-btn", title: `${t.tag}: ${t.kind}, in ${t.runs.size} run${t.runs.size === 1 ? "" : "s"}` },
         h("span", { class: "mp-tag-name", text: t.tag }), h("span", { class: "mp-kind", text: t.kind }));
       name.addEventListener("click", () => this.deps.reveal(t.tag));
       this.list.append(h("li", { class: `mp-tag${inRuns ? "" : " mp-dim"}` }, pick, name));
