@@ -2,7 +2,8 @@
 // and calls `render()` on, inside the plugin's iframe.
 import { MediaApi, pluginBase } from "./api";
 import { Panel } from "./panel/panel";
-import { readLocationState, writeLocationState } from "./state/location";
+import type { PanelHost } from "./panel/panel";
+import { hostDocument, readLocationState, shareableUrl, watchLocation, writeLocationState } from "./state/location";
 import controlsCss from "./panel/controls.css?inline";
 import css from "./styles.css?inline";
 
@@ -17,7 +18,13 @@ export async function render(): Promise<Panel> {
   const root = document.createElement("div");
   document.body.append(root);
   const api = new MediaApi(pluginBase(import.meta.url));
-  const location = { read: () => readLocationState(), write: (s: string) => writeLocationState(s) };
+  const location: PanelHost = {
+    read: () => readLocationState(),
+    write: (s, mode) => writeLocationState(s, mode),
+    watch: (changed) => watchLocation(changed),
+    shareUrl: () => shareableUrl(),
+    outerDocument: hostDocument(),
+  };
   const panel = new Panel(root, api, { location, pollMs: POLL_MS });
   await panel.start();
   return panel;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { axisValue, cellAddress, columnsThatFit, gridSpec, pairByTag, planCards, shortTagNames, suggestPairs } from "../src/panel/layout";
+import { axisValue, cellAddress, columnsThatFit, facetsByRun, gridSpec, pairByTag, planCards, shortTagNames, suggestPairs } from "../src/panel/layout";
 import type { Dims } from "../src/panel/layout";
 
 const dims: Dims = { runs: ["a", "b"], tags: ["t1", "t2"], steps: [0, 10, 20], indices: [0, 1, 2, 3] };
@@ -31,19 +31,21 @@ describe("grid axes", () => {
 });
 
 describe("cards", () => {
-  it("one card per tag, faceted by run when run is on no axis", () => {
-    expect(planCards("grid", "step", "run", "index", ["t1", "t2"]).map((c) => [c.key, c.facetByRun]))
-      .toEqual([["t1", false], ["t2", false]]);
-    expect(planCards("grid", "index", "step", "index", ["t1"])[0].facetByRun).toBe(true);
+  it("one card per tag", () => {
+    expect(planCards("grid", "step", "run", ["t1", "t2"]).map((c) => c.key)).toEqual(["t1", "t2"]);
+  });
+  it("faceted by run when run is on no axis", () => {
+    expect(facetsByRun("grid", "step", "run", "index")).toBe(false);
+    expect(facetsByRun("grid", "index", "step", "index")).toBe(true);
   });
   it("a single card when tag is an axis", () => {
-    const cards = planCards("grid", "tag", "run", "index", ["t1", "t2"]);
+    const cards = planCards("grid", "tag", "run", ["t1", "t2"]);
     expect(cards).toHaveLength(1);
     expect(cards[0].tags).toEqual(["t1", "t2"]);
   });
   it("gallery per run shows runs side by side", () => {
-    expect(planCards("gallery", "step", "run", "run", ["t1"])[0].facetByRun).toBe(false);
-    expect(planCards("gallery", "step", "run", "step", ["t1"])[0].facetByRun).toBe(true);
+    expect(facetsByRun("gallery", "step", "run", "run")).toBe(false);
+    expect(facetsByRun("gallery", "step", "run", "step")).toBe(true);
   });
   it("fits as many columns as the width allows", () => {
     expect(columnsThatFit(1000, 100, 128, 4)).toBe(6);
@@ -53,11 +55,11 @@ describe("cards", () => {
 
 describe("comparing tags side by side", () => {
   it("puts a comparison card first, titled by the tags' own names", () => {
-    const plans = planCards("grid", "step", "run", "index", ["seg/ground_truth", "seg/prediction", "loss"], ["seg/prediction", "seg/ground_truth"]);
+    const plans = planCards("grid", "step", "run", ["seg/ground_truth", "seg/prediction", "loss"], ["seg/prediction", "seg/ground_truth"]);
     expect(plans.map((p) => [p.key, p.title])).toEqual([
       ["compare", "prediction vs ground_truth"], ["seg/ground_truth", "seg/ground_truth"], ["seg/prediction", "seg/prediction"], ["loss", "loss"],
     ]);
-    expect(planCards("grid", "step", "run", "index", ["a", "b"], ["a"]).map((p) => p.key)).toEqual(["a", "b"]);
+    expect(planCards("grid", "step", "run", ["a", "b"], ["a"]).map((p) => p.key)).toEqual(["a", "b"]);
   });
   it("pairs each column value with every compared tag", () => {
     const cols = pairByTag([axisValue("step", 10), axisValue("step", 20)], ["seg/prediction", "seg/ground_truth"]);

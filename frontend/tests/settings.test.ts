@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeState, defaultState, encodeState } from "../src/state/settings";
+import { cardSettings, decodeState, defaultState, encodeState } from "../src/state/settings";
 import { joinHash, readLocationState, splitHash, writeLocationState } from "../src/state/location";
 
 describe("settings in the URL", () => {
@@ -7,7 +7,7 @@ describe("settings in the URL", () => {
     const s = {
       ...defaultState(), mode: "gallery" as const, x: "index" as const, y: "step" as const, galleryBy: "run" as const,
       step: 40, index: 2, zoom: [10, 30] as [number, number], runFilter: "lr_.*", runsOff: ["a&b=c", "wide net"],
-      tagFilter: "^samples$", cell: 200, cardCell: { samples: 300 }, cardWidth: { samples: 520 }, compare: ["seg/prediction", "seg/ground_truth"], expanded: "samples", fit: "original" as const,
+      tagFilter: "^samples$", cell: 200, cards: { samples: { cell: 300, x: "run" as const, height: 400, viewer: { "mask.opacity": 0.2 } } }, cardWidth: { samples: 520 }, compare: ["seg/prediction", "seg/ground_truth"], expanded: "samples", fit: "original" as const,
       pixelated: true, captions: false, viewer: { "mask.opacity": 0.4, classes: { "1": false } },
     };
     expect(decodeState(encodeState(s))).toEqual(s);
@@ -28,6 +28,22 @@ describe("settings in the URL", () => {
     const s = decodeState("x=run&y=run");
     expect(s.x).toBe("run");
     expect(s.y).not.toBe("run");
+  });
+});
+
+describe("per-card layouts", () => {
+  it("a card's own settings win over the defaults; the rest follow the toolbar", () => {
+    const s = { ...defaultState(), cards: { a: { x: "index" as const, cell: 64 } } };
+    expect(cardSettings(s, "a")).toMatchObject({ mode: "grid", x: "index", y: "run", cell: 64, captions: true, height: null });
+    expect(cardSettings(s, "b")).toMatchObject({ x: "step", y: "run", cell: 128 });
+  });
+  it("an override onto the other axis's default swaps them", () => {
+    expect(cardSettings({ ...defaultState(), cards: { a: { x: "run" } } }, "a")).toMatchObject({ x: "run", y: "step" });
+    expect(cardSettings({ ...defaultState(), cards: { a: { y: "step" } } }, "a")).toMatchObject({ x: "run", y: "step" });
+  });
+  it("reads older links' per-card cell sizes and drops malformed fields", () => {
+    expect(decodeState(`cards=${encodeURIComponent('{"a":300,"b":{"x":"cube","cell":9,"height":-5,"mode":"gallery"}}')}`).cards)
+      .toEqual({ a: { cell: 300 }, b: { cell: 48, height: 120, mode: "gallery" } });
   });
 });
 

@@ -3,7 +3,7 @@
 // info line and the signature that decides whether a built card can stay.
 import type { Axis, GalleryBy, Mode } from "../state/settings";
 import type { AxisValue, CardPlan, Dims } from "./layout";
-import { axisValue, columnsThatFit, pairByTag } from "./layout";
+import { axisValue, columnsThatFit, facetsByRun, pairByTag } from "./layout";
 import { spreadSteps } from "./steps";
 import { GROUP_GAP } from "./virtual-grid";
 
@@ -13,6 +13,8 @@ export const HEADER_H = 22;
 export const PAIR_HEADER_H = 36;
 export const CAPTION_H = 18;
 export const LABEL_W: Record<Axis, number> = { run: 150, tag: 170, step: 64, index: 48 };
+/** A grid is narrower than its card: the body's side padding (styles.css) and its own scrollbar. */
+export const GRID_INSET = 2 * 12 + 16;
 
 /** The settings a card is laid out with. */
 export interface CardLayoutSettings {
@@ -47,6 +49,12 @@ export interface CardInput {
   fullWidth: number;
   expanded: boolean;
   zoomed: boolean;
+  /** Step columns spread to fit the width, rather than every step scrolled sideways. */
+  spread?: boolean;
+  /** The row labels' width the user dragged to, instead of the axis's default. */
+  labelW?: number;
+  /** The slider's step: spread columns always include it, so its column is never skipped. */
+  current?: number | null;
 }
 
 export interface GridLayout {
@@ -91,6 +99,8 @@ export interface CardLayout {
   compare?: string[];
   /** Axis values shown by the card, for tests and the signature. */
   dims: Dims;
+  /** Steps across the columns: how many show of how many are logged, and whether spread to fit. */
+  steps?: { shown: number; total: number; spread: boolean };
 }
 
 /** A gallery tile's caption: the value it stands for (and the compared tag). */
@@ -100,29 +110,41 @@ export function tileLabel(v: AxisValue | undefined): string {
   return v.sub !== undefined ? `${base} · ${v.sub}` : base;
 }
 
+/** Spread steps with the slider's `current` step (when logged) in place of the nearest one. */
+function withCurrent(spread: number[], all: readonly number[], current: number | null): number[] {
+  if (current === null || spread.length === all.length || spread.includes(current) || !all.includes(current)) return spread;
+  let nearest = 0;
+  for (let i = 1; i < spread.length; i++) if (Math.abs(spread[i] - current) < Math.abs(spread[nearest] - current)) nearest = i;
+  const out = [...spread];
+  out[nearest] = current;
+  return out.sort((a, b) => a - b);
+}
+
 export function layoutCard(input: CardInput): CardLayout {
   const { plan, layout: s, data, width, fullWidth, expanded } = input;
   const cell = s.cell;
   const gallery = s.mode === "gallery";
   const cellH = cell + (s.captions ? CAPTION_H : 0) + (gallery ? CAPTION_H : 0);
-  const labelW = gallery ? 0 : LABEL_W[s.y];
-  // Steps across the x axis: evenly spread, as many as fit the width. Down the y axis or
-  // through a gallery: every step of the window, scrolled virtually.
+  const labelW = gallery ? 0 : input.labelW ?? LABEL_W[s.y];
+  // Steps across the x axis: every step of the window, scrolled sideways, or (spread) as many
+  // as fit the width, evenly spread. Down the y axis or through a gallery: every step, scrolled.
   const pairs = plan.compare === true && (gallery || (s.x !== "tag" && s.y !== "tag"));
   const perStep = pairs ? plan.tags.length : 1;
-  const stepCount = !gallery && s.x === "step"
-    ? Math.max(1, Math.floor(columnsThatFit(width, labelW, cell + (perStep > 1 ? GROUP_GAP / perStep : 0), GAP) / perStep))
+  const stepCols = !gallery && s.x === "step";
+  const stepCount = stepCols && input.spread
+    ? Math.max(1, Math.floor(columnsThatFit(width - GRID_INSET - GAP, labelW, cell + (perStep > 1 ? GROUP_GAP / perStep : 0), GAP) / perStep))
     : Infinity;
   const dims: Dims = {
     runs: data.runs,
     tags: plan.tags,
-    steps: spreadSteps(data.steps, stepCount),
+    steps: withCurrent(spreadSteps(data.steps, stepCount), data.steps, input.current ?? null),
     indices: Array.from({ length: Math.max(1, data.maxItems) }, (_, i) => i),
   };
   const vals = (a: Axis) => (a === "run" ? dims.runs : a === "tag" ? dims.tags : a === "step" ? dims.steps : dims.indices)
     .map((v) => axisValue(a, v));
   const tag = plan.tags.length === 1 ? plan.tags[0] : null;
-  const facets: (string | null)[] = plan.facetByRun ? dims.runs : [null];
+  // From the card's own layout, which may differ from the defaults the plan was made with.
+  const facets: (string | null)[] = facetsByRun(s.mode, s.x, s.y, s.galleryBy) ? dims.runs : [null];
   const sections: SectionLayout[] = facets.map((run) => {
     if (gallery) {
       const values = vals(s.galleryBy);
@@ -141,12 +163,13 @@ export function layoutCard(input: CardInput): CardLayout {
     + (dims.indices.length > 1 ? ` · ${dims.indices.length} per step` : "");
   const explicitWidth = width < fullWidth ? width : null;
   const signature = JSON.stringify({
-    key: plan.key, cell, cellH, mode: s.mode, x: s.x, y: s.y, by: s.galleryBy, expanded, width, explicitWidth,
+    key: plan.key, cell, cellH, mode: s.mode, x: s.x, y: s.y, by: s.galleryBy, expanded, width, explicitWidth, labelW, spread: input.spread,
     sections: sections.map((sec) => [sec.run, sec.body.type === "grid" ? [sec.body.rows.length, sec.body.cols.length] : sec.body.tiles.length]),
     dims, info,
   });
   return {
     key: plan.key, title: plan.title, kind: data.kind, info, cell, cellW: cell, cellH, gap: GAP, expanded, sections, signature,
     width: explicitWidth, fullWidth, compare: plan.compare ? plan.tags : undefined, dims,
+    steps: stepCols ? { shown: dims.steps.length, total: Math.max(data.steps.length, data.stepTotal), spread: input.spread === true } : undefined,
   };
 }

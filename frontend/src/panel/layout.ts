@@ -44,8 +44,6 @@ export interface CardPlan {
   key: string;
   title: string;
   tags: string[];
-  /** One section per run when run is on no axis (each labelled with its run), else a single one. */
-  facetByRun: boolean;
   /** A comparison of `tags` side by side (chosen by the user), shown above the per-tag cards. */
   compare?: boolean;
 }
@@ -73,28 +71,29 @@ export function axisValues(axis: Axis, dims: Dims): AxisValue[] {
 
 export const ALL_TAGS_CARD = "*";
 
+/** Run on no axis (nor what a gallery tiles by): one section per run, each titled by it. */
+export function facetsByRun(mode: Mode, x: Axis, y: Axis, by: GalleryBy): boolean {
+  return mode === "grid" ? x !== "run" && y !== "run" : by !== "run";
+}
+
 /**
  * Cards: one per tag, or a single card when tag is laid out on an axis; with two or more
  * `compare` tags, first a card that shows them side by side.
  */
-export function planCards(
-  mode: Mode, x: Axis, y: Axis, by: GalleryBy, tags: readonly string[], compare: readonly string[] = [],
-): CardPlan[] {
-  const rest = planTagCards(mode, x, y, by, tags);
-  if (compare.length < 2) return rest;
-  const facetByRun = mode === "grid" ? x !== "run" && y !== "run" : by !== "run";
+export function planCards(mode: Mode, x: Axis, y: Axis, tags: readonly string[], compare: readonly string[] = []): CardPlan[] {
+  if (compare.length < 2) return planTagCards(mode, x, y, tags, "All tags");
   const names = shortTagNames(compare);
-  return [{ key: COMPARE_CARD, title: names.join(" vs "), tags: [...compare], facetByRun, compare: true }, ...rest];
+  // With tag on an axis one card already lays tags side by side: the comparison is that card
+  // for the compared tags, and the other card holds only the others (not the compared twice).
+  const tagAxis = mode === "grid" && (x === "tag" || y === "tag");
+  const rest = planTagCards(mode, x, y, tagAxis ? tags.filter((t) => !compare.includes(t)) : tags, tagAxis ? "Other tags" : "All tags");
+  return [{ key: COMPARE_CARD, title: names.join(" vs "), tags: [...compare], compare: true }, ...rest];
 }
 
-function planTagCards(mode: Mode, x: Axis, y: Axis, by: GalleryBy, tags: readonly string[]): CardPlan[] {
+function planTagCards(mode: Mode, x: Axis, y: Axis, tags: readonly string[], allTitle: string): CardPlan[] {
   if (!tags.length) return [];
-  if (mode === "grid") {
-    const facetByRun = x !== "run" && y !== "run";
-    if (x === "tag" || y === "tag") return [{ key: ALL_TAGS_CARD, title: "All tags", tags: [...tags], facetByRun }];
-    return tags.map((t) => ({ key: t, title: t, tags: [t], facetByRun }));
-  }
-  return tags.map((t) => ({ key: t, title: t, tags: [t], facetByRun: by !== "run" }));
+  if (mode === "grid" && (x === "tag" || y === "tag")) return [{ key: ALL_TAGS_CARD, title: allTitle, tags: [...tags] }];
+  return tags.map((t) => ({ key: t, title: t, tags: [t] }));
 }
 
 /** The address of the cell where `values` (a row's and a column's) meet, or null if incomplete. */

@@ -5,7 +5,7 @@ import type { MediaApi } from "../api";
 import { compareSteps } from "../api";
 import type { ItemMeta, ItemRef, SeriesResponse } from "../api-types";
 import type { PanelState } from "../state/settings";
-import { clampCardWidth, clampCell } from "../state/settings";
+import { cardSettings, clampCardWidth, clampCell } from "../state/settings";
 import type { Change, StoreIO } from "../state/store";
 import { Store } from "../state/store";
 import { ROW_PLAY_EVENT } from "../viewers/events";
@@ -13,14 +13,17 @@ import { setIcon } from "../viewers/icons";
 import { preloadImage } from "../viewers/image";
 import type { ViewerSettings } from "../viewers/types";
 import { Card } from "./card";
+import { CardHeight } from "./card-height";
+import { CardLayoutMenu } from "./card-menu";
 import type { CardModel, SectionModel } from "./card";
 import { layoutCard, tileLabel } from "./card-model";
 import type { CardLayout } from "./card-model";
 import type { CellEnv } from "./cell";
 import { runColor } from "./colors";
 import { PanelData, errorText } from "./data";
+import { ShortcutHelp, typingInto } from "./keyboard";
 import type { Window } from "./data";
-import { clear, h, notice } from "./dom";
+import { clear, dragWidth, h, nameEl, notice } from "./dom";
 import { makeMatcher } from "./filter";
 import { ALL_TAGS_CARD, cellAddress, planCards } from "./layout";
 import type { AxisValue, CardPlan, CellAddress, Fixed } from "./layout";
@@ -31,17 +34,27 @@ import { TagList } from "./tag-list";
 import { Timeline } from "./timeline";
 import { Toolbar } from "./toolbar";
 import type { GridModel } from "./virtual-grid";
+import { SIDE_W, labelWidth, setLabelWidth, setSideWidth, sideWidth } from "./widths";
+
+/** Where the panel lives: the address bar that holds its state, and TensorBoard's page. */
+export interface PanelHost extends StoreIO {
+  /** Calls `changed` when the address bar changes under the panel; returns the unsubscribe. */
+  watch(changed: () => void): () => void;
+  /** The link to the current view, as the address bar shows it. */
+  shareUrl(): string;
+  /** TensorBoard's page around the panel's frame (same-origin), whose keys drive the panel too. */
+  outerDocument: Document | null;
+}
 
 export interface PanelOptions {
-  /** Where the encoded state lives (the address bar). */
-  location: StoreIO;
+  location: PanelHost;
   /** Poll interval for new runs, tags and steps; 0 disables polling. */
   pollMs: number;
 }
 
 /** Changes that need the cards rebuilt (the others re-address cells or re-style viewers). */
 const LAYOUT_KEYS: ReadonlySet<Change> = new Set<Change>([
-  "mode", "x", "y", "galleryBy", "index", "zoom", "runFilter", "runsOff", "tagFilter", "cell", "cardCell", "cardWidth", "compare", "expanded",
+  "mode", "x", "y", "galleryBy", "index", "zoom", "runFilter", "runsOff", "tagFilter", "cell", "cards", "cardWidth", "compare", "expanded", "spread",
 ]);
 const VIEWER_KEYS: ReadonlySet<Change> = new Set<Change>(["fit", "pixelated", "captions", "viewer"]);
 
@@ -56,7 +69,8 @@ function labelEl(v: AxisValue, color: string | null, current: boolean, extra?: H
     dot.style.background = color;
     el.append(dot);
   }
-  el.append(h("span", { class: "mp-axis-text", text: v.label }));
+  // Runs and tags are cut in the middle, keeping the tail that tells sweeps apart.
+  el.append(v.axis === "run" || v.axis === "tag" ? nameEl(v.label, "mp-axis-text") : h("span", { class: "mp-axis-text", text: v.label }));
   if (v.sub !== undefined) {
     el.classList.add("mp-axis-pair");
     const text = el.querySelector(".mp-axis-text");
@@ -82,12 +96,20 @@ export class Panel {
   private readonly banner: HTMLElement;
   private cards = new Map<string, Card>();
   private series = new Map<string, SeriesResponse>();
+  /** Tags whose series could not be loaded, with why. */
+  private failed = new Map<string, Error>();
   private buildToken = 0;
   /** Settles when the latest build has placed its cards. */
   private built: Promise<void> = Promise.resolve();
   private rafPending = false;
   private pollTimer = 0;
   private polling = false;
+  private readonly help = new ShortcutHelp();
+  private readonly cardMenu: CardLayoutMenu;
+  private readonly heights = new WeakMap<Card, CardHeight>();
+  /** The viewer settings each card's cells last got, so a change reaches only the cards it alters. */
+  private readonly sent = new WeakMap<Card, string>();
+  private unwatch: () => void = () => {};
 
   constructor(root: HTMLElement, api: MediaApi, private readonly opts: PanelOptions) {
     this.root = root;
@@ -96,8 +118,9 @@ export class Panel {
     const store = this.store;
     this.runList = new RunList({ store, data: this.data, color: (run) => this.color(run) });
     this.tagList = new TagList({ store, data: this.data, shownRuns: () => this.shownRuns(), reveal: (key) => this.reveal(key) });
-    this.toolbar = new Toolbar(store);
+    this.toolbar = new Toolbar(store, { copyLink: () => this.copyLink(), help: () => this.help.toggle() });
     this.stepBox = new StepBox(store);
+    this.cardMenu = new CardLayoutMenu(store);
     this.timeline = new Timeline({
       zoom: (w) => {
         if (w[0] <= w[1]) store.set({ zoom: w });
@@ -117,12 +140,24 @@ export class Panel {
     const header = h("div", { class: "mp-header" }, this.toolbar.el,
       h("div", { class: "mp-timeline-row" }, this.stepBox.el, this.timeline.el), this.banner);
     const side = h("aside", { class: "mp-side" }, this.runList.el, this.tagList.el);
+    const sideHandle = h("div", { class: "mp-side-resize", "aria-label": "Resize the sidebar", title: "Drag to widen or narrow the sidebar" });
+    side.append(sideHandle);
+    side.style.width = `${sideWidth()}px`;
+    dragWidth(sideHandle, SIDE_W, () => side.getBoundingClientRect().width, (px) => {
+      side.style.width = `${px}px`;
+    }, (px) => {
+      setSideWidth(px);
+      this.relayout();
+    });
     clear(root);
     root.classList.add("mp-root");
-    root.append(side, h("div", { class: "mp-content" }, header, this.main));
+    root.append(side, h("div", { class: "mp-content" }, header, this.main), this.help.el, this.cardMenu.pop);
     this.main.addEventListener("scroll", () => this.scheduleVisible(), { passive: true });
+    this.cardsEl.addEventListener("wheel", this.wheel, { passive: false });
     window.addEventListener("resize", () => this.relayout());
     document.addEventListener("keydown", (e) => this.onKey(e));
+    // Keys pressed in TensorBoard's page (no click into the frame yet) work too, while shown.
+    opts.location.outerDocument?.addEventListener("keydown", this.outerKey);
     store.subscribe((changed) => this.onChange(changed));
     this.cardsEl.append(notice("loading", "Loading runs and tags…"));
   }
@@ -139,10 +174,24 @@ export class Panel {
     this.toolbar.update();
     await this.build();
     if (this.opts.pollMs > 0) this.pollTimer = window.setInterval(() => void this.poll(), this.opts.pollMs);
+    this.unwatch = this.opts.location.watch(() => this.store.syncFromLocation());
   }
 
   stop(): void {
     window.clearInterval(this.pollTimer);
+    this.unwatch();
+    this.opts.location.outerDocument?.removeEventListener("keydown", this.outerKey);
+  }
+
+  /** Copies the view's link; says whether it could (else the link is shown to copy by hand). */
+  private async copyLink(): Promise<string | null> {
+    const url = this.opts.location.shareUrl();
+    try {
+      await navigator.clipboard.writeText(url);
+      return null;
+    } catch {
+      return url;
+    }
   }
 
   private get state(): Readonly<PanelState> {
@@ -162,10 +211,7 @@ export class Panel {
       void this.build();
       return;
     }
-    if (has(VIEWER_KEYS)) {
-      const settings = this.viewerSettings();
-      for (const c of this.cards.values()) c.updateSettings(settings);
-    }
+    if (has(VIEWER_KEYS)) this.pushSettings();
     if (changed.has("step")) this.applyStep();
   }
 
@@ -185,12 +231,35 @@ export class Panel {
     });
   }
 
-  private viewerSettings(): ViewerSettings {
-    const s = this.state;
-    return { ...s.viewer, "image.fit": s.fit, "image.pixelated": s.pixelated, captions: s.captions };
+  /** Card `key`'s viewer settings: its own where it set them, else the toolbar's and the grid's. */
+  private viewerSettings(key: string): ViewerSettings {
+    const c = cardSettings(this.state, key);
+    return { ...c.viewer, "image.fit": c.fit, "image.pixelated": c.pixelated, captions: c.captions };
+  }
+
+  private pushSettings(): void {
+    for (const [key, card] of this.cards) {
+      const settings = this.viewerSettings(key);
+      const text = JSON.stringify(settings);
+      if (this.sent.get(card) === text) continue;
+      this.sent.set(card, text);
+      card.updateSettings(settings);
+    }
+  }
+
+  /** A viewer changed a setting: the card's own when it keeps its own, else the grid-wide one. */
+  private setViewerSettings(key: string, patch: ViewerSettings): void {
+    const own = this.state.cards[key];
+    if (own?.viewer) this.store.set({ cards: { ...this.state.cards, [key]: { ...own, viewer: { ...own.viewer, ...patch } } } }, "replace");
+    else this.store.set({ viewer: { ...this.state.viewer, ...patch } }, "replace");
   }
 
   private applyStep(): void {
+    // Spread step columns include the slider's step: a step between them re-lays the cards out.
+    if (this.state.spread && [...this.cards.values()].some((c) => c.model.steps?.spread)) {
+      void this.build();
+      return;
+    }
     for (const c of this.cards.values()) {
       c.readdress();
       c.refreshLabels();
@@ -236,17 +305,36 @@ export class Panel {
   }
 
 
+  private readonly outerKey = (e: KeyboardEvent): void => {
+    const frame = window.frameElement;
+    // TensorBoard keeps the frames of other tabs: only the shown Media tab takes keys.
+    if (frame && !frame.getClientRects().length) return;
+    this.onKey(e);
+  };
+
   private onKey(e: KeyboardEvent): void {
-    const t = e.target;
-    if (t instanceof HTMLInputElement && t.type !== "checkbox" && t.type !== "range") return;
-    if (t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
-    if (e.key === "Escape" && this.state.expanded !== null) {
-      this.store.set({ expanded: null });
-      return;
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || typingInto(e.target)) return;
+    switch (e.key) {
+      case "Escape":
+        if (this.help.open) this.help.close();
+        else if (this.state.expanded !== null) this.store.set({ expanded: null });
+        else return;
+        break;
+      case "?":
+        this.help.toggle();
+        break;
+      case "ArrowLeft":
+      case "ArrowRight":
+        this.lastMove = e.key === "ArrowLeft" ? -1 : 1;
+        this.store.stepBy(this.lastMove);
+        break;
+      case "Home":
+      case "End":
+        this.store.stepToEnd(e.key === "Home" ? "first" : "last");
+        break;
+      default:
+        return;
     }
-    if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
-    this.lastMove = e.key === "ArrowLeft" ? -1 : 1;
-    this.store.stepBy(this.lastMove);
     e.preventDefault();
   }
 
@@ -288,10 +376,16 @@ export class Panel {
 
   private async overlays(ref: ItemRef, meta: ItemMeta): Promise<{ ref: ItemRef; meta: ItemMeta }[]> {
     const out: { ref: ItemRef; meta: ItemMeta }[] = [];
-    const others = this.shownTags(this.shownRuns()).filter((t) => t !== ref.tag && this.data.tags.get(t)?.kind === meta.kind);
+    // Every tag of the kind in the run, whatever the tag filter: hiding a partner's own card must
+    // not take it out of this cell's overlay. Tags without a loaded series are asked for the step.
+    const others = [...this.data.tags.values()]
+      .filter((t) => t.tag !== ref.tag && t.kind === meta.kind && t.runs.has(ref.run))
+      .map((t) => t.tag);
     await Promise.all(others.map(async (tag) => {
-      const steps = this.known(ref.run, tag)?.steps ?? [];
-      if (!steps.some((s) => compareSteps(s, ref.step) === 0)) return;
+      const steps = this.known(ref.run, tag)?.steps;
+      const info = this.data.tags.get(tag)?.runs.get(ref.run);
+      if (steps ? !steps.some((s) => compareSteps(s, ref.step) === 0)
+        : !info || compareSteps(ref.step, info.first_step) < 0 || compareSteps(ref.step, info.last_step) > 0) return;
       try {
         const res = await this.data.api.items(ref.run, tag, ref.step);
         for (const m of res.items) out.push({ ref: { run: ref.run, tag, step: ref.step, index: m.index }, meta: m });
@@ -307,11 +401,11 @@ export class Panel {
    * together (a gallery by run). A grid names the run in a row or column label or in its
    * section's title, each with the run's colour, so a strip there only repeated it.
    */
-  private cellEnv(label?: string, showRun = false): CellEnv {
+  private cellEnv(key: string, label?: string, showRun = false): CellEnv {
     return {
       data: this.data,
-      settings: () => this.viewerSettings(),
-      setSettings: (p) => this.store.set({ viewer: { ...this.state.viewer, ...p } }, "replace"),
+      settings: () => this.viewerSettings(key),
+      setSettings: (p) => this.setViewerSettings(key, p),
       known: (run, tag) => this.known(run, tag),
       overlays: (ref, meta) => this.overlays(ref, meta),
       runColor: (run) => this.color(run),
@@ -367,16 +461,23 @@ export class Panel {
   /** The card's layout (pure, in card-model.ts) with the panel's cells, labels and colours attached. */
   private cardModel(plan: CardPlan, runs: readonly string[]): CardModel {
     const s = this.state;
+    const own = cardSettings(s, plan.key);
+    const byRun = own.galleryBy === "run";
     const layout: CardLayout = layoutCard({
       plan,
-      layout: { mode: s.mode, x: s.x, y: s.y, galleryBy: s.galleryBy, cell: s.cardCell[plan.key] ?? s.cell, captions: s.captions },
+      layout: own,
       data: this.cardData(plan, runs),
       width: this.cardWidth(plan.key),
       fullWidth: this.fullWidth(),
       expanded: s.expanded === plan.key,
       zoomed: s.zoom !== null,
+      spread: s.spread,
+      labelW: labelWidth(own.y),
+      current: s.spread ? this.current : null,
     });
     const { cellW, cellH, gap } = layout;
+    const failedTag = plan.tags.find((t) => this.failed.has(t));
+    const error = failedTag === undefined ? undefined : `Could not load the steps of ${failedTag}: ${errorText(this.failed.get(failedTag))}`;
     const sections: SectionModel[] = layout.sections.map((sec, sectionIndex) => {
       const { run, tag, body } = sec;
       const title = run === null ? null : { text: run, color: this.color(run) };
@@ -389,7 +490,7 @@ export class Panel {
             const v = tiles[r * perRow + c];
             return v ? cellAddress(this.fixed(run, tag, slider), v) : null;
           },
-          env: (r, c) => this.cellEnv(tileLabel(tiles[r * perRow + c]), s.galleryBy === "run"),
+          env: (r, c) => this.cellEnv(plan.key, tileLabel(tiles[r * perRow + c]), byRun),
         };
       } else {
         const { rows, cols } = body;
@@ -399,14 +500,20 @@ export class Panel {
           rowLabel: (r) => this.axisLabel(rows[r], video ? () => this.rowCellsOf(plan.key, sectionIndex, r) : undefined),
           colLabel: (c) => this.axisLabel(cols[c]),
           address: (r, c, slider) => cellAddress(this.fixed(run, tag, slider), rows[r], cols[c]),
-          env: () => this.cellEnv(),
+          env: () => this.cellEnv(plan.key),
+          currentCol: () => cols.findIndex((v) => v.step !== undefined && v.step === this.current),
+          labelWidth: (px) => {
+            setLabelWidth(own.y, px);
+            void this.build();
+          },
         };
       }
       return { title, grid };
     });
     return {
       key: layout.key, title: layout.title, kind: layout.kind, info: layout.info, cell: layout.cell, expanded: layout.expanded,
-      sections, signature: layout.signature, width: layout.width, fullWidth: layout.fullWidth, compare: layout.compare,
+      sections, signature: layout.signature + (error ?? ""), width: layout.width, fullWidth: layout.fullWidth, compare: layout.compare,
+      steps: layout.steps, error,
     };
   }
 
@@ -454,15 +561,16 @@ export class Panel {
     // Compared tags show even when the tag filter hides their own cards: the user picked them.
     const compare = s.compare.filter((t) => runs.some((r) => this.data.tags.get(t)?.runs.has(r)));
     const seriesTags = [...new Set([...tags, ...compare])];
-    let results: SeriesResponse[];
-    try {
-      results = await Promise.all(seriesTags.map((t) => this.data.seriesFor(t, window)));
-    } catch (err) {
-      if (token === this.buildToken) this.showMessage("error", `Could not load the steps: ${errorText(err)}`);
-      return;
-    }
+    // A tag whose series fails shows the error in its own card; the others load as usual.
+    const got = await this.data.seriesOf(seriesTags, window);
     if (token !== this.buildToken) return;
-    this.series = new Map(seriesTags.map((t, i) => [t, results[i]]));
+    this.series = new Map();
+    this.failed = new Map();
+    for (const [t, r] of got) {
+      if (r instanceof Error) this.failed.set(t, r);
+      else this.series.set(t, r);
+    }
+    const results = [...this.series.values()];
     const shown = new Set(runs);
     const lists: number[][] = [];
     for (const r of results) for (const [run, rs] of Object.entries(r.runs)) if (shown.has(run)) lists.push(rs.steps);
@@ -477,7 +585,7 @@ export class Panel {
     }
     this.store.setSteps(mergeSteps(lists), lo <= hi ? [lo, hi] : [0, 0]);
 
-    const plans = planCards(s.mode, s.x, s.y, s.galleryBy, tags, compare.length >= 2 ? compare : []);
+    const plans = planCards(s.mode, s.x, s.y, tags, compare.length >= 2 ? compare : []);
     const keep = new Map<string, Card>();
     const order: HTMLElement[] = [];
     for (const plan of plans) {
@@ -496,12 +604,18 @@ export class Panel {
           // Dragged back to (nearly) the full width: the card follows the page again.
           if (width === null || width >= this.fullWidth() - 8) delete widths[key];
           else widths[key] = clampCardWidth(width);
-          this.store.set({ cardWidth: widths, cardCell: { ...this.state.cardCell, [key]: clampCell(cell) } });
+          this.store.set({ cardWidth: widths, cards: { ...this.state.cards, [key]: { ...this.state.cards[key], cell: clampCell(cell) } } });
         },
         close: () => {
           this.store.set({ compare: [] });
         },
+        spread: (on) => this.store.set({ spread: on }),
       });
+      this.sent.set(card, JSON.stringify(this.viewerSettings(plan.key)));
+      // Focusable, so a click into the card lets the wheel scroll it (see `wheel`).
+      card.el.tabIndex = -1;
+      card.el.querySelector(".mp-card-header .mp-spacer")?.after(this.cardMenu.buttonFor(plan.key, plan.title));
+      this.heights.set(card, new CardHeight(card, (px) => this.setCardHeight(plan.key, px), () => this.scheduleVisible()));
       keep.set(plan.key, card);
       order.push(card.el);
     }
@@ -510,16 +624,46 @@ export class Panel {
     for (const n of [...this.cardsEl.childNodes]) if (!order.includes(n as HTMLElement)) n.remove();
     this.cardsEl.append(...order); // re-appending existing nodes only reorders them
     this.root.classList.toggle("mp-has-expanded", s.expanded !== null && keep.has(s.expanded));
-    for (const c of this.cards.values()) {
+    for (const [key, c] of this.cards) {
+      this.heights.get(c)?.apply(s.expanded === key ? null : cardSettings(s, key).height);
       c.readdress();
       c.refreshLabels();
     }
+    this.pushSettings();
+    const menu = this.cardMenu.openKey;
+    if (menu !== null) this.cardMenu.reattach(this.cards.get(menu)?.el.querySelector<HTMLElement>(".mp-card-layout-btn") ?? null);
     void this.prefetchNeighbours();
   }
 
+  private setCardHeight(key: string, px: number | null): void {
+    const own = { ...this.state.cards[key] };
+    if (px === null) delete own.height;
+    else own.height = px;
+    this.store.set({ cards: { ...this.state.cards, [key]: own } });
+  }
+
+  /**
+   * The wheel scrolls the page, not a card that scrolls inside, unless that card has the focus
+   * (a click into it) or is full screen; a viewer that uses the wheel itself (zoom) keeps it.
+   */
+  private readonly wheel = (e: WheelEvent): void => {
+    // Sideways the page does not scroll: a card's columns take it.
+    if (e.defaultPrevented || e.ctrlKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) return;
+    const card = e.target instanceof Element ? e.target.closest(".mp-card") : null;
+    if (!card || card.classList.contains("mp-expanded") || card.contains(document.activeElement)) return;
+    e.preventDefault();
+    const line = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? this.main.clientHeight : 1;
+    this.main.scrollBy({ top: e.deltaY * line });
+  };
+
   private shownRunsReason(): string {
     const m = makeMatcher(this.state.runFilter);
-    if (!this.data.runNames.some((r) => m.test(r))) return `No run matches the filter “${this.state.runFilter}”.`;
+    if (!this.data.runNames.some((r) => m.test(r))) {
+      // A typo in a regex is the likely cause: say so rather than only "no match".
+      return m.error
+        ? `The run filter “${this.state.runFilter}” is not a valid regex (${m.error}), and no run name contains it as text.`
+        : `No run matches the filter “${this.state.runFilter}”.`;
+    }
     return "Every run is switched off. Tick runs in the run list (or click All) to show them.";
   }
 

@@ -2,7 +2,7 @@
 // select a span and zoom into it, wheel to zoom around the pointer, double-click to reset; the
 // lower track is the global step slider (click or drag; snaps to logged steps).
 import { h } from "./dom";
-import { niceTicks, shortStep, snapStep, tickBins } from "./steps";
+import { niceTicks, shortStep, snapStep, stepsInWindow, tickBins } from "./steps";
 
 export interface TimelineView {
   /** The visible window and the full extent of logged steps. */
@@ -93,9 +93,13 @@ export class Timeline {
     this.scrubbing = false;
     if (brush && this.view) {
       if (Math.abs(brush.to - brush.from) >= 4) {
+        // The window spans the first to the last logged step the brush covers (give or take a
+        // pixel), so the label reads the steps the user aimed at (1000–3000), not 998–3004.
         const a = this.stepAt(Math.min(brush.from, brush.to));
         const b = this.stepAt(Math.max(brush.from, brush.to));
-        this.on.zoom([Math.floor(a), Math.ceil(b)]);
+        const pixel = (this.view.window[1] - this.view.window[0]) / Math.max(1, this.width() - 2 * PAD);
+        const covered = stepsInWindow(this.view.steps, Math.ceil(a - pixel), Math.floor(b + pixel));
+        this.on.zoom(covered.length ? [covered[0], covered[covered.length - 1]] : [Math.floor(a), Math.ceil(b)]);
       } else {
         this.scrubTo(e.offsetX); // a click on the ticks picks the step there
       }

@@ -31,6 +31,12 @@ function showPressed(b: HTMLButtonElement, on: boolean): void {
   b.setAttribute("aria-pressed", String(on));
 }
 
+export interface ToolbarActions {
+  /** Copies the view's link; resolves to null, or to the link when it had to be copied by hand. */
+  copyLink(): Promise<string | null>;
+  help(): void;
+}
+
 export class Toolbar {
   readonly el: HTMLElement;
   private readonly modes: Record<PanelState["mode"], HTMLButtonElement>;
@@ -45,7 +51,7 @@ export class Toolbar {
   private readonly pixelated: HTMLButtonElement;
   private readonly captions: HTMLButtonElement;
 
-  constructor(private readonly store: Store) {
+  constructor(private readonly store: Store, actions: ToolbarActions) {
     const group = h("div", { class: "mp-seg", role: "group", "aria-label": "Layout" });
     const mode = (m: PanelState["mode"], text: string) => {
       const b = h("button", { class: "mp-seg-btn", text });
@@ -71,14 +77,32 @@ export class Toolbar {
     this.index.addEventListener("change", () => store.set({ index: Math.max(0, Math.floor(Number(this.index.value) || 0)) }));
     this.indexField = h("label", { class: "mp-field" }, h("span", { class: "mp-field-label", text: "index" }), this.index);
     this.size = h("input", { class: "mp-range", type: "range", min: 48, max: 512, step: 8, "aria-label": "Cell size" });
-    this.size.addEventListener("change", () => store.set({ cell: clampCell(Number(this.size.value)), cardCell: {} }));
+    this.size.addEventListener("change", () => store.set({ cell: clampCell(Number(this.size.value)) }));
     this.fit = select("image", "Image size", ["fit", "original"] as const, (v) => store.set({ fit: v }));
     this.pixelated = toggle("pixelated", () => store.set({ pixelated: !store.state.pixelated }));
     this.captions = toggle("captions", () => store.set({ captions: !store.state.captions }));
+    const copy = h("button", { class: "mp-chip", text: "Copy link", "aria-label": "Copy link", title: "Copy a link that opens this view" });
+    const copied = h("span", { class: "mp-copied", role: "status" });
+    copy.addEventListener("click", () => {
+      void actions.copyLink().then((byHand) => {
+        copied.replaceChildren();
+        if (byHand === null) {
+          copied.textContent = "Copied";
+          window.setTimeout(() => { copied.textContent = ""; }, 2000);
+          return;
+        }
+        // No clipboard (permission refused): the link, selected, to copy with Ctrl+C.
+        const field = h("input", { class: "mp-link-field", readonly: true, "aria-label": "Link to this view", value: byHand });
+        copied.append(field);
+        field.select();
+      });
+    });
+    const help = h("button", { class: "mp-icon-btn mp-help-btn", text: "?", title: "Keyboard shortcuts (?)", "aria-label": "Keyboard shortcuts" });
+    help.addEventListener("click", () => actions.help());
     this.el = h("div", { class: "mp-toolbar" },
       group, this.x.field, this.swap, this.y.field, this.by.field, this.indexField,
       h("label", { class: "mp-field" }, h("span", { class: "mp-field-label", text: "size" }), this.size),
-      this.fit.field, this.pixelated, this.captions);
+      this.fit.field, this.pixelated, this.captions, h("span", { class: "mp-spacer" }), copy, copied, help);
   }
 
   update(): void {

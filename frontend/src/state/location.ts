@@ -36,11 +36,46 @@ export function readLocationState(win: Window = window): string {
   return splitHash(hostWindow(win).location.hash).ours ?? "";
 }
 
-/** replaceState, not a hash assignment: no history entry per slider move, no hashchange for TensorBoard. */
-export function writeLocationState(encoded: string, win: Window = window): void {
+/**
+ * pushState/replaceState, not a hash assignment: no hashchange for TensorBoard. "push" makes a
+ * history entry (Back undoes a view change); "replace" is for continuous changes (the slider).
+ */
+export function writeLocationState(encoded: string, mode: "push" | "replace" = "replace", win: Window = window): void {
   const host = hostWindow(win);
   const { others } = splitHash(host.location.hash);
   const hash = joinHash(others, encoded);
   const url = host.location.href.replace(/#.*$/, "") + hash;
-  if (url !== host.location.href) host.history.replaceState(host.history.state, "", url);
+  if (url === host.location.href) return;
+  if (mode === "push") host.history.pushState(host.history.state, "", url);
+  else host.history.replaceState(host.history.state, "", url);
+}
+
+/** The address the user sees and shares (TensorBoard's page when the panel is in its frame). */
+export function shareableUrl(win: Window = window): string {
+  return hostWindow(win).location.href;
+}
+
+/**
+ * Calls `changed` when the address bar changes under the panel: a link pasted into it, or
+ * Back/Forward. A hash without our part is TensorBoard moving to another tab (or back to ours,
+ * which it writes as a bare `#media_panel`): the view is kept, not reset. Returns the function
+ * that stops listening.
+ */
+export function watchLocation(changed: () => void, win: Window = window): () => void {
+  const host = hostWindow(win);
+  const on = () => {
+    if (splitHash(host.location.hash).ours !== null) changed();
+  };
+  host.addEventListener("hashchange", on);
+  host.addEventListener("popstate", on);
+  return () => {
+    host.removeEventListener("hashchange", on);
+    host.removeEventListener("popstate", on);
+  };
+}
+
+/** The window whose document holds the frame, when it is same-origin (for its keyboard). */
+export function hostDocument(win: Window = window): Document | null {
+  const host = hostWindow(win);
+  return host === win ? null : host.document;
 }

@@ -8,6 +8,22 @@ export type GalleryBy = "step" | "index" | "run";
 export const AXES: readonly Axis[] = ["step", "run", "index", "tag"];
 export const GALLERY_BY: readonly GalleryBy[] = ["step", "index", "run"];
 
+/** What one card sets for itself; the rest comes from the toolbar's defaults. */
+export interface CardOverride {
+  mode?: Mode;
+  x?: Axis;
+  y?: Axis;
+  galleryBy?: GalleryBy;
+  cell?: number;
+  fit?: "fit" | "original";
+  pixelated?: boolean;
+  captions?: boolean;
+  /** The card's own viewer settings (masks, camera sync …) instead of the grid-wide ones. */
+  viewer?: ViewerSettings;
+  /** Height of the card's body in CSS pixels (it scrolls inside), apart from its cell size. */
+  height?: number;
+}
+
 export interface PanelState {
   mode: Mode;
   x: Axis;
@@ -23,9 +39,10 @@ export interface PanelState {
   /** Runs switched off; stored this way round so runs that appear later are shown. */
   runsOff: string[];
   tagFilter: string;
-  /** Cell edge in CSS pixels, and per-card overrides set by dragging a card's corner. */
+  /** Cell edge in CSS pixels: the default of every card. */
   cell: number;
-  cardCell: Record<string, number>;
+  /** Per-card layouts, by card key: what a card sets for itself over the defaults above. */
+  cards: Record<string, CardOverride>;
   /** Card widths in CSS pixels set by dragging a card's corner; narrower cards sit side by side. */
   cardWidth: Record<string, number>;
   /** Tags compared side by side in one card (e.g. prediction next to ground truth); [] for none. */
@@ -35,6 +52,8 @@ export interface PanelState {
   fit: "fit" | "original";
   pixelated: boolean;
   captions: boolean;
+  /** Step columns spread to fit the width (skipping steps), instead of every step scrolled sideways. */
+  spread: boolean;
   /** Grid-wide viewer settings (mask toggles, camera sync …), owned by the viewers. */
   viewer: ViewerSettings;
 }
@@ -42,14 +61,19 @@ export interface PanelState {
 export function defaultState(): PanelState {
   return {
     mode: "grid", x: "step", y: "run", galleryBy: "index", step: null, index: 0, zoom: null,
-    runFilter: "", runsOff: [], tagFilter: "", cell: 128, cardCell: {}, cardWidth: {}, compare: [], expanded: null,
-    fit: "fit", pixelated: false, captions: true, viewer: {},
+    runFilter: "", runsOff: [], tagFilter: "", cell: 128, cards: {}, cardWidth: {}, compare: [], expanded: null,
+    fit: "fit", pixelated: false, captions: true, spread: false, viewer: {},
   };
 }
 
 const MIN_CELL = 48;
 const MAX_CELL = 1024;
 export const MIN_CARD_WIDTH = 240;
+export const MIN_CARD_HEIGHT = 120;
+
+export function clampCardHeight(px: number): number {
+  return Math.round(Math.min(8192, Math.max(MIN_CARD_HEIGHT, px)));
+}
 
 export function clampCardWidth(px: number): number {
   return Math.round(Math.min(8192, Math.max(MIN_CARD_WIDTH, px)));
@@ -78,6 +102,43 @@ function jsonObject(v: string | null): Record<string, unknown> | null {
   }
 }
 
+/** A card's override from a link; older links stored only its cell size, as a number. */
+function decodeOverride(v: unknown): CardOverride {
+  if (typeof v === "number") return { cell: clampCell(v) };
+  if (!v || typeof v !== "object" || Array.isArray(v)) return {};
+  const r = v as Record<string, unknown>;
+  const o: CardOverride = {};
+  if (r.mode === "grid" || r.mode === "gallery") o.mode = r.mode;
+  if (typeof r.x === "string" && isAxis(r.x)) o.x = r.x;
+  if (typeof r.y === "string" && isAxis(r.y)) o.y = r.y;
+  if (o.x !== undefined && o.x === o.y) delete o.y;
+  if (r.galleryBy === "step" || r.galleryBy === "index" || r.galleryBy === "run") o.galleryBy = r.galleryBy;
+  if (typeof r.cell === "number" && Number.isFinite(r.cell)) o.cell = clampCell(r.cell);
+  if (r.fit === "fit" || r.fit === "original") o.fit = r.fit;
+  if (typeof r.pixelated === "boolean") o.pixelated = r.pixelated;
+  if (typeof r.captions === "boolean") o.captions = r.captions;
+  if (r.viewer && typeof r.viewer === "object" && !Array.isArray(r.viewer)) o.viewer = r.viewer as ViewerSettings;
+  if (typeof r.height === "number" && Number.isFinite(r.height)) o.height = clampCardHeight(r.height);
+  return o;
+}
+
+/** The layout and image settings of card `key`: its own where it set them, else the defaults. */
+export function cardSettings(s: PanelState, key: string): Required<Omit<CardOverride, "height">> & { height: number | null } {
+  const o = s.cards[key] ?? {};
+  let x = o.x ?? s.x;
+  let y = o.y ?? s.y;
+  // An override of one axis onto the other default's value takes the free one for the other.
+  if (x === y) {
+    if (o.x !== undefined) y = o.x === s.x ? s.y : s.x;
+    else x = o.y === s.y ? s.x : s.y;
+  }
+  return {
+    mode: o.mode ?? s.mode, x, y, galleryBy: o.galleryBy ?? s.galleryBy, cell: o.cell ?? s.cell,
+    fit: o.fit ?? s.fit, pixelated: o.pixelated ?? s.pixelated, captions: o.captions ?? s.captions,
+    viewer: o.viewer ?? s.viewer, height: o.height ?? null,
+  };
+}
+
 /** Only settings that differ from the defaults are written, so links stay short. */
 export function encodeState(s: PanelState): string {
   const d = defaultState();
@@ -93,13 +154,15 @@ export function encodeState(s: PanelState): string {
   for (const r of s.runsOff) q.append("off", r);
   if (s.tagFilter) q.set("tags", s.tagFilter);
   if (s.cell !== d.cell) q.set("cell", String(s.cell));
-  if (Object.keys(s.cardCell).length) q.set("cards", JSON.stringify(s.cardCell));
+  const cards = Object.entries(s.cards).filter(([, o]) => Object.keys(o).length);
+  if (cards.length) q.set("cards", JSON.stringify(Object.fromEntries(cards)));
   if (Object.keys(s.cardWidth).length) q.set("widths", JSON.stringify(s.cardWidth));
   for (const t of s.compare) q.append("cmp", t);
   if (s.expanded !== null) q.set("expanded", s.expanded);
   if (s.fit !== d.fit) q.set("fit", s.fit);
   if (s.pixelated) q.set("pixelated", "1");
   if (!s.captions) q.set("captions", "0");
+  if (s.spread) q.set("spread", "1");
   if (Object.keys(s.viewer).length) q.set("viewer", JSON.stringify(s.viewer));
   return q.toString();
 }
@@ -132,7 +195,10 @@ export function decodeState(text: string): PanelState {
   if (cell !== null) s.cell = clampCell(cell);
   const cards = jsonObject(q.get("cards"));
   if (cards) {
-    for (const [k, v] of Object.entries(cards)) if (typeof v === "number") s.cardCell[k] = clampCell(v);
+    for (const [k, v] of Object.entries(cards)) {
+      const o = decodeOverride(v);
+      if (Object.keys(o).length) s.cards[k] = o;
+    }
   }
   const widths = jsonObject(q.get("widths"));
   if (widths) {
@@ -143,6 +209,7 @@ export function decodeState(text: string): PanelState {
   if (q.get("fit") === "original") s.fit = "original";
   s.pixelated = q.get("pixelated") === "1";
   s.captions = q.get("captions") !== "0";
+  s.spread = q.get("spread") === "1";
   s.viewer = jsonObject(q.get("viewer")) ?? {};
   return s;
 }
