@@ -28,7 +28,7 @@ from tb_media_panel.store.events import RunIndex
 from tb_media_panel.store.scanner import scan_records
 from tb_media_panel.tfrecord import frame_record, masked_crc32c, record_header
 from tests.conftest import require, unavailable
-from tests.test_fuzz import BytesReader, event_payloads, fuzz, mutated
+from tests.test_fuzz import BytesReader, event_payloads, fuzz, mutated, tiny_png
 from tests.test_store import header_record, media_event
 from tests.test_store_scan import INLINE, MAX_RECORD, damaged_file, scan
 
@@ -196,6 +196,72 @@ def test_real_writers_index_the_same_and_only_media_reach_python(
         kinds.append(what)
     assert set(kinds) <= {"file_version", "session_log", "image", "audio", "text", "hparams"}, kinds
     assert kinds.count("image") == 2 * 8 and kinds.count("session_log") == 2
+
+
+def _tensor_event(step: int, tag: str, plugin: str, blobs: list[bytes], *, extra: bytes = b"") -> bytes:
+    """A tensor value with its plugin's metadata on every record, as TF2 writes scalars."""
+    from tb_media_panel.summary import tensor_proto
+
+    meta = summary_pb2.SummaryMetadata()
+    meta.plugin_data.plugin_name = plugin
+    value = summary_pb2.Summary.Value(tag=tag, metadata=meta, tensor=tensor_proto(blobs))
+    event = event_pb2.Event(wall_time=1.0 + step, step=step, summary=summary_pb2.Summary(value=[value]))
+    return event.SerializeToString() + extra
+
+
+def test_metadata_on_every_record_reaches_python_once_per_tag(tmp_path: Path) -> None:
+    """TF2 logs a scalar's plugin metadata with every record: the first registers the tag,
+    and the core tells the others apart before Python has seen it (all in one read)."""
+    png = tiny_png()
+    payloads = [_tensor_event(s, f"loss{s % 4}", "scalars", [b"0.5"]) for s in range(400)]
+    payloads += [_tensor_event(s, "pics", "images", [b"3", b"2", png]) for s in range(5)]
+    (tmp_path / RUN).mkdir()
+    (tmp_path / RUN / "events.out.tfevents.1").write_bytes(_framed_file(payloads))
+    handed = {}
+    dumps = {}
+    for name in IMPLEMENTATIONS:
+        with using(name):
+            run = RunIndex(RUN)
+            calls: list[int] = []
+
+            def on_record(buf: Any, start: int, end: int, base: int, checked: bool, sparse: Any) -> None:
+                calls.append(base + start)  # noqa: B023 (called right here)
+                run.add_event(buf, start, end, base, 0, sparse)  # noqa: B023
+
+            data = (tmp_path / RUN / "events.out.tfevents.1").read_bytes()
+            scan_records(
+                BytesReader(data), 0, len(data), on_record, 1 << 20, background_min_bytes=INLINE,
+                tag_plugins=run.tag_plugins,
+            )  # fmt: skip
+            handed[name] = len(calls)
+            dumps[name] = index_dump(tmp_path)
+    assert dumps["native"] == dumps["python"]
+    assert steps_of(dumps["native"], RUN, "pics") == [0, 1, 2, 3, 4]
+    assert handed == {"python": 406, "native": 1 + 4 + 5}  # file version, each tag once, images
+
+
+@pytest.mark.parametrize(
+    "first, then, indexed",
+    [("scalars", "images", False), ("images", "scalars", True), ("images*", "scalars", True)],
+    ids=["scalars-first", "images-first", "images-first-with-a-field-only-python-reads"],
+)
+def test_the_first_plugin_of_a_tag_wins_either_way(
+    implementation: str, tmp_path: Path, first: str, then: str, indexed: bool
+) -> None:
+    """A tag's plugin is the first one logged for it (events.py), also when the records that
+    say so are framed before Python has indexed any: one of them carries a 10-byte varint
+    field the core cannot read but Python skips, so the core stops predicting there."""
+    png = tiny_png()
+    huge_varint_field = b"\x58" + b"\xff" * 9 + b"\x7f"  # field 11, varint past 64 bits
+    extra = huge_varint_field if first.endswith("*") else b""
+    payloads = [_tensor_event(0, "x", first.rstrip("*"), [b"3", b"2", png], extra=extra)]
+    payloads += [_tensor_event(s, "x", then, [b"3", b"2", png]) for s in range(1, 4)]
+    (tmp_path / RUN).mkdir()
+    (tmp_path / RUN / "events.out.tfevents.1").write_bytes(_framed_file(payloads))
+    dump = index_dump(tmp_path)
+    assert ("x" in dump[RUN][1]) == indexed
+    if indexed:
+        assert steps_of(dump, RUN, "x") == [0, 1, 2, 3]
 
 
 # ---- issue 13 item 9: a forged header must not hide later records ---------------------
@@ -377,8 +443,8 @@ def test_native_walk_never_reads_past_its_buffer(data: bytes, at: int, end: int)
         buffer = bytearray(data)
         entries: list[Any] = []
         try:
-            walked, dropped = core.walk(
-                buffer, at, len(buffer), end, 1 << 20, 64, {}, frozenset(), "x", entries
+            walked, dropped, _ = core.walk(
+                buffer, at, len(buffer), end, 1 << 20, 64, {}, {}, True, frozenset(), "x", entries
             )
         except ValueError:
             assert at > len(buffer)

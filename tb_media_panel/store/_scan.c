@@ -179,31 +179,101 @@ static inline int skip_field(const uint8_t *b, size_t *pos, size_t end, uint64_t
     }
 }
 
+/* The next field at *pos, as wire.py `fields` reads it: its number, wire type and, for a
+ * length-delimited one, its span. 0 on success, -1 where Python would raise (or might not:
+ * a varint past 64 bits). */
+static int next_field(const uint8_t *b, size_t *pos, size_t end, uint64_t *number, int *wire, size_t *start,
+                      size_t *stop)
+{
+    size_t p = *pos;
+    uint64_t key;
+    if (read_varint(b, &p, end, &key))
+        return -1;
+    *number = key >> 3;
+    *wire = (int)(key & 7);
+    *start = *stop = p;
+    if (*wire == 2) {
+        uint64_t length;
+        if (read_varint(b, &p, end, &length) || length > end - p)
+            return -1;
+        *start = p;
+        *stop = p + length;
+    }
+    size_t after = *pos;
+    if (skip_field(b, &after, end, number))
+        return -1;
+    *pos = after;
+    return 0;
+}
+
 typedef struct {
     PyObject *tag_plugins; /* RunIndex.tag_plugins: tag -> (plugin name, content) */
+    PyObject *pending; /* tags this scan has seen registered, ahead of Python: tag -> (name,) */
+    int predicting; /* whether `pending` is still exact (see walk) */
     PyObject *media_plugins; /* plugin names whose tensors the index reads */
     PyObject *unnamed; /* the name events.py gives a value without a tag */
 } Filter;
 
 enum { DROP = 0, KEEP = 1, ERROR = -1 };
 
-/* events.py `_add_value`: KEEP unless it would surely return False and change nothing. */
-static int classify_value(const uint8_t *b, size_t pos, size_t end, const Filter *f)
+/* events.py `_metadata`: the plugin name that the index will register for a tag from this
+ * SummaryMetadata, as a new reference; Py_None when it registers none; NULL when that cannot
+ * be told here (then nothing more is predicted), or on a Python error (then set). */
+static PyObject *registered_plugin(const uint8_t *b, size_t pos, size_t end)
 {
-    size_t tag_start = 0, tag_end = 0;
+    size_t name_start = 0, name_end = 0;
+    int found = 0;
+    while (pos < end) {
+        uint64_t number;
+        int wire;
+        size_t start, stop;
+        if (next_field(b, &pos, end, &number, &wire, &start, &stop))
+            return NULL;
+        if (wire != 2 || number != 1 || found)
+            continue;
+        found = 1;
+        while (start < stop) { /* plugin_data: all of it is walked */
+            uint64_t n2;
+            int w2;
+            size_t s2, e2;
+            if (next_field(b, &start, stop, &n2, &w2, &s2, &e2))
+                return NULL;
+            if (n2 == 1 && w2 == 2) {
+                name_start = s2;
+                name_end = e2;
+            }
+        }
+    }
+    if (!found)
+        return Py_NewRef(Py_None);
+    PyObject *name = PyUnicode_DecodeUTF8((const char *)b + name_start, (Py_ssize_t)(name_end - name_start), "replace");
+    if (name == NULL)
+        return NULL;
+    PyObject *entry = PyTuple_Pack(1, name);
+    Py_DECREF(name);
+    return entry;
+}
+
+/* events.py `_add_value`: KEEP unless it would surely return False and change nothing.
+ * A value whose metadata registers its tag's plugin is kept, and the plugin noted in
+ * `pending` while predicting, so that the records of that tag after it (framed before
+ * Python has seen this one) are told apart as they will be. */
+static int classify_value(const uint8_t *b, size_t pos, size_t end, Filter *f)
+{
+    size_t tag_start = 0, tag_end = 0, meta_start = 0, meta_end = 0;
     int image = 0, audio = 0, tensor = 0, metadata = 0;
     while (pos < end) {
         uint8_t key = b[pos];
         if ((key & 7) != 2 || key >= 0x80 || key < 8) {
             uint64_t number;
             if (skip_field(b, &pos, end, &number))
-                return KEEP;
+                goto unknowable;
             continue;
         }
         uint64_t length;
         pos++;
         if (read_varint(b, &pos, end, &length) || length > end - pos)
-            return KEEP;
+            goto unknowable;
         switch (key) {
         case 0x0A:
             tag_start = pos;
@@ -220,14 +290,14 @@ static int classify_value(const uint8_t *b, size_t pos, size_t end, const Filter
             break;
         case 0x4A:
             metadata = 1;
+            meta_start = pos;
+            meta_end = pos + length;
             break;
         }
         pos += length;
     }
-    if (image || audio)
-        return KEEP;
     if (!tensor && !metadata)
-        return DROP; /* simple_value, histo, node_name only */
+        return image || audio ? KEEP : DROP; /* DROP: simple_value, histo, node_name only */
     if (f->tag_plugins == NULL)
         return KEEP;
     PyObject *tag;
@@ -239,25 +309,48 @@ static int classify_value(const uint8_t *b, size_t pos, size_t end, const Filter
         tag = Py_NewRef(f->unnamed);
     }
     PyObject *plugin = PyDict_GetItemWithError(f->tag_plugins, tag); /* borrowed */
+    if (plugin == NULL && !PyErr_Occurred())
+        plugin = PyDict_GetItemWithError(f->pending, tag);
+    if (plugin == NULL) {
+        int verdict = KEEP;
+        if (PyErr_Occurred()) {
+            verdict = ERROR;
+        } else if (metadata && f->predicting) { /* this record registers the tag, or not */
+            PyObject *registered = registered_plugin(b, meta_start, meta_end);
+            if (registered == NULL) {
+                if (PyErr_Occurred())
+                    verdict = ERROR;
+                f->predicting = 0;
+            } else {
+                if (registered != Py_None && PyDict_SetItem(f->pending, tag, registered) < 0)
+                    verdict = ERROR;
+                Py_DECREF(registered);
+            }
+        }
+        /* else a tensor whose tag is not known (yet, or ever): Python tells */
+        Py_DECREF(tag);
+        return verdict;
+    }
     Py_DECREF(tag);
-    if (plugin == NULL)
-        /* not known yet: a value with metadata may register it, a tensor may be read once
-         * an earlier record still on its way to Python registers it */
-        return PyErr_Occurred() ? ERROR : KEEP;
+    if (image || audio)
+        return KEEP;
     if (!tensor)
         return DROP; /* metadata of a tag already known: events.py reads it no more */
     if (!PyTuple_Check(plugin) || PyTuple_GET_SIZE(plugin) < 1)
         return KEEP;
     int media = PySet_Contains(f->media_plugins, PyTuple_GET_ITEM(plugin, 0));
     return media < 0 ? ERROR : media ? KEEP : DROP;
+unknowable: /* Python may raise, or may register the tag: it decides, and nothing is predicted */
+    f->predicting = 0;
+    return KEEP;
 }
 
 /* events.py `add_event` up to its values; also KEEP what the purge logic needs to see:
  * `file_version` (3) and `session_log` (7). */
-static int classify_event(const uint8_t *b, size_t pos, size_t end, const Filter *f)
+static int classify_event(const uint8_t *b, size_t pos, size_t end, Filter *f)
 {
     size_t summary_start = 0, summary_end = 0;
-    int summary = 0;
+    int summary = 0, purge_logic = 0;
     while (pos < end) {
         uint8_t key = b[pos];
         uint64_t value;
@@ -266,21 +359,25 @@ static int classify_event(const uint8_t *b, size_t pos, size_t end, const Filter
         } else if (key == 0x10) {
             pos++;
             if (read_varint(b, &pos, end, &value))
-                return KEEP;
+                goto unknowable;
         } else if (key == 0x2A) {
             pos++;
             if (read_varint(b, &pos, end, &value) || value > end - pos)
-                return KEEP;
+                goto unknowable;
             summary = 1; /* the last one counts, as in events.py */
             summary_start = pos;
             summary_end = pos + value;
             pos += value;
         } else {
             if (skip_field(b, &pos, end, &value))
-                return KEEP;
-            if (value == 3 || value == 7)
-                return KEEP;
+                goto unknowable;
+            purge_logic |= value == 3 || value == 7;
         }
+    }
+    if (purge_logic) {
+        if (summary)
+            f->predicting = 0; /* its values, not looked at, may register tags */
+        return KEEP;
     }
     if (!summary)
         return DROP;
@@ -291,16 +388,22 @@ static int classify_event(const uint8_t *b, size_t pos, size_t end, const Filter
         if (b[pos] == 0x0A) {
             pos++;
             if (read_varint(b, &pos, end, &value) || value > end - pos)
-                return KEEP;
+                goto unknowable;
             int verdict = classify_value(b, pos, pos + value, f);
-            if (verdict != DROP)
+            if (verdict != DROP) {
+                if (pos + value != end)
+                    f->predicting = 0; /* values after it, not looked at, may register tags */
                 return verdict;
+            }
             pos += value;
         } else if (skip_field(b, &pos, end, &value)) {
-            return KEEP;
+            goto unknowable;
         }
     }
     return DROP;
+unknowable:
+    f->predicting = 0;
+    return KEEP;
 }
 
 /* ---- Python API ---------------------------------------------------------------------- */
@@ -394,15 +497,20 @@ static PyObject *py_find_header(PyObject *self, PyObject *args)
 }
 
 PyDoc_STRVAR(walk_doc,
-             "walk(buffer, at, limit, end, max_record_bytes, check_min, tag_plugins, media_plugins,\n"
-             "     unnamed, entries) -> (at, dropped)\n\n"
+             "walk(buffer, at, limit, end, max_record_bytes, check_min, tag_plugins, pending,\n"
+             "     predicting, media_plugins, unnamed, entries) -> (at, dropped, predicting)\n\n"
              "Frame the records from buffer position `at` while each is ordinary: its header CRC\n"
              "intact, its length at most `max_record_bytes`, all of it before `limit` (bytes filled)\n"
              "and `end` (the file end, in buffer positions), and, under `check_min` bytes, its payload\n"
              "CRC intact. Appends (start, payload start, payload end, unchecked CRC or -1) to\n"
              "`entries` for each record the index may use; counts the others in `dropped`. Stops\n"
              "at the first record that is not ordinary and returns its position. With\n"
-             "`tag_plugins` None, every record is appended.");
+             "`tag_plugins` None, every record is appended.\n\n"
+             "`pending` (a dict, one per scan) holds the tags this scan has seen registered in\n"
+             "records still on their way to Python; it is added to while `predicting`, which\n"
+             "turns False for good once a record is kept whose registrations cannot be told\n"
+             "here (a wire anomaly, several values), or when the caller hands Python a record\n"
+             "not walked here.");
 
 static PyObject *py_walk(PyObject *self, PyObject *args)
 {
@@ -410,13 +518,15 @@ static PyObject *py_walk(PyObject *self, PyObject *args)
     Py_ssize_t at, limit, end, max_record, check_min;
     Filter filter;
     Py_buffer view;
-    if (!PyArg_ParseTuple(args, "OnnnnnOOUO!", &obj, &at, &limit, &end, &max_record, &check_min,
-                          &filter.tag_plugins, &filter.media_plugins, &filter.unnamed, &PyList_Type, &entries))
+    if (!PyArg_ParseTuple(args, "OnnnnnOOpOUO!", &obj, &at, &limit, &end, &max_record, &check_min,
+                          &filter.tag_plugins, &filter.pending, &filter.predicting, &filter.media_plugins,
+                          &filter.unnamed, &PyList_Type, &entries))
         return NULL;
     if (filter.tag_plugins == Py_None) {
         filter.tag_plugins = NULL;
-    } else if (!PyDict_Check(filter.tag_plugins) || !PyAnySet_Check(filter.media_plugins)) {
-        PyErr_SetString(PyExc_TypeError, "tag_plugins must be a dict and media_plugins a set");
+    } else if (!PyDict_Check(filter.tag_plugins) || !PyDict_Check(filter.pending) ||
+               !PyAnySet_Check(filter.media_plugins)) {
+        PyErr_SetString(PyExc_TypeError, "tag_plugins and pending must be dicts and media_plugins a set");
         return NULL;
     }
     if (get_span(obj, &view, 0, limit) < 0)
@@ -459,7 +569,7 @@ static PyObject *py_walk(PyObject *self, PyObject *args)
         pos = payload_end + FOOTER_BYTES;
     }
     PyBuffer_Release(&view);
-    return Py_BuildValue("(nn)", (Py_ssize_t)pos, dropped);
+    return Py_BuildValue("(nnO)", (Py_ssize_t)pos, dropped, filter.predicting ? Py_True : Py_False);
 fail:
     PyBuffer_Release(&view);
     return NULL;

@@ -401,6 +401,9 @@ def _frames(
     in_place = isinstance(reader, LocalRangeReader)
     core = native.core()
     window = _Window(reader, start, pool, chunk)
+    # The core's notes of tags registered by records framed but not yet indexed (see _scan.c).
+    pending: dict[str, tuple[str]] = {}
+    predicting = True
     pos = start
     while pos + HEADER_BYTES <= end:
         if not window.covers(pos, HEADER_BYTES):
@@ -409,9 +412,10 @@ def _frames(
                 break
         at = pos - window.start
         if core is not None:  # ordinary records up to the first that is not, if any
-            walked, dropped = core.walk(
+            walked, dropped, predicting = core.walk(
                 window.buffer.data, at, window.filled, end - window.start, max_record_bytes,
-                CHECK_ON_READ_MIN_BYTES, tag_plugins, MEDIA_PLUGINS, UNNAMED_TAG, window.entries,
+                CHECK_ON_READ_MIN_BYTES, tag_plugins, pending, predicting, MEDIA_PLUGINS,
+                UNNAMED_TAG, window.entries,
             )  # fmt: skip
             if dropped:
                 window.entries.append(dropped)
@@ -479,6 +483,7 @@ def _frames(
         if not window.covers(pos, record_end - pos):
             if in_place and length >= IN_FILE_MIN_BYTES:
                 window.entries.append(_InFile(pos, length))
+                predicting = False  # Python may register tags from it that the core never saw
                 window.readahead = PROBE_BYTES
                 pos = outcome.next_offset = record_end
                 continue
