@@ -403,7 +403,10 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
         )
 
     def _runs_body(self) -> dict[str, Any]:
+        # taken before the rest: a change made while this answer is built is noticed by polling
+        generation = self.generation()
         return {
+            "generation": generation,
             "runs": [
                 {"name": name, "skipped_records": self.index.skipped_records(name)}
                 for name in self.index.run_names()

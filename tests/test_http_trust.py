@@ -338,6 +338,7 @@ def test_item_urls_with_a_content_key_are_immutable_and_change_when_a_step_is_lo
     assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert tb.get("data?" + q(**address("img", 5, "run")))[1]["Cache-Control"] == "no-cache"
     assert tb.get_json("generation")["generation"] == before  # nothing changed: same number
+    assert tb.get_json("runs")["generation"] == before  # what the panel's polling starts from
     other = png_bytes(np.zeros((4, 4, 3), np.uint8))
     write(run_dir, "img", 5, [item("image", "image/png", other, width=4, height=4)])
     tb.get_json("reload")

@@ -26,6 +26,8 @@ export interface IndexProgress {
 
 /** The `runs` and `reload` answer. */
 export interface RunsAnswer {
+  /** The `generation` number before this answer was built (what polling compares with). */
+  generation: number;
   runs: RunInfo[];
   progress: IndexProgress;
   /** What kept the latest refresh from seeing the logdir (a failed remote listing). */

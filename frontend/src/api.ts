@@ -1,6 +1,6 @@
 // Typed client of the plugin's HTTP API (docs/http-api.md): the only module that knows URLs.
 import type {
-  ItemMeta, ItemRef, ItemsResponse, PointArray, RunInfo, SeriesResponse, Step, TagInfo,
+  IndexProgress, ItemMeta, ItemRef, ItemsResponse, PointArray, RunInfo, RunsAnswer, SeriesResponse, Step, TagInfo,
 } from "./api-types";
 import type { ItemSource } from "./viewers/types";
 
@@ -135,24 +135,35 @@ export class MediaApi implements ItemSource {
     return (await (await this.get(route, params, signal)).json()) as T;
   }
 
+  /** The runs; their answer's generation is what `pollGeneration` compares with next. */
   async runs(signal?: AbortSignal): Promise<RunInfo[]> {
-    return (await this.json<{ runs: RunInfo[] }>("runs", {}, signal)).runs;
+    return this.noteGeneration(await this.json<RunsAnswer>("runs", {}, signal)).runs;
   }
 
   /** Rescans the logdir now (coalesced with other tabs' rescans); for an explicit refresh only. */
   async reload(signal?: AbortSignal): Promise<RunInfo[]> {
-    return (await this.json<{ runs: RunInfo[] }>("reload", {}, signal)).runs;
+    return this.noteGeneration(await this.json<RunsAnswer>("reload", {}, signal)).runs;
+  }
+
+  /** How far the server's indexing got, as of the last `runs` or `reload` answer. */
+  progress: IndexProgress | null = null;
+
+  private noteGeneration(answer: RunsAnswer): RunsAnswer {
+    this.generation = answer.generation;
+    this.progress = answer.progress ?? null;
+    return answer;
   }
 
   /**
    * Whether the server's index changed since the last call: one cheap request, for polling
    * (the server rescans on its own every --reload_interval; polling never asks it to). On a
    * change the cached metadata is dropped, as a step may have been logged again; the caller
-   * then fetches `runs` and `tags` and redraws what changed. The first call answers false.
+   * then fetches `runs` and `tags` and redraws what changed. Compared with the generation of
+   * the last `runs` answer, so nothing logged between that and the first poll is missed.
    */
   async pollGeneration(signal?: AbortSignal): Promise<boolean> {
     const { generation } = await this.json<{ generation: number }>("generation", {}, signal);
-    const changed = this.generation !== null && generation !== this.generation;
+    const changed = generation !== this.generation;
     this.generation = generation;
     if (changed) {
       this.itemsCache.clear();

@@ -17,6 +17,7 @@ function fakeServer(items: (run: string, step: string) => FakeItem[]) {
     const url = new URL(String(input));
     urls.push(url);
     if (url.pathname.endsWith("/generation")) return Response.json({ generation: generation.n });
+    if (url.pathname.endsWith("/runs")) return Response.json({ generation: generation.n, runs: [], progress: {}, warnings: [] });
     const runs = url.searchParams.getAll("run");
     const tags = url.searchParams.getAll("tag");
     const steps = url.searchParams.getAll("step");
@@ -98,6 +99,7 @@ describe("polling", () => {
   it("asks for the generation only, and forgets metadata when it changes", async () => {
     let key = "first";
     const { api, urls, generation } = fakeServer(() => [{ index: 0, mime: "image/png", key }]);
+    await api.runs();
     expect(await api.pollGeneration()).toBe(false);
     await api.items("r", "t", 5);
     expect(await api.pollGeneration()).toBe(false);
@@ -109,5 +111,13 @@ describe("polling", () => {
     expect((await api.items("r", "t", 5)).items[0].key).toBe("second");
     expect(new URL(api.dataUrl({ run: "r", tag: "t", step: 5, index: 0 })).searchParams.get("key")).toBe("second");
     expect(urls.some((u) => u.pathname.endsWith("/reload"))).toBe(false);
+  });
+
+  it("notices what was logged between the first load and the first poll", async () => {
+    const { api, generation } = fakeServer(() => []);
+    await api.runs();
+    generation.n = 7;
+    expect(await api.pollGeneration()).toBe(true);
+    expect(await api.pollGeneration()).toBe(false);
   });
 });
