@@ -419,8 +419,10 @@ class LogdirIndex:
         return self._caught_up.wait(timeout)
 
     def skipped_records(self, run: str) -> int:
+        """0 for a run gone since it was listed (a refresh runs beside every request)."""
         with self._lock:
-            return self._runs[run].skipped_records
+            found = self._runs.get(run)
+            return 0 if found is None else found.skipped_records
 
     def has_run(self, run: str) -> bool:
         with self._lock:
