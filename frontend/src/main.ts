@@ -3,6 +3,7 @@
 import { MediaApi, pluginBase } from "./api";
 import { Panel } from "./panel/panel";
 import type { PanelHost } from "./panel/panel";
+import { followTheme } from "./panel/theme";
 import { hostDocument, readLocationState, shareableUrl, watchLocation, writeLocationState } from "./state/location";
 import controlsCss from "./panel/controls.css?inline";
 import css from "./styles.css?inline";
@@ -15,6 +16,7 @@ export async function render(): Promise<Panel> {
   const style = document.createElement("style");
   style.textContent = css + controlsCss;
   document.head.append(style);
+  followTheme();
   const root = document.createElement("div");
   document.body.append(root);
   const api = new MediaApi(pluginBase(import.meta.url));

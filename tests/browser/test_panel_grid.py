@@ -421,3 +421,34 @@ def test_paper_cuts_dark_mode_regex_error_and_plural(browser: Any, sweep_server:
         assert not page.errors
     finally:
         context.close()
+
+
+def test_indexing_progress_shows_and_the_panel_fills_in(
+    page: Any, tensorboard_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A logdir that takes seconds to index (pure-Python scanner, 12 runs x 40k tiny images)."""
+    import shutil
+
+    from benchmarks.common import image_item, tiny_png, write_one_item_run
+
+    logdir = tmp_path / "slow"
+    write_one_item_run(logdir / "run_00", "frames", image_item(tiny_png(), 8, 8), 40_000)
+    for r in range(1, 12):
+        shutil.copytree(logdir / "run_00", logdir / f"run_{r:02d}")
+    monkeypatch.setenv("TB_MEDIA_PANEL_PURE_PYTHON", "1")
+    server = tensorboard_factory(logdir)
+    frame = open_media_tab(page, server.url, "x=run&y=index")
+    note = frame.locator(".mp-indexing")
+    seen = until(lambda: note.is_visible() and note.inner_text().strip(), "indexing… N % shows", timeout=30)
+    assert seen.startswith("indexing… ") and seen.endswith(" %"), seen
+    first = int(seen.split()[1])
+    assert 0 <= first < 100
+    shot(page, "indexing", tmp_path)
+    # it fills in while indexing goes on, then the note goes away with every step there
+    until(lambda: not note.is_visible(), "indexing finished", timeout=120)
+    until(
+        lambda: "40000 steps" in frame.locator(CARD.format("frames")).locator(".mp-card-info").inner_text(),
+        "every step listed",
+    )
+    assert frame.locator(".mp-runs .mp-count").inner_text() == "12/12"
+    assert not page.errors

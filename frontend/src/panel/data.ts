@@ -52,6 +52,14 @@ export class PanelData {
   /** Loads runs and tags; returns the tags whose data changed since the last call. */
   async refresh(rescan: boolean): Promise<Set<string>> {
     // A rescan must finish before tags are listed; otherwise both at once, so the first paint
+  /** The share of the logdir indexed so far (0–100), or null once indexing is done. */
+  indexingPercent(): number | null {
+    const p = this.api.progress;
+    if (!p || p.done) return null;
+    const share = p.bytes_total > 0 ? p.bytes_done / p.bytes_total : p.files_total > 0 ? p.files_done / p.files_total : 0;
+    return Math.min(99, Math.floor(share * 100));
+  }
+
     // waits on the slower of the two, not on their sum.
     const [runs, tagList] = rescan
       ? [await this.api.reload(), await this.api.tags()]

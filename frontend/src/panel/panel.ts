@@ -94,6 +94,9 @@ export class Panel {
   private readonly main: HTMLElement;
   private readonly cardsEl: HTMLElement;
   private readonly banner: HTMLElement;
+  /** "indexing… 42 %" while the server is still reading the logdir. */
+  private readonly indexing: HTMLElement;
+  private indexingTimer = 0;
   private cards = new Map<string, Card>();
   private series = new Map<string, SeriesResponse>();
   /** Tags whose series could not be loaded, with why. */
@@ -135,10 +138,12 @@ export class Panel {
     });
     this.banner = h("div", { class: "mp-banner", role: "status" });
     this.banner.hidden = true;
+    this.indexing = h("div", { class: "mp-indexing", role: "status" });
+    this.indexing.hidden = true;
     this.cardsEl = h("div", { class: "mp-cards" });
     this.main = h("main", { class: "mp-main mp-clip" }, this.cardsEl);
     const header = h("div", { class: "mp-header" }, this.toolbar.el,
-      h("div", { class: "mp-timeline-row" }, this.stepBox.el, this.timeline.el), this.banner);
+      h("div", { class: "mp-timeline-row" }, this.stepBox.el, this.timeline.el), this.indexing, this.banner);
     const side = h("aside", { class: "mp-side" }, this.runList.el, this.tagList.el);
     const sideHandle = h("div", { class: "mp-side-resize", "aria-label": "Resize the sidebar", title: "Drag to widen or narrow the sidebar" });
     side.append(sideHandle);
@@ -173,6 +178,7 @@ export class Panel {
     this.tagList.update();
     this.toolbar.update();
     await this.build();
+    this.showIndexing();
     if (this.opts.pollMs > 0) this.pollTimer = window.setInterval(() => void this.poll(), this.opts.pollMs);
     this.unwatch = this.opts.location.watch(() => this.store.syncFromLocation());
   }
@@ -695,7 +701,8 @@ export class Panel {
       // One cheap request per tab; the server rescans on its own (--reload_interval).
       const moved = await this.data.api.pollGeneration();
       this.banner.hidden = true;
-      if (!moved) return;
+      // While the server indexes, `runs` is asked anyway: it says how far indexing got.
+      if (!moved && this.data.indexingPercent() === null) return;
       const before = this.data.runNames.join("\n");
       const changed = await this.data.refresh(false);
       if (before !== this.data.runNames.join("\n")) this.runList.update();
@@ -711,6 +718,20 @@ export class Panel {
       this.banner.textContent = `Lost contact with TensorBoard (${errorText(err)}); retrying…`;
     } finally {
       this.polling = false;
+      this.showIndexing();
     }
+  }
+
+  /** While the server still indexes, says how far it got and polls every second, so runs and steps fill in as they are read. */
+  private showIndexing(): void {
+    const percent = this.data.indexingPercent();
+    this.indexing.hidden = percent === null;
+    window.clearTimeout(this.indexingTimer);
+    const p = this.data.api.progress;
+    if (percent === null || !p) return;
+    this.indexing.textContent = `indexing… ${percent} %`;
+    this.indexing.title = `Reading the logdir: ${p.files_done} of ${p.files_total} files, ${(p.bytes_done / 1e6).toFixed(1)} of ${(p.bytes_total / 1e6).toFixed(1)} MB; runs and steps appear as they are read`;
+    this.indexing.style.setProperty("--done", `${percent}%`);
+    if (this.opts.pollMs > 0) this.indexingTimer = window.setTimeout(() => void this.poll(), 1000);
   }
 }
