@@ -15,18 +15,36 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: s
   return e;
 }
 
-function gif(host: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): ViewerInstance {
+/**
+ * An animated GIF is an image: the browser plays it from its first frame when the image is new,
+ * and the same URL again keeps the animation where it is. So the bytes are held as a Blob and
+ * "play row" shows them under a fresh blob URL, which starts every GIF of the row at frame 1.
+ */
+async function gif(host: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): Promise<ViewerInstance> {
+  const bytes = new Blob([await ctx.source.fetchData(ref, ctx.signal)], { type: "image/gif" });
   const root = el("div", "mp-viewer mp-image-viewer");
   const frame = el("div", "mp-image-frame");
   const img = new Image();
   img.className = "mp-image";
-  img.src = ctx.source.dataUrl(ref);
   img.alt = meta.caption || `${ref.tag} at step ${ref.step}`;
+  const show = () => {
+    const old = img.src;
+    img.src = URL.createObjectURL(bytes);
+    if (old) URL.revokeObjectURL(old);
+  };
+  show();
   frame.append(img);
   root.append(frame);
   if (meta.caption) root.append(el("div", "mp-caption", meta.caption));
   host.append(root);
-  return { destroy() { root.remove(); } };
+  host.addEventListener(ROW_PLAY_EVENT, show);
+  return {
+    destroy() {
+      host.removeEventListener(ROW_PLAY_EVENT, show);
+      URL.revokeObjectURL(img.src);
+      root.remove();
+    },
+  };
 }
 
 export const viewer: Viewer = {
