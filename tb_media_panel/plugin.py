@@ -35,8 +35,20 @@ from tb_media_panel.store import (
     window,
 )
 from tb_media_panel.store.items import HTML_TYPE, OCTET_STREAM, displayable, served_type
+from tb_media_panel.store.series import PURGE_NONE, PURGE_ON_RESTART, PURGE_PER_TAG
 
 logger = logging.getLogger(__name__)
+
+
+def purge_rule(context: base_plugin.TBContext) -> str:
+    """Which records of a restarted job TensorBoard's loader for this logdir shows: its Python
+    loader (`--load_fast=false`, or a logdir RustBoard cannot read, such as s3://) serves
+    through a MultiplexerDataProvider, RustBoard (the default) through gRPC (series.RunLog)."""
+    from tensorboard.backend.event_processing.data_provider import MultiplexerDataProvider
+
+    if isinstance(context.data_provider, MultiplexerDataProvider):
+        return PURGE_ON_RESTART if getattr(context.flags, "purge_orphaned_data", True) else PURGE_NONE
+    return PURGE_PER_TAG
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -291,10 +303,11 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
         if max_record_bytes is None:
             mb = getattr(flags, "media_panel_max_record_mb", None)
             max_record_bytes = int(mb * (1 << 20)) if mb else None
+        purge = purge_rule(context)
         self.index = (
-            LogdirIndex(self._logdir, max_record_bytes)
+            LogdirIndex(self._logdir, max_record_bytes, purge=purge)
             if max_record_bytes
-            else LogdirIndex(self._logdir)
+            else LogdirIndex(self._logdir, purge=purge)
         )
         self.reader = MediaReader(self.index)
         self._started = False

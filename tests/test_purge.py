@@ -141,3 +141,37 @@ def test_steps_going_back_within_one_file_hide_the_later_ones_per_tag(tmp_path: 
     summaries = {s.tag: s for s in index.tag_summaries(["run"])}
     assert (summaries["a"].last_step, summaries["a"].purged) == (3, 3)  # old 3, 4, 5
     assert (summaries["b"].last_step, summaries["b"].purged) == (5, 0)  # another tag: untouched
+
+
+def write_tensorboardx_restart_dropping_a_tag(run: Path) -> None:
+    """Both jobs start with a SessionLog.START (purge_step 0, then 20); the second no longer
+    logs `other`: there TensorBoard's two loaders differ."""
+    tensorboardx = require("tensorboardX")
+    with tensorboardx.SummaryWriter(str(run), purge_step=0) as writer:
+        for step in range(30):
+            writer.add_image("img", pixels(step, FIRST_JOB), step, dataformats="HWC")
+            writer.add_image("other", pixels(step, FIRST_JOB), step, dataformats="HWC")
+    wait_for_next_second()
+    with tensorboardx.SummaryWriter(str(run), purge_step=20) as writer:
+        for step in range(20, 25):
+            writer.add_image("img", pixels(step, SECOND_JOB), step, dataformats="HWC")
+
+
+@pytest.mark.parametrize("load_fast", ["true", "false"])
+def test_each_loader_purges_as_tensorboard_does(
+    tmp_path: Path, tensorboard_factory, load_fast: str
+) -> None:
+    """RustBoard purges per tag: `other` keeps 0..29. TensorBoard's Python loader purges every
+    tag of the run at a SessionLog.START after the run's first (plugin_event_accumulator):
+    `other` keeps 0..19. The plugin follows the loader TensorBoard runs."""
+    write_tensorboardx_restart_dropping_a_tag(tmp_path / "logs" / "tbx")
+    server = tensorboard_factory(
+        tmp_path / "logs", f"--load_fast={load_fast}", "--samples_per_plugin=images=1000"
+    )
+    shown = {"img": list(range(25)), "other": list(range(30 if load_fast == "true" else 20))}
+    for tag, steps in shown.items():
+        assert tensorboard_steps(server, "tbx", tag) == steps, (tag, load_fast)  # the reference
+        ours = server.get_json(f"series?run=tbx&tag={tag}")["runs"]["tbx"]
+        assert ours["steps"] == steps, (tag, load_fast)
+        assert ours["purged"] == (10 if tag == "img" or load_fast == "false" else 0)
+    assert first_pixel(server, "data?run=tbx&tag=img&step=22&index=0") == SECOND_JOB + 22

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from tb_media_panel.records import PLUGIN_NAME
 from tb_media_panel.store.decode import audio, images, media_panel, mesh, text
 from tb_media_panel.store.decode.common import KEY_ROOM, skip_field
-from tb_media_panel.store.series import MAX_RECORD_BYTES, AnySeries, MeshSeries, Series
+from tb_media_panel.store.series import MAX_RECORD_BYTES, AnySeries, MeshSeries, RunLog, Series
 from tb_media_panel.store.sparse import NeedWhole, SparsePayload
 from tb_media_panel.store.wire import (
     LENGTH_DELIMITED,
+    VARINT,
     WireError,
     as_int64,
     fields,
@@ -44,11 +45,11 @@ class RunIndex:
     skipped_records: int = 0
     # SummaryMetadata.summary_description of each raw tag that carried one (markdown)
     tag_descriptions: dict[str, str] = field(default_factory=dict)
-    # path of each file by id: records count in TensorBoard's read order (see Series.table)
-    file_order: dict[int, str] = field(default_factory=dict)
+    # file names, restarts and the loader's rule: which records TensorBoard shows
+    log: RunLog = field(default_factory=RunLog)
 
     def name_file(self, file_id: int, path: str) -> None:
-        self.file_order[file_id] = path
+        self.log.file_order[file_id] = path
 
     def _series(self, tag: str, source: str, raw_tag: str | None = None) -> Series:
         """The series of `tag` from `source`; `raw_tag` is the logged tag if not `tag`."""
@@ -60,7 +61,7 @@ class RunIndex:
             existing = self.series.get(tag)
             if isinstance(existing, Series):
                 return existing
-        created = Series(tag, source, self.file_order)
+        created = Series(tag, source, self.log)
         created.description = self.tag_descriptions.get(raw_tag or tag, "")
         self.series[tag] = created
         return created
@@ -85,7 +86,8 @@ class RunIndex:
         for tag in [t for t, s in self.series.items() if len(s) == 0]:
             del self.series[tag]
         if start == 0 and stop is None:
-            self.file_order.pop(file_id, None)
+            self.log.file_order.pop(file_id, None)
+            self.log.restarts = [r for r in self.log.restarts if r[0] != file_id]
 
     def add_event(
         self,
@@ -97,7 +99,8 @@ class RunIndex:
         sparse: SparsePayload | None = None,
     ) -> bool:
         """Index one event record; `base` is the absolute file offset of buf[0]. Whether it
-        held media (the index then points into it).
+        held media (the index then points into it) or restarted the run (RunLog): either
+        changes what the run shows.
 
         With `sparse`, `buf` holds only what the walk asks it for (see sparse.py); whatever
         cannot be walked that way raises NeedWhole before anything is indexed.
@@ -109,6 +112,7 @@ class RunIndex:
         wall_time = 0.0
         step = 0
         summary: tuple[int, int] | None = None
+        session_log: tuple[int, int] | None = None
         pos = start
         while pos < end:
             if sparse is not None:
@@ -126,8 +130,21 @@ class RunIndex:
                     raise WireError("summary runs past the end of the event")
                 summary = (pos, pos + length)
                 pos += length
+            elif key == 0x1A or key == 0x3A:  # field 3 file_version, 7 session_log: few
+                length, pos = read_varint(buf, pos + 1, end)
+                if pos + length > end:
+                    raise WireError(f"field {key >> 3} runs past the end of the event")
+                if sparse is not None:
+                    sparse.ensure(pos, pos + length)
+                if key == 0x1A:
+                    self.log.file_version = _file_version(buf[pos : pos + length])
+                else:
+                    session_log = (pos, pos + length)
+                pos += length
             else:
                 pos = skip_field(buf, pos, end)
+        if session_log is not None and _is_session_start(buf, *session_log):
+            return self.log.session_start(file_id, base + start, step)
         if summary is None:
             return False
         indexed = False
@@ -255,3 +272,20 @@ def _metadata(buf: bytes, start: int, end: int) -> tuple[tuple[str, bytes] | Non
         elif number == 3:
             description = buf[value[0] : value[1]].decode("utf-8", "replace")
     return plugin, description
+
+
+def _file_version(text: bytes) -> float:
+    """N of "brain.Event:N", 0 if unreadable (as event_util.ParseFileVersion, which would
+    raise there)."""
+    try:
+        return float(text.rsplit(b":", 1)[-1])
+    except ValueError:
+        return 0.0
+
+
+def _is_session_start(buf: bytes, start: int, end: int) -> bool:
+    """Whether a SessionLog{status=1} says START (1)."""
+    for number, wire_type, value, _ in fields(buf, start, end):
+        if number == 1 and wire_type == VARINT:
+            return bool(value == 1)
+    return False

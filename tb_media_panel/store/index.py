@@ -49,7 +49,7 @@ from tb_media_panel.store.scanner import (
     ScanBuffers,
     scan_records,
 )
-from tb_media_panel.store.series import AnySeries, StepTable
+from tb_media_panel.store.series import PURGE_PER_TAG, AnySeries, RunLog, StepTable
 from tb_media_panel.store.sparse import SparsePayload
 from tb_media_panel.tfrecord import masked_crc32c
 
@@ -168,8 +168,10 @@ class LogdirIndex:
         logdir: str,
         max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
         first_slice_bytes: int = FIRST_SLICE_BYTES,
+        purge: str = PURGE_PER_TAG,
     ) -> None:
         self.logdir = logdir
+        self.purge = purge  # which records TensorBoard's loader shows (series.RunLog)
         self.max_record_bytes = max_record_bytes
         self.first_slice_bytes = first_slice_bytes
         self._progress = IndexProgress()
@@ -295,7 +297,7 @@ class LogdirIndex:
         bytes to scan. Its run is listed from now on."""
         with self._lock:
             if run_name not in self._runs:
-                self._runs[run_name] = RunIndex(run_name)
+                self._runs[run_name] = RunIndex(run_name, log=RunLog(purge=self.purge))
             state = self._files.get(path) or self._new_state(path, run_name)
         if size == state.size and identity == state.identity and state.fingerprint is not None:
             return None

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -61,20 +61,63 @@ class Item(NamedTuple):
     caption_length: int = 0
 
 
-# The path of each file of a run by file id: TensorBoard reads a run's files in name order.
-FileOrder = Mapping[int, str]
+# Which records of a tag TensorBoard shows, by loader (see RunLog).
+PURGE_PER_TAG = "per_tag"  # RustBoard, TensorBoard's default: reservoir.rs preemption
+PURGE_ON_RESTART = "restart"  # the Python loader (--load_fast=false, s3://…)
+PURGE_NONE = "none"  # the Python loader with --purge_orphaned_data=false
 
 
-def read_order(files: np.ndarray, file_order: FileOrder) -> np.ndarray:
+@dataclass
+class RunLog:
+    """What of a run decides which of its records TensorBoard shows.
+
+    RustBoard: within a tag, a record at step s hides the records read before it at steps
+    >= s. The Python loader (plugin_event_accumulator): a SessionLog.START after the run's
+    first, in a file_version >= 2 file, hides the records read before it at steps >= its
+    step, in every tag. Both read a run's files in name order.
+    """
+
+    purge: str = PURGE_PER_TAG
+    file_order: dict[int, str] = field(default_factory=dict)  # path by file id
+    file_version: float = 0.0  # of the latest `file_version` event read
+    starts_seen: int = 0
+    restarts: list[tuple[int, int, int]] = field(default_factory=list)  # file, offset, step
+
+    def session_start(self, file_id: int, offset: int, step: int) -> bool:
+        """A SessionLog.START read; whether it is a restart."""
+        if self.file_version < 2:  # the Python loader looks at out-of-order steps instead
+            return False
+        self.starts_seen += 1
+        if self.starts_seen == 1:  # the first START of a run is no restart
+            return False
+        self.restarts.append((file_id, offset, step))
+        return True
+
+    def ranks(self, files: np.ndarray) -> np.ndarray:
+        """Rank of each file id in TensorBoard's read order (by name)."""
+        by_name = sorted(self.file_order, key=lambda f: (self.file_order[f], f))
+        rank = {f: i for i, f in enumerate(by_name)}
+        unique, where = np.unique(files, return_inverse=True)
+        return np.array([rank.get(int(f), -1) for f in unique], dtype=np.int64)[where]
+
+
+def read_order(files: np.ndarray, log: RunLog) -> np.ndarray:
     """Row numbers in the order TensorBoard reads the rows' records: by file name, then as
     appended (a file is scanned forward, so that is the order of offsets in it)."""
-    unique = np.unique(files)
-    if len(unique) < 2:
+    if len(np.unique(files)) < 2:
         return np.arange(len(files))
-    by_name = sorted(range(len(unique)), key=lambda i: (file_order.get(int(unique[i]), ""), i))
-    rank = np.empty(len(unique), dtype=np.int64)
-    rank[by_name] = np.arange(len(unique))
-    return np.argsort(rank[np.searchsorted(unique, files)], kind="stable")
+    return np.argsort(log.ranks(files), kind="stable")
+
+
+def restarted_rows(steps: np.ndarray, files: np.ndarray, offsets: np.ndarray, log: RunLog) -> np.ndarray:
+    """Which rows a later restart (RunLog.restarts) hides: read before it, at its step or after."""
+    marks = np.array(log.restarts, dtype=np.int64).reshape(-1, 3)
+    mark_keys = log.ranks(marks[:, 0]) << 40 | marks[:, 1]  # offsets under 1 TiB
+    by_key = np.argsort(mark_keys)
+    later_min = np.minimum.accumulate(marks[by_key, 2][::-1])[::-1]
+    later_min = np.append(later_min, np.iinfo(np.int64).max)
+    first_after = np.searchsorted(mark_keys[by_key], log.ranks(files) << 40 | offsets, side="right")
+    return steps >= later_min[first_after]
 
 
 def shown_rows(steps: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -184,11 +227,11 @@ class _Rows:
 class Series:
     """The steps and items of one (run, tag) from a single source."""
 
-    def __init__(self, tag: str, source: str, file_order: FileOrder | None = None) -> None:
+    def __init__(self, tag: str, source: str, log: RunLog | None = None) -> None:
         self.tag = tag
         self.source = source
         self.layout = LAYOUTS.get(source, LAYOUT_RAW)
-        self._file_order: FileOrder = {} if file_order is None else file_order  # the run's
+        self._log = RunLog() if log is None else log  # the run's
         # one row per logged (step, record); `_rows` of them
         self._rows = 0
         self._steps = _Rows("i8")
@@ -214,7 +257,7 @@ class Series:
             self._height = array("I")
             self._caption_offset = array("I")
             self._caption_length = array("I")
-        self._tables: dict[bool, tuple[StepTable, np.ndarray]] = {}
+        self._tables: dict[tuple[bool, int], tuple[StepTable, np.ndarray]] = {}
         self.first_kind = ""
         self.description = ""  # the first SummaryMetadata.summary_description (markdown)
 
@@ -290,7 +333,7 @@ class Series:
         self._tables.clear()
 
     def _name(self, file_id: int) -> str:
-        return self._file_order.get(file_id, "")
+        return self._log.file_order.get(file_id, "")
 
     def _row_files(self, n: int) -> np.ndarray:
         starts = np.frombuffer(self._segment_rows, dtype=np.int64) if self._segment_rows else None
@@ -346,37 +389,49 @@ class Series:
     def purged(self) -> int:
         """Logged records hidden because a later record of the tag went back to their step or
         before (a restarted job): what TensorBoard hides too."""
-        return 0 if self._in_order else self._rows - len(self.table()[0].steps)
+        if self._in_order and not self._restarts():
+            return 0
+        return self._rows - len(self.table()[0].steps)
 
     def _counts(self, rows: np.ndarray | None, n: int) -> np.ndarray:
         counts = np.diff(np.append(self._first_item.view(n), len(self._offset)))
         return counts if rows is None else counts[rows]
 
+    def _restarts(self) -> int:
+        """Restarts of the run that may hide rows of this series (RunLog)."""
+        return len(self._log.restarts) if self._log.purge == PURGE_ON_RESTART else 0
+
     def table(self, include_purged: bool = False) -> tuple[StepTable, np.ndarray | None]:
         """Steps ascending and the row answering each (None: row i answers step i). By
-        default the steps TensorBoard 2.21 shows: a record at step s hides the tag's earlier
-        records at steps >= s (RustBoard's preemption, reservoir.rs). With `include_purged`,
-        every logged step, each answered by its last record."""
+        default the steps TensorBoard shows (RunLog); with `include_purged`, every logged
+        step. A step logged more than once is answered by its last record."""
         n = self._rows
-        if self._in_order:  # views of the columns: nothing copied, nothing cached
+        restarts = self._restarts()
+        if self._in_order and not restarts:  # views of the columns: nothing copied or cached
             steps, walls = self._steps.view(n), self._wall_times.view(n)
             return StepTable(steps, self._counts(None, n), walls), None
-        table = self._tables.get(include_purged)
+        table = self._tables.get((include_purged, restarts))
         if table is None:
             steps = self._steps.view(n)
-            order = read_order(self._row_files(n), self._file_order)
-            rows = (last_rows if include_purged else shown_rows)(steps, order)
+            files = self._row_files(n)
+            order = read_order(files, self._log)
+            if include_purged or self._log.purge == PURGE_NONE:
+                rows = last_rows(steps, order)
+            elif self._log.purge == PURGE_PER_TAG:
+                rows = shown_rows(steps, order)
+            else:
+                offsets = self._record_offset.view(n)
+                kept = order[~restarted_rows(steps, files, offsets, self._log)[order]]
+                rows = last_rows(steps, kept)
             walls = self._wall_times.view(n)[rows]
-            table = self._tables[include_purged] = (
-                StepTable(steps[rows], self._counts(rows, n), walls),
-                rows,
-            )
+            table = (StepTable(steps[rows], self._counts(rows, n), walls), rows)
+            self._tables[(include_purged, restarts)] = table
         return table
 
     def items_at(self, step: int) -> tuple[float, list[ItemLocation]] | None:
         """The items of the last record logged at `step`, shown or purged."""
         n = self._rows
-        if self._in_order:
+        if self._in_order and not self._restarts():
             steps, rows = self._steps.view(n), None
         else:
             table, rows = self.table(include_purged=True)
