@@ -43,6 +43,8 @@ export interface TagInfo {
   first_step: number;
   last_step: number;
   max_items: number;
+  /** The markdown logged as the summary's description (SummaryMetadata.summary_description), or "". */
+  description?: string;
 }
 
 export interface RunSeries {
@@ -108,7 +110,15 @@ export interface ItemMeta {
   masks: MaskLayerMeta[];
   boxes: BoxLayerMeta[];
   point_cloud: PointCloudMeta | null;
+  /** A text tensor's cells (`tf.summary.text`, `add_text`), as TensorBoard lays them out. */
+  text?: TextCells;
 }
+
+/**
+ * A text tensor as rows of markdown cells: shape [] a scalar (one cell), [n] a vector (one row
+ * per element), [r, c] a table; `rank` is the logged tensor's (above 2, its first 2-D slice).
+ */
+export interface TextCells { shape: number[]; rows: string[][]; rank: number }
 
 export interface ItemsResponse {
   run: string; tag: string; step: Step; wall_time: number; items: ItemMeta[];

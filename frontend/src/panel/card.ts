@@ -36,6 +36,8 @@ export interface CardModel {
   steps?: { shown: number; total: number; spread: boolean };
   /** Why the card's data could not be loaded: shown instead of its cells, other cards unaffected. */
   error?: string;
+  /** The tag's logged description (markdown), shown under the header as TensorBoard does. */
+  description?: string;
 }
 
 export interface CardEvents {
@@ -92,6 +94,13 @@ export class Card {
       expand,
       close,
     );
+    // Logged markdown, built as DOM nodes by renderMarkdown (never parsed as HTML); the parser
+    // loads with the first card that has a description, keeping it out of the first bundle.
+    const description = model.description ? h("div", { class: "mp-card-description mp-md" }) : null;
+    if (description && model.description) {
+      const source = model.description;
+      void import("../viewers/markdown").then(({ renderMarkdown }) => description.replaceChildren(...renderMarkdown(source).childNodes));
+    }
     const body = h("div", { class: "mp-card-body" });
     if (model.error !== undefined) body.append(notice("error", model.error));
     for (const s of model.error !== undefined ? [] : model.sections) {
@@ -110,7 +119,7 @@ export class Card {
     const sizeTip = h("div", { class: "mp-resize-tip" });
     this.el = h("section", {
       class: `mp-card${model.expanded ? " mp-expanded mp-clip" : ""}`, "data-card": model.key,
-    }, header, body, handle, sizeTip);
+    }, header, description, body, handle, sizeTip);
     this.el.style.setProperty("--cell", `${model.cell}px`);
     if (model.width !== null && !model.expanded) this.el.style.flex = `0 0 ${model.width}px`;
     let start: { x: number; y: number; width: number } | null = null;

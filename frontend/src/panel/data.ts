@@ -17,6 +17,8 @@ export interface TagSummary {
   maxItems: number;
   firstStep: number;
   lastStep: number;
+  /** The markdown description logged with the tag (the first run's that has one), or "". */
+  description: string;
 }
 
 export function summarizeTags(tags: readonly TagInfo[]): Map<string, TagSummary> {
@@ -24,9 +26,10 @@ export function summarizeTags(tags: readonly TagInfo[]): Map<string, TagSummary>
   for (const t of tags) {
     let s = out.get(t.tag);
     if (!s) {
-      s = { tag: t.tag, kind: t.kind, runs: new Map(), maxItems: 0, firstStep: t.first_step, lastStep: t.last_step };
+      s = { tag: t.tag, kind: t.kind, runs: new Map(), maxItems: 0, firstStep: t.first_step, lastStep: t.last_step, description: "" };
       out.set(t.tag, s);
     }
+    if (!s.description && t.description) s.description = t.description;
     s.runs.set(t.run, t);
     s.maxItems = Math.max(s.maxItems, t.max_items);
     s.firstStep = Math.min(s.firstStep, t.first_step);

@@ -520,6 +520,7 @@ export class Panel {
       key: layout.key, title: layout.title, kind: layout.kind, info: layout.info, cell: layout.cell, expanded: layout.expanded,
       sections, signature: layout.signature + (error ?? ""), width: layout.width, fullWidth: layout.fullWidth, compare: layout.compare,
       steps: layout.steps, error,
+      description: plan.tags.length === 1 ? this.data.tags.get(plan.tags[0])?.description : undefined,
     };
   }
 

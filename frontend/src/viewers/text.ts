@@ -1,24 +1,112 @@
-// Text summaries rendered as markdown, as TensorBoard's own text tab shows them. The markdown is
-// turned into DOM nodes by markdown.ts: logged content is never parsed as HTML.
-import type { ItemMeta, ItemRef } from "../api-types";
+// Text summaries as TensorBoard's text dashboard shows them: a scalar as its markdown, a vector
+// one row per element, a matrix as a table (a higher rank its first 2-D slice, with a note), each
+// cell rendered as markdown, or as the plain characters with the markdown switch off.
+// The markdown is turned into DOM nodes by markdown.ts: logged content is never parsed as HTML.
+import type { ItemMeta, ItemRef, TextCells } from "../api-types";
 import { renderMarkdown } from "./markdown";
-import type { Viewer, ViewerContext, ViewerInstance } from "./types";
+import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
+import { CellMenu, heading, line } from "./viewer-chrome";
+import { checkbox, ensureStyle, h } from "./viewer-dom";
+
+/** Markdown on (TensorBoard's default) or off: a grid-wide setting, as the dashboard's switch. */
+export const MARKDOWN_KEY = "text.markdown";
+
+export function readMarkdown(s: ViewerSettings): boolean {
+  return s[MARKDOWN_KEY] !== false;
+}
+
+const CSS = `
+.mp-text-plain { white-space: pre-wrap; margin: 0; font: inherit; }
+.mp-text-table { border-collapse: collapse; }
+.mp-text-table td { border: 1px solid #e0e0e0; padding: 2px 6px; vertical-align: top; }
+.mp-text-table td > .mp-md > :last-child { margin-bottom: 0; }
+.mp-text-note { color: var(--mp-muted, #757575); font-style: italic; margin-bottom: 4px; }
+`;
+
+/** One cell's content: its markdown, or its characters as they are. */
+function cell(source: string, markdown: boolean): HTMLElement {
+  if (markdown) return renderMarkdown(source);
+  const pre = h("pre", { class: "mp-text-plain" });
+  pre.textContent = source;
+  return pre;
+}
+
+/** The text's elements: a scalar alone, anything else a table of its rows. */
+export function renderText(text: TextCells, markdown: boolean): HTMLElement[] {
+  if (text.shape.length === 0) return [cell(text.rows[0]?.[0] ?? "", markdown)];
+  const out: HTMLElement[] = [];
+  if (text.rank > 2) {
+    const note = h("div", { class: "mp-text-note" });
+    note.textContent = `A rank-${text.rank} tensor: its first 2-D slice is shown.`;
+    out.push(note);
+  }
+  const body = h("tbody");
+  for (const row of text.rows) {
+    const tr = h("tr");
+    for (const c of row) {
+      const td = h("td");
+      td.append(cell(c, markdown));
+      tr.append(td);
+    }
+    body.append(tr);
+  }
+  const table = h("table", { class: "mp-text-table" });
+  table.append(body);
+  out.push(table);
+  return out;
+}
+
+class TextView implements ViewerInstance {
+  private readonly root: HTMLDivElement;
+  private readonly body: HTMLDivElement;
+  private readonly menu: CellMenu;
+  private markdown: boolean;
+
+  constructor(host: HTMLElement, private readonly text: TextCells, meta: ItemMeta, private readonly ctx: ViewerContext) {
+    ensureStyle("tbmp-text", CSS);
+    this.markdown = readMarkdown(ctx.settings);
+    this.root = h("div", { class: "mp-viewer mp-text-viewer" });
+    this.body = h("div", { class: "mp-text" });
+    this.root.append(this.body);
+    if (meta.caption) {
+      const cap = h("div", { class: "mp-caption" });
+      cap.textContent = meta.caption;
+      this.root.append(cap);
+    }
+    this.menu = new CellMenu(this.root, () => this.menuContents(), "Text display", "text-menu");
+    host.append(this.root);
+    this.draw();
+  }
+
+  update(settings: ViewerSettings): void {
+    const markdown = readMarkdown(settings);
+    if (markdown === this.markdown) return;
+    this.markdown = markdown;
+    this.draw();
+    this.menu.refresh();
+  }
+
+  destroy(): void {
+    this.menu.destroy();
+    this.root.remove();
+  }
+
+  private draw(): void {
+    this.body.replaceChildren(...renderText(this.text, this.markdown));
+    this.body.dataset.markdown = this.markdown ? "on" : "off";
+  }
+
+  private menuContents(): Node[] {
+    const toggle = checkbox("Render markdown", this.markdown, (on) => this.ctx.setSettings({ [MARKDOWN_KEY]: on }));
+    toggle.dataset.control = "text-markdown";
+    return [heading("Text"), line(toggle)];
+  }
+}
 
 export const viewer: Viewer = {
   async mount(host: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): Promise<ViewerInstance> {
-    const bytes = await ctx.source.fetchData(ref, ctx.signal);
-    const root = document.createElement("div");
-    root.className = "mp-viewer mp-text-viewer";
-    const body = renderMarkdown(new TextDecoder().decode(bytes));
-    body.classList.add("mp-text");
-    root.append(body);
-    if (meta.caption) {
-      const cap = document.createElement("div");
-      cap.className = "mp-caption";
-      cap.textContent = meta.caption;
-      root.append(cap);
-    }
-    host.append(root);
-    return { destroy() { root.remove(); } };
+    // A text tensor's cells come with its metadata; other text items are their payload's text.
+    const text = meta.text ?? { shape: [], rows: [[new TextDecoder().decode(await ctx.source.fetchData(ref, ctx.signal))]], rank: 0 };
+    return new TextView(host, text, meta, ctx);
   },
 };
