@@ -13,7 +13,6 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -107,7 +106,10 @@ def test_markdown_switch_shows_the_source_in_every_cell(server: Any, page: Any) 
     cell.locator('[data-control="text-menu"]').click()
     cell.locator('[data-control="text-markdown"] input').uncheck()
     # Off: the characters as logged, in this cell and the others (the switch is grid-wide).
-    until(lambda: text_cell(frame, "notes/scalar").inner_text().strip() == "**bold** and _em_", "markdown source shown")
+    until(
+        lambda: text_cell(frame, "notes/scalar").inner_text().strip() == "**bold** and _em_",
+        "markdown source shown",
+    )
     assert text_cell(frame, "notes/scalar").locator("strong").count() == 0
     until(lambda: rows(text_cell(frame, "notes/vector"))[0] == ["first *line*"], "the vector's source shown")
     # Back on.
