@@ -266,7 +266,7 @@ def test_many_steps_spread_evenly_and_dom_stays_bounded(
         for step in range(0, 30000, 10):
             w.add("frames", mp.Image(tiny), step=step)
     server = tensorboard_factory(logdir)
-    frame = open_media_tab(page, server.url, "cell=64")
+    frame = open_media_tab(page, server.url, "cell=64&spread=1")  # steps spread to fit the width
     until(lambda: len(col_labels(frame, "frames")) > 5, "step columns")
     steps = [
         int(v)
