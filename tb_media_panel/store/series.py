@@ -2,11 +2,12 @@
 
 What decoders (`store/decode/`) found in a record is appended here as one row (the record's
 step, wall time and offset) and its items (where each is inside the record). Per item: its
-offset inside the record, length and kind (9 bytes), plus the MediaItem header and payload
-lengths for media_panel items (17 in all) or the format, size hints and caption of a built-in
-plugin's item. Per row: step, wall time, first item and record offset (32 bytes); the file of
-each run of rows from one file once. The rows are numpy columns, so the steps TensorBoard
-shows are views of them when they are already in order (the usual case): no copy per query.
+offset inside the record, length and kind, plus the MediaItem header and payload lengths for
+media_panel items (9 bytes in all while offsets and lengths fit in 16 bits, 17 after) or the
+format, size hints and caption of a built-in plugin's item. Per row: step, wall time, first
+item and record offset (28 bytes); the file of each run of rows from one file once. The rows
+are numpy columns, so the steps TensorBoard shows are views of them when they are already in
+order (the usual case): no copy per query.
 """
 
 from __future__ import annotations
