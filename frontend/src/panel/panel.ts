@@ -143,7 +143,7 @@ export class Panel {
     this.cardsEl = h("div", { class: "mp-cards" });
     this.main = h("main", { class: "mp-main mp-clip" }, this.cardsEl);
     const header = h("div", { class: "mp-header" }, this.toolbar.el,
-      h("div", { class: "mp-timeline-row" }, this.stepBox.el, this.timeline.el), this.indexing, this.banner);
+      h("div", { class: "mp-timeline-row" }, this.stepBox.el, this.timeline.el, this.toolbar.end), this.indexing, this.banner);
     const side = h("aside", { class: "mp-side" }, this.runList.el, this.tagList.el);
     const sideHandle = h("div", { class: "mp-side-resize", "aria-label": "Resize the sidebar", title: "Drag to widen or narrow the sidebar" });
     side.append(sideHandle);

@@ -39,6 +39,8 @@ export interface ToolbarActions {
 
 export class Toolbar {
   readonly el: HTMLElement;
+  /** Copy link and the shortcuts, placed at the end of the timeline's row (the toolbar wraps). */
+  readonly end: HTMLElement;
   private readonly modes: Record<PanelState["mode"], HTMLButtonElement>;
   private readonly x: Select<Axis>;
   private readonly y: Select<Axis>;
@@ -102,7 +104,8 @@ export class Toolbar {
     this.el = h("div", { class: "mp-toolbar" },
       group, this.x.field, this.swap, this.y.field, this.by.field, this.indexField,
       h("label", { class: "mp-field" }, h("span", { class: "mp-field-label", text: "size" }), this.size),
-      this.fit.field, this.pixelated, this.captions, h("span", { class: "mp-spacer" }), copy, copied, help);
+      this.fit.field, this.pixelated, this.captions);
+    this.end = h("div", { class: "mp-toolbar-end" }, h("div", { class: "mp-toolbar-end-row" }, copied, copy), help);
   }
 
   update(): void {
