@@ -215,6 +215,7 @@ class MoleculeView implements ViewerInstance {
     const watchers = v as unknown as { divwatcher?: ResizeObserver; intwatcher?: IntersectionObserver };
     watchers.divwatcher?.disconnect();
     watchers.intwatcher?.disconnect();
+    sharePrograms(v);
     this.viewer = v;
     this.laidOut = { w: this.host.clientWidth, h: this.host.clientHeight };
     live.push(this);
@@ -402,6 +403,27 @@ function quietly(v: $3Dmol.GLViewer, fn: () => void): void {
   } finally {
     delete (target as Partial<typeof target>).show;
   }
+}
+
+/** A compiled shader program as 3Dmol's renderer keeps it (one list per renderer). */
+interface ProgramInfo { program: WebGLProgram; code: string; usedTimes: number }
+const programs: ProgramInfo[] = [];
+
+/**
+ * Give a new viewer the shader programs the others compiled. 3Dmol's viewers draw with one
+ * WebGL context, yet each renderer compiles its own programs, and in software WebGL compiling
+ * and linking them was a good part of every viewer's first frame. A program in the shared list
+ * is never deleted (its use count stays above zero): there are a few dozen kinds at most.
+ */
+function sharePrograms(v: $3Dmol.GLViewer): void {
+  const renderer = (v as unknown as { renderer?: { _programs?: ProgramInfo[] } }).renderer;
+  if (!renderer || !Array.isArray(renderer._programs)) return;
+  for (const p of renderer._programs) {
+    if (programs.some((q) => q.code === p.code)) continue;
+    p.usedTimes++;
+    programs.push(p);
+  }
+  renderer._programs = programs;
 }
 
 function touch(view: MoleculeView): void {

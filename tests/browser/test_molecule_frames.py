@@ -1,0 +1,87 @@
+"""Molecules without a GPU (issue 14 item 12): what a screen of protein cells costs to draw.
+
+In software WebGL every 3Dmol frame is expensive, so a screen of cells must not draw more
+frames than it shows, nor draw each at four times its pixels. Counted, not timed (timings are in
+benchmarks/molecule_timing.py): 3Dmol presents each frame of a viewer with one
+`OffscreenCanvas.transferToImageBitmap` of its shared WebGL canvas, which the page counts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import open_media_tab, until
+from tests.conftest import require
+
+RUNS = 3
+STEPS = 3
+
+COUNT_FRAMES = """
+(() => {
+  if (typeof OffscreenCanvas === 'undefined') return;
+  const present = OffscreenCanvas.prototype.transferToImageBitmap;
+  window.__molFrames = 0;
+  OffscreenCanvas.prototype.transferToImageBitmap = function () {
+    window.__molFrames++;
+    return present.call(this);
+  };
+})();
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, fixture_path: Any) -> Any:
+    mp = require("tb_media_panel")
+    from tests.tb_server import TensorBoardServer
+
+    pdb = Path(fixture_path("protein_1crn.pdb")).read_text()
+    root = tmp_path_factory.mktemp("molecule_frames")
+    for r in range(RUNS):
+        with mp.Writer(str(root / f"run_{r}")) as w:
+            for s in range(STEPS):
+                w.add("protein", mp.Molecule(pdb, format="pdb", caption="crambin"), step=s)
+    tb = TensorBoardServer(str(root), [], log_path=root.parent / "tb-molecule-frames.log")
+    tb.start()
+    try:
+        yield tb
+    finally:
+        tb.stop()
+
+
+def frames_of(frame: Any) -> int:
+    return int(frame.locator("body").evaluate("() => window.__molFrames ?? -1"))
+
+
+def test_a_screen_of_proteins_draws_one_frame_per_cell_at_its_own_size(server: Any, page: Any) -> None:
+    page.add_init_script(COUNT_FRAMES)
+    frame = open_media_tab(page, server.url, "tags=^protein$&cell=200")
+    cells = frame.locator('.mp-cell[data-tag="protein"]')
+    until(
+        lambda: (
+            cells.count() == RUNS * STEPS
+            and all(
+                cells.nth(i).locator(".mol-host canvas, .mol-still[src]").count() > 0
+                for i in range(RUNS * STEPS)
+            )
+        ),
+        "every protein cell drawn",
+    )
+    page.wait_for_timeout(1500)  # anything still to come (observers, late redraws) has come
+    frames = frames_of(frame)
+    assert frames > 0, "3Dmol's frames were not counted (no OffscreenCanvas?)"
+    # One frame per cell as it starts; a cell evicted to a picture (at most 8 stay live) and its
+    # replacement may add one each. Setting each viewer up used to draw about seven.
+    assert frames <= RUNS * STEPS + 2, f"{frames} frames drawn for {RUNS * STEPS} cells"
+    # Each live viewer draws at its cell's own pixel size: 3Dmol's antialiasing drew four times
+    # the pixels (twice the size, with MSAA on top).
+    sizes = frame.locator(".mol-host canvas").evaluate_all(
+        "cs => cs.map(c => [c.width, c.clientWidth * devicePixelRatio,"
+        " c.height, c.clientHeight * devicePixelRatio])"
+    )
+    assert sizes
+    for width, css_width, height, css_height in sizes:
+        assert abs(width - css_width) <= 1 and abs(height - css_height) <= 1, sizes
+    assert not page.errors
