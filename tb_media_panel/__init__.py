@@ -5,6 +5,8 @@
         w.add("samples", [mp.Image(a), mp.Image(b)], step=10)
 """
 
+from typing import TYPE_CHECKING, Any
+
 from tb_media_panel import summary
 from tb_media_panel.media.audio import Audio
 from tb_media_panel.media.html import Html
@@ -15,7 +17,20 @@ from tb_media_panel.media.pointcloud import Box3D, PointCloud
 from tb_media_panel.media.video import Video
 from tb_media_panel.writers import Writer, log
 
+if TYPE_CHECKING:
+    from tb_media_panel.reader import Item, Reader
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The reader and the store behind it are imported on first use: writing needs neither.
+    if name in ("Reader", "Item"):
+        from tb_media_panel import reader
+
+        return getattr(reader, name)
+    raise AttributeError(f"module 'tb_media_panel' has no attribute {name!r}")
+
 
 __all__ = [
     "Audio",
@@ -23,10 +38,12 @@ __all__ = [
     "Boxes",
     "Html",
     "Image",
+    "Item",
     "Mask",
     "Molecule",
     "Object3D",
     "PointCloud",
+    "Reader",
     "Video",
     "Writer",
     "log",

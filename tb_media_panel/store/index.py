@@ -66,7 +66,12 @@ UNCHECKED, INTACT, CORRUPT = 0, 1, 2
 
 
 class CorruptRecord(LookupError):
-    """Indexed bytes whose record fails its CRC check (the index has dropped it)."""
+    """Indexed bytes whose record fails its CRC check (the index has dropped it). `path` and
+    `offset` (of its header) say which record; the message, also an HTTP answer, names no path."""
+
+    def __init__(self, message: str, path: str = "", offset: int = -1) -> None:
+        super().__init__(message)
+        self.path, self.offset = path, offset
 
 
 class RecordSpans:
@@ -544,7 +549,9 @@ class LogdirIndex:
                         run.skipped_records += 1
                     self._summaries.pop(state.run, None)
                     logger.warning("media_panel: %s: %s", state.path, problem)
-        raise CorruptRecord(f"{problem} in run {state.run!r}; it is skipped")
+        raise CorruptRecord(
+            f"{problem} in run {state.run!r}; it is skipped", state.path, start - HEADER_BYTES
+        )
 
 
 def _summarize(run: RunIndex) -> list[TagSummary]:
