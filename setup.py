@@ -86,6 +86,7 @@ setup(
         "werkzeug>=2",
         "av>=11",
         "crc32c>=2.4",
+        "tqdm>=4.60",  # the export command's progress bar
     ],
     extras_require=EXTRAS,
     entry_points={

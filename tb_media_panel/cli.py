@@ -4,6 +4,10 @@
 
 writes the demo logdir (unless a complete one is already there) and then runs
 `tensorboard --logdir DIR` on it, printing the URL of the Media tab.
+
+    tb-media-panel export --logdir D --tag T [--run R] [--index I] [--steps A:B] [--fps N] --to OUT
+
+writes logged media out (see export.py).
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ import os
 import socket
 import sys
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from tb_media_panel.records import PLUGIN_NAME
 
@@ -69,7 +74,70 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # Errors of the sub-command print its own usage line.
     demo.set_defaults(handler=run_demo, command_parser=demo)
+    add_export_parser(commands)
     return parser
+
+
+def add_export_parser(commands: Any) -> None:
+    from tb_media_panel.export import OUTPUTS, parse_grid, parse_steps
+
+    export = commands.add_parser(
+        "export",
+        help="write logged media out: a video over steps, a contact sheet, or the files in a zip",
+        description=(
+            "Export logged media. OUT's extension picks the output: .gif, .mp4 (H.264) or .webm "
+            "(VP9) with one frame per logged step; .png, a contact sheet with labelled rows and "
+            "columns; .zip, the payloads as stored (run/tag/step-index.ext) with a manifest.json."
+        ),
+    )
+    add = export.add_argument
+    add("--logdir", required=True, type=_nonempty, metavar="DIR", help="local path, s3:// or fsspec URL")
+    add("--run", action="append", metavar="R", help="a run (repeat; default: every run with the tag)")
+    add("--tag", action="append", required=True, metavar="T", help="a tag (repeat for more)")
+    add("--index", type=_argument(int, "an integer >= 0", 0), metavar="I", help="the I-th item of a step")
+    add("--steps", type=_argument(parse_steps), metavar="A:B", help="steps A to B, both included")
+    add("--fps", type=_argument(float, "a positive number", 1e-3), default=4.0, help="video frame rate")
+    add(
+        "--grid",
+        type=_argument(parse_grid),
+        default=("run", "step"),
+        metavar="ROWS,COLUMNS",
+        help="contact sheet axes, two of run, step, index, tag (default run,step)",
+    )
+    add("--to", required=True, metavar="OUT", help=f"output file: {', '.join(OUTPUTS)}")
+    export.set_defaults(handler=run_export, command_parser=export)
+
+
+def _argument(
+    parse: Callable[[str], Any], expected: str = "", minimum: float | None = None
+) -> Callable[[str], Any]:
+    """An argparse type: `parse`, its errors said as 'expected ..., got ...'."""
+
+    def convert(text: str) -> Any:
+        try:
+            value = parse(text)
+        except ValueError as exc:
+            message = f"expected {expected}, got {text!r}" if expected else str(exc)
+            raise argparse.ArgumentTypeError(message) from None
+        if minimum is not None and value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return convert
+
+
+def run_export(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    import tb_media_panel as mp
+    from tb_media_panel.export import ExportError, Selection, export
+
+    low, high = args.steps or (None, None)
+    selection = Selection(args.run, args.tag, args.index, low, high)
+    try:
+        count = export(mp.Reader(args.logdir), selection, args.to, fps=args.fps, grid=args.grid)
+    except (ExportError, KeyError) as exc:
+        parser.exit(1, f"tb-media-panel export: error: {exc}\n")
+    print(f"wrote {count} items to {args.to}")
+    return 0
 
 
 def _check_port_free(host: str, port: int) -> str | None:

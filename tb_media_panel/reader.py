@@ -56,7 +56,13 @@ class Item:
     for. A record found damaged raises `CorruptRecord` naming its file and offset."""
 
     def __init__(
-        self, reader: Reader, run: str, tag: str, step: int, wall_time: float, source: str,
+        self,
+        reader: Reader,
+        run: str,
+        tag: str,
+        step: int,
+        wall_time: float,
+        source: str,
         meta: dict[str, Any],
     ) -> None:
         self._reader = reader
@@ -84,6 +90,11 @@ class Item:
             f"Item(run={self.run!r}, tag={self.tag!r}, step={self.step}, index={self.index}, "
             f"kind={self.kind!r}, format={self.format!r}, size={self.size})"
         )
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """Everything known of the item, JSON-ready: what the panel's items route answers."""
+        return {k: v for k, v in self._meta.items() if k != "key"}
 
     @property
     def _address(self) -> tuple[str, str, int, int]:
@@ -120,8 +131,7 @@ class Item:
         decode = _DECODERS.get(self.kind)
         if decode is None:
             raise TypeError(
-                f"item of kind {self.kind!r} has no array form; read item.bytes "
-                f"(format {self.format!r})"
+                f"item of kind {self.kind!r} has no array form; read item.bytes (format {self.format!r})"
             )
         return decode(self)
 
@@ -245,10 +255,7 @@ class Reader:
             int(step),
             hint=f" ({skipped} damaged records of the run were skipped)" if skipped else "",
         )
-        return [
-            Item(self, run, tag, int(step), found["wall_time"], source, meta)
-            for meta in found["items"]
-        ]
+        return [Item(self, run, tag, int(step), found["wall_time"], source, meta) for meta in found["items"]]
 
     # ---- helpers ---------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ export async function render(): Promise<Panel> {
   const location: PanelHost = {
     read: () => readLocationState(),
     write: (s, mode) => writeLocationState(s, mode),
-    watch: (changed) => watchLocation(changed),
+    watch: (changed, restore) => watchLocation(changed, restore),
     shareUrl: () => shareableUrl(),
     outerDocument: hostDocument(),
   };

@@ -119,6 +119,29 @@ def test_back_and_forward_step_through_view_changes(page: Any, media_server: Any
     assert not page.errors
 
 
+def test_back_reaches_the_default_view_and_a_tab_switch_keeps_the_view(page: Any, media_server: Any) -> None:
+    frame = open_media_tab(page, media_server.url)
+    until(lambda: frame.locator("[data-card]").count() == 4, "a card per tag")
+    frame.get_by_role("button", name="Gallery").click()
+    until(lambda: "mode=gallery" in hash_state(page), "gallery in the link")
+    page.go_back()
+    until(
+        lambda: frame.get_by_role("button", name="Grid").get_attribute("aria-pressed") == "true",
+        "Back: the defaults",
+    )
+    page.go_forward()
+    until(
+        lambda: frame.get_by_role("button", name="Gallery").get_attribute("aria-pressed") == "true", "Forward"
+    )
+    # TensorBoard writes a bare hash on going to another tab and back: the view stays, and
+    # the address bar gets it back.
+    page.evaluate("() => { location.hash = '#scalars'; }")
+    page.evaluate("() => { location.hash = '#media_panel'; }")
+    until(lambda: "mode=gallery" in hash_state(page), "the view back in the address bar")
+    assert frame.get_by_role("button", name="Gallery").get_attribute("aria-pressed") == "true"
+    assert not page.errors
+
+
 def test_copy_link_copies_the_view(page: Any, media_server: Any) -> None:
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     frame = open_media_tab(page, media_server.url, "tags=samples&x=index")

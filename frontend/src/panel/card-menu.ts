@@ -6,6 +6,7 @@ import { AXES, GALLERY_BY, cardSettings, clampCell } from "../state/settings";
 import type { Store } from "../state/store";
 import { placeBeside } from "../viewers/viewer-chrome";
 import { h } from "./dom";
+import { ALL_TAGS_CARD } from "./layout";
 
 export class CardLayoutMenu {
   readonly pop: HTMLElement;
@@ -99,15 +100,23 @@ export class CardLayoutMenu {
       b.addEventListener("click", click);
       return b;
     };
+    // The card of all tags has no tag of its own: tag stays on one of its axes, and it is a grid.
+    const allTags = key === ALL_TAGS_CARD;
     const setAxis = (which: "x" | "y", v: Axis) => {
       const other = which === "x" ? "y" : "x";
       // Picking the other axis's value swaps them, as in the toolbar.
-      this.set(c[other] === v ? { [which]: v, [other]: c[which] } : { [which]: v });
+      const rest = c[other] === v ? c[which] : allTags && v !== "tag" ? "tag" : c[other];
+      this.set({ [which]: v, [other]: rest });
     };
+    const gallery = pressed("Gallery", c.mode === "gallery", () => this.set({ mode: "gallery" }));
+    if (allTags) {
+      gallery.disabled = true;
+      gallery.title = "A gallery shows one tag per card";
+    }
     const rows: HTMLElement[] = [
       h("div", { class: "mp-menu-line" },
         pressed("Grid", c.mode === "grid", () => this.set({ mode: "grid" })),
-        pressed("Gallery", c.mode === "gallery", () => this.set({ mode: "gallery" }))),
+        gallery),
     ];
     if (c.mode === "grid") {
       rows.push(h("div", { class: "mp-menu-line" },

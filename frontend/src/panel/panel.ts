@@ -38,8 +38,11 @@ import { SIDE_W, labelWidth, setLabelWidth, setSideWidth, sideWidth } from "./wi
 
 /** Where the panel lives: the address bar that holds its state, and TensorBoard's page. */
 export interface PanelHost extends StoreIO {
-  /** Calls `changed` when the address bar changes under the panel; returns the unsubscribe. */
-  watch(changed: () => void): () => void;
+  /**
+   * Calls `changed` when the address bar shows another view (a pasted link, Back/Forward), and
+   * `restore` when it lost the view (TensorBoard rewrote it); returns the unsubscribe.
+   */
+  watch(changed: () => void, restore: () => void): () => void;
   /** The link to the current view, as the address bar shows it. */
   shareUrl(): string;
   /** TensorBoard's page around the panel's frame (same-origin), whose keys drive the panel too. */

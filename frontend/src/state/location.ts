@@ -43,7 +43,9 @@ export function readLocationState(win: Window = window): string {
 export function writeLocationState(encoded: string, mode: "push" | "replace" = "replace", win: Window = window): void {
   const host = hostWindow(win);
   const { others } = splitHash(host.location.hash);
-  const hash = joinHash(others, encoded);
+  // `mp=` even for the defaults: Back to that entry then reopens the defaults (a bare hash is
+  // TensorBoard's own, see `watchLocation`).
+  const hash = `#${[...others, `${KEY}=${encodeURIComponent(encoded)}`].join("&")}`;
   const url = host.location.href.replace(/#.*$/, "") + hash;
   if (url === host.location.href) return;
   if (mode === "push") host.history.pushState(host.history.state, "", url);
@@ -57,15 +59,20 @@ export function shareableUrl(win: Window = window): string {
 
 /**
  * Calls `changed` when the address bar changes under the panel: a link pasted into it, or
- * Back/Forward. A hash without our part is TensorBoard moving to another tab (or back to ours,
- * which it writes as a bare `#media_panel`): the view is kept, not reset. Returns the function
- * that stops listening.
+ * Back/Forward. A hash without our part is TensorBoard's: another tab's (left alone), or ours
+ * as TensorBoard writes it on coming back to the tab (a bare `#media_panel`), when `restore`
+ * puts the view back into it; so too at the start. Returns the function that stops listening.
  */
-export function watchLocation(changed: () => void, win: Window = window): () => void {
+export function watchLocation(changed: () => void, restore: () => void, win: Window = window): () => void {
   const host = hostWindow(win);
+  // The plugin's name, which TensorBoard's hash starts with while its tab shows.
+  const plugin = new URLSearchParams(win.location.search).get("name");
   const on = () => {
-    if (splitHash(host.location.hash).ours !== null) changed();
+    const { others, ours } = splitHash(host.location.hash);
+    if (ours !== null) changed();
+    else if (host === win || others[0] === plugin) restore();
   };
+  on();
   host.addEventListener("hashchange", on);
   host.addEventListener("popstate", on);
   return () => {

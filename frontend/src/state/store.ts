@@ -95,9 +95,10 @@ export class Store {
     this.emit(changed);
   }
 
-  /** The link of the current view, as the address bar shows it. */
-  encoded(): string {
-    return encodeState(this.s);
+  /** The address bar lost the view (TensorBoard rewrote its hash): put it back, in place. */
+  rewrite(): void {
+    this.written = encodeState(this.s);
+    this.io.write(this.written, "replace");
   }
 
   // ---- the slider ---------------------------------------------------------------------------

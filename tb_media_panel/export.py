@@ -1,0 +1,340 @@
+"""`tb-media-panel export`: logged media out of a logdir, through `mp.Reader`.
+
+OUT's extension picks the output: `.gif`, `.mp4` (H.264) or `.webm` (VP9), one frame per
+logged step; `.png`, a contact sheet of images with labelled rows and columns; `.zip`, the
+payloads as stored with a `manifest.json` of their metadata.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import posixpath
+import re
+import sys
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tb_media_panel.media.image import encode_png
+from tb_media_panel.media.video import encode_video
+from tb_media_panel.reader import Item, Reader
+
+VIDEO_FORMATS = {".gif": "gif", ".mp4": "mp4", ".webm": "webm"}
+OUTPUTS = (*VIDEO_FORMATS, ".png", ".zip")
+AXES = ("run", "tag", "step", "index")
+# File extensions of payload formats where they differ from the format's name
+EXTENSIONS = {"jpeg": "jpg", "points": "npz", "": "bin"}
+# Already compressed: stored as they are in the zip
+COMPRESSED = {"png", "jpeg", "webp", "gif", "mp4", "webm", "mp3", "ogg", "flac", "glb"}
+SHEET_CELL_MAX = 256  # a contact sheet's cells fit images in this many pixels, aspect kept
+SHEET_PAD = 4
+SHEET_FONT_SIZE = 12
+
+
+class ExportError(ValueError):
+    """A selection that holds nothing to export, or that OUT cannot take."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    runs: Sequence[str] | None  # None: every run holding one of the tags
+    tags: Sequence[str]
+    index: int | None = None  # None: every item of a step
+    step_min: int | None = None
+    step_max: int | None = None
+
+    def describe(self) -> str:
+        runs = "every run" if self.runs is None else "run " + ", ".join(map(repr, self.runs))
+        tags = ", ".join(map(repr, self.tags))
+        low, high = ("" if s is None else s for s in (self.step_min, self.step_max))
+        span = f"{low}:{high}"
+        index = "" if self.index is None else f", index {self.index}"
+        return f"tag {tags} of {runs}, steps {span}{index}"
+
+
+def parse_steps(text: str) -> tuple[int | None, int | None]:
+    """ "A:B" (inclusive, either side may be left out) or "S" -> (step_min, step_max)."""
+    match = re.fullmatch(r"\s*(-?\d+)?\s*(:)?\s*(-?\d+)?\s*", text)
+    if not match or not (match.group(1) or match.group(3)) or (match.group(3) and not match.group(2)):
+        raise ValueError(f"expected A:B, A: or :B with integer steps, or one step, got {text!r}")
+    low = None if match.group(1) is None else int(match.group(1))
+    high = low if not match.group(2) else None if match.group(3) is None else int(match.group(3))
+    if low is not None and high is not None and low > high:
+        raise ValueError(f"expected the first step at most the last, got {text!r}")
+    return low, high
+
+
+def select(reader: Reader, selection: Selection) -> list[Item]:
+    """The selected items, by run, tag, step and index. A run named but without the tag, or a
+    tag no run has, raises KeyError naming it."""
+    runs = selection.runs
+    if runs is None:
+        runs = [r for r in reader.runs() if any(t in reader.tags(r) for t in selection.tags)]
+        if not runs:
+            raise KeyError(f"no run has the tag {', '.join(map(repr, selection.tags))}")
+    found = []
+    for run in runs:
+        for tag in selection.tags:
+            if selection.runs is None and tag not in reader.tags(run):
+                continue
+            for step in reader.steps(run, tag):
+                if selection.step_min is not None and step < selection.step_min:
+                    continue
+                if selection.step_max is not None and step > selection.step_max:
+                    break
+                items = reader.items(run, tag, step)
+                if selection.index is not None:
+                    items = items[selection.index : selection.index + 1]
+                found.extend(items)
+    return found
+
+
+def export(
+    reader: Reader,
+    selection: Selection,
+    out: str | Path,
+    fps: float = 4.0,
+    grid: tuple[str, str] = ("run", "step"),
+    progress: bool | None = None,
+) -> int:
+    """Write the selection to `out`; the number of items written."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in OUTPUTS:
+        raise ExportError(f"--to: expected a file ending in one of {', '.join(OUTPUTS)}, got {str(out)!r}")
+    if not out.parent.is_dir():
+        raise ExportError(f"--to: the folder {str(out.parent)!r} does not exist")
+    items = select(reader, selection)
+    if not items:
+        raise ExportError(f"nothing to export: no items in {selection.describe()}")
+    shown = _progress(items, progress)
+    if suffix in VIDEO_FORMATS:
+        if len({(i.run, i.tag) for i in items}) > 1:
+            raise ExportError("a video is made of one run and one tag: pick them with --run and --tag")
+        steps = [i.step for i in items]
+        if len(set(steps)) != len(steps):
+            raise ExportError("a video has one frame per step: pick one item of each with --index")
+        data = encode_video(stack_frames(rgb_frame(i) for i in shown), fps, VIDEO_FORMATS[suffix])[0]
+        out.write_bytes(data)
+    elif suffix == ".zip":
+        write_zip(out, shown, reader.logdir)
+    else:
+        contact_sheet(shown, grid).image.save(out, format="PNG")
+    return len(items)
+
+
+def _progress(items: list[Item], shown: bool | None) -> Iterable[Item]:
+    """The items, with a progress bar on a terminal."""
+    if shown is None:
+        shown = sys.stderr.isatty()
+    if not shown:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc="exporting", unit="item", file=sys.stderr)
+
+
+# ---- frames ------------------------------------------------------------------------------
+
+
+def rgb_frame(item: Item) -> np.ndarray:
+    """An image item (or a video's first frame) as HxWx3 uint8: grey repeated, 16-bit grey
+    shifted to 8 bits, alpha composited over black."""
+    if item.kind not in ("image", "video"):
+        raise ExportError(
+            f"step {item.step} of tag {item.tag!r} of run {item.run!r} is a {item.kind}; "
+            "frames and contact sheets are made of images"
+        )
+    pixels = item.to_numpy()
+    if item.kind == "video":
+        pixels = pixels[0]
+    if pixels.dtype != np.uint8:
+        if pixels.dtype.kind == "b":
+            pixels = pixels.astype(np.uint8) * np.uint8(255)
+        elif pixels.dtype.kind in "ui" and pixels.dtype.itemsize == 2:
+            pixels = (pixels.astype(np.uint16) >> 8).astype(np.uint8)
+        else:  # 32-bit grey or float images: their range scaled to 0..255
+            values = pixels.astype(np.float64)
+            span = float(values.max() - values.min()) or 1.0
+            pixels = np.round((values - values.min()) * (255 / span)).astype(np.uint8)
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    if pixels.shape[2] in (2, 4):  # with alpha
+        alpha = pixels[:, :, -1:].astype(np.uint16)
+        pixels = (pixels[:, :, :-1].astype(np.uint16) * alpha // 255).astype(np.uint8)
+    if pixels.shape[2] == 1:
+        pixels = np.repeat(pixels, 3, axis=2)
+    return pixels
+
+
+def stack_frames(frames: Iterable[np.ndarray]) -> np.ndarray:
+    """Frames of any sizes as one TxHxWx3 array: each at the top left of the largest, on black."""
+    frames = list(frames)
+    height = max(f.shape[0] for f in frames)
+    width = max(f.shape[1] for f in frames)
+    stacked = np.zeros((len(frames), height, width, 3), dtype=np.uint8)
+    for out, frame in zip(stacked, frames, strict=True):
+        out[: frame.shape[0], : frame.shape[1]] = frame
+    return stacked
+
+
+# ---- zip ---------------------------------------------------------------------------------
+
+
+def _component(name: str) -> str:
+    """A path component of a run or tag name safe to extract anywhere: no `..`, no drive or
+    separator tricks, no control characters."""
+    cleaned = re.sub(r"[\x00-\x1f\x7f\\:*?\"<>|]", "_", name).strip()
+    return "_" if cleaned in ("", ".", "..") else cleaned
+
+
+def item_path(item: Item) -> str:
+    """run/tag/step-index.ext inside the zip (run and tag keep their `/` levels)."""
+    parts = [_component(p) for p in f"{item.run}/{item.tag}".split("/")]
+    ext = EXTENSIONS.get(item.format, item.format)
+    if item.kind == "pointcloud":
+        ext = "npz"
+    return posixpath.join(*parts, f"{item.step}-{item.index}.{ext}")
+
+
+def write_zip(out: Path, items: Iterable[Item], logdir: str) -> None:
+    manifest: list[dict[str, Any]] = []
+    with zipfile.ZipFile(out, "w") as archive:
+
+        def add(name: str, data: bytes, fmt: str) -> None:
+            method = zipfile.ZIP_STORED if fmt in COMPRESSED else zipfile.ZIP_DEFLATED
+            archive.writestr(name, data, compress_type=method)
+
+        for item in items:
+            path = item_path(item)
+            if item.kind == "pointcloud":
+                add(path, _points_npz(item), "")
+            else:
+                add(path, item.bytes, item.format)
+            entry = {
+                "path": path,
+                "run": item.run,
+                "tag": item.tag,
+                "step": item.step,
+                "wall_time": item.wall_time,
+                "source": item.source,
+                **item.metadata,
+            }
+            for layer, ids in item.masks.items():
+                mask_path = f"{path.rsplit('.', 1)[0]}.mask.{_component(layer)}.png"
+                add(mask_path, encode_png(ids.astype(np.uint8) if ids.max(initial=0) < 256 else ids), "png")
+                next(m for m in entry["masks"] if m["name"] == layer)["path"] = mask_path
+            manifest.append(entry)
+        archive.writestr(
+            "manifest.json", json.dumps({"logdir": logdir, "items": manifest}, indent=1, allow_nan=False)
+        )
+
+
+def _points_npz(item: Item) -> bytes:
+    cloud = item.point_cloud
+    arrays = {"positions": cloud.positions}
+    if cloud.colors is not None:
+        arrays["colors"] = cloud.colors
+    if cloud.labels is not None:
+        arrays["labels"] = cloud.labels
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    return buffer.getvalue()
+
+
+# ---- contact sheet -----------------------------------------------------------------------
+
+
+@dataclass
+class ContactSheet:
+    image: Any  # PIL.Image.Image
+    rows: list[str]  # row labels, top to bottom
+    columns: list[str]  # column labels, left to right
+    cells: dict[tuple[int, int], tuple[int, int, int, int]]  # (row, column) -> left, top, width, height
+
+
+def _axis_value(item: Item, axis: str) -> Any:
+    return {"run": item.run, "tag": item.tag, "step": item.step, "index": item.index}[axis]
+
+
+def _label(axis: str, value: Any) -> str:
+    return str(value) if axis in ("run", "tag") else f"{axis} {value}"
+
+
+def contact_sheet(items: Iterable[Item], grid: tuple[str, str]) -> ContactSheet:
+    """Images laid out with one axis down (rows) and one across (columns), each cell the
+    first item at its place, scaled down to fit SHEET_CELL_MAX pixels (never up)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    row_axis, column_axis = grid
+    cells: dict[tuple[Any, Any], np.ndarray] = {}
+    for item in items:
+        key = (_axis_value(item, row_axis), _axis_value(item, column_axis))
+        if key not in cells:
+            cells[key] = rgb_frame(item)
+    row_values = sorted({k[0] for k in cells}, key=_order)
+    column_values = sorted({k[1] for k in cells}, key=_order)
+    tiles = {k: _fit(Image.fromarray(v), SHEET_CELL_MAX) for k, v in cells.items()}
+    cell_w = max(t.width for t in tiles.values())
+    cell_h = max(t.height for t in tiles.values())
+    font = ImageFont.load_default(size=SHEET_FONT_SIZE)
+    rows = [_label(row_axis, v) for v in row_values]
+    columns = [_label(column_axis, v) for v in column_values]
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    label_w = max(measure.textlength(t, font=font) for t in rows) + 2 * SHEET_PAD
+    header_h = SHEET_FONT_SIZE + 2 * SHEET_PAD
+    left, top = int(np.ceil(label_w)), header_h
+    width = left + len(columns) * (cell_w + SHEET_PAD) + SHEET_PAD
+    height = top + len(rows) * (cell_h + SHEET_PAD) + SHEET_PAD
+    sheet = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(sheet)
+    placed = {}
+    for c, text in enumerate(columns):
+        x = left + SHEET_PAD + c * (cell_w + SHEET_PAD)
+        draw.text((x, SHEET_PAD), _fit_text(draw, text, font, cell_w), fill="black", font=font)
+    for r, text in enumerate(rows):
+        y = top + SHEET_PAD + r * (cell_h + SHEET_PAD)
+        draw.text((SHEET_PAD, y), text, fill="black", font=font)
+        for c, column_value in enumerate(column_values):
+            tile = tiles.get((row_values[r], column_value))
+            if tile is None:
+                continue  # nothing logged there
+            x = left + SHEET_PAD + c * (cell_w + SHEET_PAD)
+            sheet.paste(tile, (x, y))
+            placed[(r, c)] = (x, y, tile.width, tile.height)
+    return ContactSheet(sheet, rows, columns, placed)
+
+
+def _order(value: Any) -> tuple[int, Any]:
+    return (0, value) if isinstance(value, int) else (1, str(value))
+
+
+def _fit(image: Any, size: int) -> Any:
+    scale = min(1.0, size / max(image.width, image.height))
+    if scale == 1.0:
+        return image
+    from PIL import Image
+
+    target = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(target, Image.Resampling.LANCZOS)
+
+
+def _fit_text(draw: Any, text: str, font: Any, width: int) -> str:
+    """A column label cut (with …) to its column's width."""
+    if draw.textlength(text, font=font) <= width:
+        return text
+    while text and draw.textlength(text + "…", font=font) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def parse_grid(text: str) -> tuple[str, str]:
+    axes = tuple(a.strip() for a in text.split(","))
+    if len(axes) != 2 or axes[0] == axes[1] or any(a not in AXES for a in axes):
+        raise ValueError(f"expected two different axes of {', '.join(AXES)}, as run,step; got {text!r}")
+    return axes[0], axes[1]
