@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { axisValue, cellAddress, columnsThatFit, facetsByRun, gridSpec, pairByTag, planCards, shortTagNames, suggestPairs } from "../src/panel/layout";
+import { axisValue, axisValues, cellAddress, columnsThatFit, facetsByRun, pairByTag, planCards, shortTagNames, suggestPairs } from "../src/panel/layout";
+import type { Axis } from "../src/state/settings";
 import type { Dims } from "../src/panel/layout";
+
+const gridSpec = (x: Axis, y: Axis, d: Dims) => ({ rows: axisValues(y, d), cols: axisValues(x, d) });
 
 const dims: Dims = { runs: ["a", "b"], tags: ["t1", "t2"], steps: [0, 10, 20], indices: [0, 1, 2, 3] };
 

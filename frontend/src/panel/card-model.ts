@@ -3,7 +3,7 @@
 // info line and the signature that decides whether a built card can stay.
 import type { Axis, GalleryBy, Mode } from "../state/settings";
 import type { AxisValue, CardPlan, Dims } from "./layout";
-import { axisValue, columnsThatFit, facetsByRun, pairByTag } from "./layout";
+import { axisValues, columnsThatFit, facetsByRun, pairByTag } from "./layout";
 import { spreadSteps } from "./steps";
 import { GROUP_GAP } from "./virtual-grid";
 
@@ -140,8 +140,7 @@ export function layoutCard(input: CardInput): CardLayout {
     steps: withCurrent(spreadSteps(data.steps, stepCount), data.steps, input.current ?? null),
     indices: Array.from({ length: Math.max(1, data.maxItems) }, (_, i) => i),
   };
-  const vals = (a: Axis) => (a === "run" ? dims.runs : a === "tag" ? dims.tags : a === "step" ? dims.steps : dims.indices)
-    .map((v) => axisValue(a, v));
+  const vals = (a: Axis) => axisValues(a, dims);
   const tag = plan.tags.length === 1 ? plan.tags[0] : null;
   // From the card's own layout, which may differ from the defaults the plan was made with.
   const facets: (string | null)[] = facetsByRun(s.mode, s.x, s.y, s.galleryBy) ? dims.runs : [null];

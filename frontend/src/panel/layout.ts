@@ -109,20 +109,6 @@ export function cellAddress(fixed: Fixed, ...values: AxisValue[]): CellAddress |
   return { run, tag, step, index };
 }
 
-export interface GridSpec {
-  rows: AxisValue[];
-  cols: AxisValue[];
-}
-
-export function gridSpec(x: Axis, y: Axis, dims: Dims): GridSpec {
-  return { rows: axisValues(y, dims), cols: axisValues(x, dims) };
-}
-
-/** Gallery: tiles in reading order, each labelled, wrapped into `perRow` columns. */
-export function galleryTiles(by: GalleryBy, dims: Dims): AxisValue[] {
-  return axisValues(by, dims);
-}
-
 /** Columns that fit in `width` px beside a `labelWidth` px row-label column; at least one. */
 export function columnsThatFit(width: number, labelWidth: number, cell: number, gap: number): number {
   return Math.max(1, Math.floor((width - labelWidth + gap) / (cell + gap)));
