@@ -57,6 +57,8 @@ GOALS: dict[str, tuple[str, float] | None] = {
     "real_logdir_first_tags_ms": ("max", 1000.0),
     "index_bytes_per_item": ("max", 32.0),
     "index_resident_bytes_per_item": None,
+    "reader_items_per_s": ("min", 2000.0),
+    "export_mp4_100_steps_s": ("max", 3.0),
 }
 
 
@@ -73,6 +75,7 @@ SUITES: dict[str, str] = {
     "pointcloud_render": "pointcloud_render",
     "molecules": "molecule_timing",
     "memory": "index_memory",
+    "reader": "reader_export",
 }
 
 
