@@ -34,7 +34,7 @@ from tb_media_panel.store import (
     Payload,
     window,
 )
-from tb_media_panel.store.items import HTML_TYPE, OCTET_STREAM, displayable, served_type
+from tb_media_panel.store.formats import HTML_TYPE, OCTET_STREAM, displayable, served_type
 from tb_media_panel.store.series import PURGE_NONE, PURGE_ON_RESTART, PURGE_PER_TAG
 
 logger = logging.getLogger(__name__)

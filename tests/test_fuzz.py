@@ -43,15 +43,10 @@ from tb_media_panel.plugin import MediaPanelPlugin, json_safe
 from tb_media_panel.proto import media_pb2
 from tb_media_panel.records import decode_item
 from tb_media_panel.store.decode.audio import wav_info
-from tb_media_panel.store.decode.common import sniff_format
 from tb_media_panel.store.decode.text import text_of_tensor, text_table
 from tb_media_panel.store.events import RunIndex
-from tb_media_panel.store.items import (
-    DOCUMENT_TYPES,
-    OCTET_STREAM,
-    PAYLOAD_TYPES,
-    describe_record,
-)
+from tb_media_panel.store.formats import DOCUMENT_TYPES, OCTET_STREAM, PAYLOAD_TYPES, sniff_format
+from tb_media_panel.store.items import describe_record
 from tb_media_panel.store.scanner import scan_records
 from tb_media_panel.summary import metadata, tensor_proto
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from tb_media_panel.store.decode.common import SNIFF_BYTES, sniff_format, string_spans, tensor_shape
+from tb_media_panel.store.decode.common import SNIFF_BYTES, string_spans, tensor_shape
+from tb_media_panel.store.formats import sniff_format
 from tb_media_panel.store.series import Item
 from tb_media_panel.store.wire import LENGTH_DELIMITED, fields
 

@@ -20,22 +20,6 @@ KEY_ROOM = 24
 SNIFF_BYTES = 16
 
 
-def sniff_format(head: bytes) -> str:
-    if head.startswith(b"\x89PNG"):
-        return "png"
-    if head.startswith(b"\xff\xd8"):
-        return "jpeg"
-    if head.startswith(b"GIF8"):
-        return "gif"
-    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
-        return "webp"
-    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
-        return "wav"
-    if head.startswith(b"BM"):
-        return "bmp"
-    return ""
-
-
 def skip_field(buf: bytes, pos: int, end: int) -> int:
     """The position after the field whose key starts at `pos`, checked as `fields` does."""
     key, pos = read_varint(buf, pos, end)

@@ -6,7 +6,8 @@ Summary.Image{height=1, width=2, colorspace=3, encoded_image_string=4}.
 
 from __future__ import annotations
 
-from tb_media_panel.store.decode.common import KEY_ROOM, SNIFF_BYTES, sniff_format, string_spans
+from tb_media_panel.store.decode.common import KEY_ROOM, SNIFF_BYTES, string_spans
+from tb_media_panel.store.formats import sniff_format
 from tb_media_panel.store.series import Item
 from tb_media_panel.store.sparse import SparsePayload
 from tb_media_panel.store.wire import LENGTH_DELIMITED, VARINT, WireError, fields
