@@ -175,3 +175,30 @@ def test_each_loader_purges_as_tensorboard_does(
         assert ours["steps"] == steps, (tag, load_fast)
         assert ours["purged"] == (10 if tag == "img" or load_fast == "false" else 0)
     assert first_pixel(server, "data?run=tbx&tag=img&step=22&index=0") == SECOND_JOB + 22
+
+
+def session_start(step: int) -> bytes:
+    event = event_pb2.Event(wall_time=1.0, step=step, session_log=event_pb2.SessionLog(status=1))
+    return frame_record(event.SerializeToString())
+
+
+def test_the_python_loaders_rule_purges_every_tag_at_a_restart_in_read_order(tmp_path: Path) -> None:
+    from tb_media_panel.store.series import PURGE_ON_RESTART
+
+    run = tmp_path / "run"
+    run.mkdir()
+    version = frame_record(event_pb2.Event(file_version="brain.Event:2").SerializeToString())
+    second = [version, session_start(5)] + [media_record("a", s, b"new") for s in range(5, 8)]
+    (run / "events.out.tfevents.2").write_bytes(b"".join(second))
+    index = LogdirIndex(str(tmp_path), purge=PURGE_ON_RESTART)
+    index.refresh()  # the later file first, alone: its START is the run's first, no restart
+    assert index.step_table(index.series("run", "a")).steps.tolist() == [5, 6, 7]
+    first = [version, session_start(0)]
+    first += [media_record(tag, s, b"old") for s in range(10) for tag in ("a", "b")]
+    (run / "events.out.tfevents.1").write_bytes(b"".join(first))
+    index.refresh()
+    summaries = {s.tag: s for s in index.tag_summaries(["run"])}
+    assert (summaries["a"].last_step, summaries["a"].purged) == (7, 5)
+    assert (summaries["b"].last_step, summaries["b"].purged) == (4, 5)  # not logged again
+    payload = MediaReader(index).data("run", "a", 6, 0)
+    assert payload.read(0, payload.size) == b"new"

@@ -86,8 +86,7 @@ class RunIndex:
         for tag in [t for t, s in self.series.items() if len(s) == 0]:
             del self.series[tag]
         if start == 0 and stop is None:
-            self.log.file_order.pop(file_id, None)
-            self.log.restarts = [r for r in self.log.restarts if r[0] != file_id]
+            self.log.forget_file(file_id)
 
     def add_event(
         self,

@@ -81,18 +81,30 @@ class RunLog:
     purge: str = PURGE_PER_TAG
     file_order: dict[int, str] = field(default_factory=dict)  # path by file id
     file_version: float = 0.0  # of the latest `file_version` event read
-    starts_seen: int = 0
-    restarts: list[tuple[int, int, int]] = field(default_factory=list)  # file, offset, step
+    # SessionLog.STARTs read in file_version >= 2 files: file id, record offset, step
+    starts: list[tuple[int, int, int]] = field(default_factory=list)
+    generation: int = 0  # changes with `starts`: series' cached tables key on it
 
     def session_start(self, file_id: int, offset: int, step: int) -> bool:
-        """A SessionLog.START read; whether it is a restart."""
+        """A SessionLog.START read; whether the run now has a restart."""
         if self.file_version < 2:  # the Python loader looks at out-of-order steps instead
             return False
-        self.starts_seen += 1
-        if self.starts_seen == 1:  # the first START of a run is no restart
-            return False
-        self.restarts.append((file_id, offset, step))
-        return True
+        self.starts.append((file_id, offset, step))
+        self.generation += 1
+        return len(self.starts) > 1
+
+    def forget_file(self, file_id: int) -> None:
+        self.file_order.pop(file_id, None)
+        self.starts = [s for s in self.starts if s[0] != file_id]
+        self.generation += 1
+
+    def restarts(self) -> np.ndarray:
+        """(read-order key, step) of each START after the run's first (the first is none),
+        in read order."""
+        marks = np.array(self.starts, dtype=np.int64).reshape(-1, 3)
+        keys = self.ranks(marks[:, 0]) << 40 | marks[:, 1]  # offsets under 1 TiB
+        by_key = np.argsort(keys)[1:]
+        return np.stack((keys[by_key], marks[by_key, 2]), axis=1)
 
     def ranks(self, files: np.ndarray) -> np.ndarray:
         """Rank of each file id in TensorBoard's read order (by name)."""
@@ -110,14 +122,15 @@ def read_order(files: np.ndarray, log: RunLog) -> np.ndarray:
     return np.argsort(log.ranks(files), kind="stable")
 
 
-def restarted_rows(steps: np.ndarray, files: np.ndarray, offsets: np.ndarray, log: RunLog) -> np.ndarray:
-    """Which rows a later restart (RunLog.restarts) hides: read before it, at its step or after."""
-    marks = np.array(log.restarts, dtype=np.int64).reshape(-1, 3)
-    mark_keys = log.ranks(marks[:, 0]) << 40 | marks[:, 1]  # offsets under 1 TiB
-    by_key = np.argsort(mark_keys)
-    later_min = np.minimum.accumulate(marks[by_key, 2][::-1])[::-1]
+def restarted_rows(
+    steps: np.ndarray, files: np.ndarray, offsets: np.ndarray, log: RunLog
+) -> np.ndarray:
+    """Which rows a later restart (RunLog.restarts) hides: read before it, at its step or
+    after."""
+    marks = log.restarts()
+    later_min = np.minimum.accumulate(marks[::-1, 1])[::-1]
     later_min = np.append(later_min, np.iinfo(np.int64).max)
-    first_after = np.searchsorted(mark_keys[by_key], log.ranks(files) << 40 | offsets, side="right")
+    first_after = np.searchsorted(marks[:, 0], log.ranks(files) << 40 | offsets, side="right")
     return steps >= later_min[first_after]
 
 
@@ -399,8 +412,10 @@ class Series:
         return counts if rows is None else counts[rows]
 
     def _restarts(self) -> int:
-        """Restarts of the run that may hide rows of this series (RunLog)."""
-        return len(self._log.restarts) if self._log.purge == PURGE_ON_RESTART else 0
+        """0 if no restart of the run may hide rows of this series (RunLog), else a key
+        that changes with them."""
+        log = self._log
+        return log.generation if log.purge == PURGE_ON_RESTART and len(log.starts) > 1 else 0
 
     def table(self, include_purged: bool = False) -> tuple[StepTable, np.ndarray | None]:
         """Steps ascending and the row answering each (None: row i answers step i). By
