@@ -17,7 +17,7 @@
 //   while that is cheap; otherwise when the turning pauses, so the turned cell keeps its pace.
 import * as $3Dmol from "3dmol";
 import type { ItemMeta, ItemRef } from "../api-types";
-import { overlayColors, readSync } from "./three-shared";
+import { overlayColors, readSync } from "./scene-settings";
 import { overlayShown } from "./overlay-pairs";
 import { OVERLAY_SHOWN_KEY, overlayControls, readFlags, root3d, select, syncSelect, message } from "./three-ui";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";

@@ -16,15 +16,10 @@ import {
 } from "three";
 import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
 import { RoomEnvironment } from "three/examples/jsm/environments/RoomEnvironment.js";
-import type { ViewerSettings } from "./types";
 
-export type CameraSync = "off" | "row" | "grid";
-export const SYNC_KEY = "3d.cameraSync";
-
-export function readSync(s: ViewerSettings): CameraSync {
-  const v = s[SYNC_KEY];
-  return v === "off" || v === "grid" ? v : "row";
-}
+// The camera-sync setting and overlay colours live apart from three.js (the molecule viewer uses them too).
+import type { CameraSync } from "./scene-settings";
+export { OVERLAY_COLORS, overlayColors, readSync, SYNC_KEY, type CameraSync } from "./scene-settings";
 
 export interface ViewOptions {
   /** Called after the scene is copied into the cell, to draw text labels in 2D. */
@@ -393,32 +388,4 @@ export function fitPose(box: Box3, up: Vector3, vfovDeg: number, aspect: number)
 export function boundsOf(obj: Object3D): Box3 {
   obj.updateMatrixWorld(true);
   return new Box3().setFromObject(obj);
-}
-
-/** Distinct colours for overlaid items; the first two follow the convention red = truth, blue = prediction. */
-export const OVERLAY_COLORS = ["#1e63d6", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#e377c2"];
-
-/**
- * Colours of overlaid items, one per tag, all distinct: a truth-like tag gets red and a
- * prediction-like one blue (the convention of the talk), the rest take the next free colour.
- */
-export function overlayColors(tags: readonly string[]): string[] {
-  const used = new Set<string>();
-  const out: string[] = new Array<string>(tags.length).fill("");
-  const prefer = (tag: string) =>
-    /pred|output|recon|fake|gen/i.test(tag) ? OVERLAY_COLORS[0] : /true|truth|gt|target|label|real|ref/i.test(tag) ? OVERLAY_COLORS[1] : "";
-  tags.forEach((t, i) => {
-    const c = prefer(t);
-    if (c && !used.has(c)) {
-      out[i] = c;
-      used.add(c);
-    }
-  });
-  tags.forEach((_, i) => {
-    if (out[i]) return;
-    const c = OVERLAY_COLORS.find((x) => !used.has(x)) ?? OVERLAY_COLORS[i % OVERLAY_COLORS.length];
-    out[i] = c;
-    used.add(c);
-  });
-  return out;
 }

@@ -2,7 +2,7 @@
 import { overlayShown, rankOverlays } from "./overlay-pairs";
 import { heading } from "./viewer-chrome";
 import { checkbox, ensureStyle, h } from "./viewer-dom";
-import { SYNC_KEY, type CameraSync } from "./three-shared";
+import { SYNC_KEY, type CameraSync } from "./scene-settings";
 import type { ViewerSettings } from "./types";
 
 /** tag -> shown, grid-wide; a tag not in it falls back to `overlayDefaultOn` (its obvious partner). */
