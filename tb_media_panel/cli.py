@@ -5,7 +5,7 @@
 writes the demo logdir (unless a complete one is already there) and then runs
 `tensorboard --logdir DIR` on it, printing the URL of the Media tab.
 
-    tb-media-panel export --logdir D --tag T [--run R] [--index I] [--steps A:B] [--fps N] --to OUT
+    tb-media-panel export --logdir D --tag T [--run R] [--index I] [--steps A:B] [--overlay] --to OUT
 
 writes logged media out (see export.py).
 """
@@ -104,6 +104,7 @@ def add_export_parser(commands: Any) -> None:
         metavar="ROWS,COLUMNS",
         help="contact sheet axes, two of run, step, index, tag (default run,step)",
     )
+    add("--overlay", action="store_true", help="burn masks and boxes in, as the panel draws them")
     add("--to", required=True, metavar="OUT", help=f"output file: {', '.join(OUTPUTS)}")
     export.set_defaults(handler=run_export, command_parser=export)
 
@@ -133,7 +134,8 @@ def run_export(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     low, high = args.steps or (None, None)
     selection = Selection(args.run, args.tag, args.index, low, high)
     try:
-        count = export(mp.Reader(args.logdir), selection, args.to, fps=args.fps, grid=args.grid)
+        reader = mp.Reader(args.logdir)
+        count = export(reader, selection, args.to, args.fps, args.grid, args.overlay)
     except (ExportError, KeyError) as exc:
         parser.exit(1, f"tb-media-panel export: error: {exc}\n")
     print(f"wrote {count} items to {args.to}")

@@ -34,6 +34,17 @@ COMPRESSED = {"png", "jpeg", "webp", "gif", "mp4", "webm", "mp3", "ogg", "flac",
 SHEET_CELL_MAX = 256  # a contact sheet's cells fit images in this many pixels, aspect kept
 SHEET_PAD = 4
 SHEET_FONT_SIZE = 12
+# The panel's defaults for masks and boxes (frontend/src/viewers/segmentation/), so that
+# --overlay burns them in as a card shows them before any setting is changed.
+PALETTE = (
+    "#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6",
+    "#bfef45", "#fabed4", "#469990", "#dcbeff", "#9a6324", "#fffac8", "#800000", "#aaffc3",
+    "#808000", "#ffd8b1", "#000075", "#a9a9a9",
+)  # fmt: skip
+MASK_OPACITY = 0.6
+BACKGROUND_NAME = re.compile(r"(background|bg|void|unlabel(l)?ed|none|ignore)", re.IGNORECASE)
+HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+BOX_FONT_SIZE = 11
 
 
 class ExportError(ValueError):
@@ -100,9 +111,11 @@ def export(
     out: str | Path,
     fps: float = 4.0,
     grid: tuple[str, str] = ("run", "step"),
+    overlay: bool = False,
     progress: bool | None = None,
 ) -> int:
-    """Write the selection to `out`; the number of items written."""
+    """Write the selection to `out`; the number of items written. `overlay`: frames and
+    sheets with masks and boxes burned in, as the panel draws them."""
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in OUTPUTS:
@@ -119,12 +132,13 @@ def export(
         steps = [i.step for i in items]
         if len(set(steps)) != len(steps):
             raise ExportError("a video has one frame per step: pick one item of each with --index")
-        data = encode_video(stack_frames(rgb_frame(i) for i in shown), fps, VIDEO_FORMATS[suffix])[0]
+        frames = stack_frames(rgb_frame(i, overlay) for i in shown)
+        data = encode_video(frames, fps, VIDEO_FORMATS[suffix])[0]
         out.write_bytes(data)
     elif suffix == ".zip":
         write_zip(out, shown, reader.logdir)
     else:
-        contact_sheet(shown, grid).image.save(out, format="PNG")
+        contact_sheet(shown, grid, overlay).image.save(out, format="PNG")
     return len(items)
 
 
@@ -142,9 +156,10 @@ def _progress(items: list[Item], shown: bool | None) -> Iterable[Item]:
 # ---- frames ------------------------------------------------------------------------------
 
 
-def rgb_frame(item: Item) -> np.ndarray:
+def rgb_frame(item: Item, overlay: bool = False) -> np.ndarray:
     """An image item (or a video's first frame) as HxWx3 uint8: grey repeated, 16-bit grey
-    shifted to 8 bits, alpha composited over black."""
+    shifted to 8 bits, alpha composited over black; with `overlay`, its masks and boxes
+    drawn over it."""
     if item.kind not in ("image", "video"):
         raise ExportError(
             f"step {item.step} of tag {item.tag!r} of run {item.run!r} is a {item.kind}; "
@@ -169,7 +184,124 @@ def rgb_frame(item: Item) -> np.ndarray:
         pixels = (pixels[:, :, :-1].astype(np.uint16) * alpha // 255).astype(np.uint8)
     if pixels.shape[2] == 1:
         pixels = np.repeat(pixels, 3, axis=2)
-    return pixels
+    return draw_overlay(item, pixels) if overlay and item.kind == "image" else pixels
+
+
+# ---- overlay: masks and boxes as the panel draws them by default --------------------------
+
+
+def hex_rgb(color: str) -> tuple[int, int, int]:
+    n = int(color[1:7], 16)
+    return (n >> 16) & 255, (n >> 8) & 255, n & 255
+
+
+def default_class_color(class_id: int) -> tuple[int, int, int]:
+    """The panel's colour of a class id: its palette, then a golden-angle hue walk."""
+    if 0 <= class_id < len(PALETTE):
+        return hex_rgb(PALETTE[class_id])
+    import colorsys
+
+    hue = (class_id * 0.618033988749895) % 1
+    light = 0.45 + 0.15 * ((class_id >> 3) % 2)
+    r, g, b = colorsys.hls_to_rgb(hue, light, 0.75)
+    return round(r * 255), round(g * 255), round(b * 255)
+
+
+def merged_labels(meta: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    """One label per class id over the mask and box layers: the first name given for it, and
+    the first colour given for it (the panel's mergeLabels)."""
+    merged: dict[int, dict[str, Any]] = {}
+    layers = [*meta["masks"], *meta["boxes"]]
+    for label in (c for layer in layers for c in layer["class_labels"]):
+        seen = merged.setdefault(label["id"], {"name": label["name"], "color": label["color"]})
+        if not seen["color"] and label["color"]:
+            seen["color"] = label["color"]
+    return merged
+
+
+def class_color(class_id: int, labels: dict[int, dict[str, Any]]) -> tuple[int, int, int]:
+    logged = labels.get(class_id, {}).get("color")
+    return hex_rgb(logged) if logged and HEX_COLOR.fullmatch(logged) else default_class_color(class_id)
+
+
+def is_background(class_id: int, labels: dict[int, dict[str, Any]]) -> bool:
+    """Class 0 is hidden when its label says background, or when it alone is unnamed."""
+    if class_id != 0:
+        return False
+    if 0 in labels:
+        return BACKGROUND_NAME.fullmatch(labels[0]["name"].strip()) is not None
+    return bool(labels)
+
+
+def draw_overlay(item: Item, pixels: np.ndarray) -> np.ndarray:
+    """Every mask layer blended over the image at the panel's opacity (background hidden),
+    then every box layer: outlines in class colours (dashed on odd layers) with captions."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    meta = item.metadata
+    labels = merged_labels(meta)
+    out = pixels.astype(np.float64)
+    for ids in item.masks.values():
+        present = np.unique(ids)
+        table = np.zeros((int(present.max(initial=0)) + 1, 4))
+        for class_id in present.tolist():
+            if not is_background(class_id, labels):
+                table[class_id] = (*class_color(class_id, labels), MASK_OPACITY)
+        layer = table[ids]
+        alpha = layer[:, :, 3:]
+        out = layer[:, :, :3] * alpha + out * (1 - alpha)
+    image = Image.fromarray(np.round(out).astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=BOX_FONT_SIZE)
+    width = 1 if min(image.size) < 128 else 2  # the panel's thin borders on small cells
+    for layer_index, layer in enumerate(meta["boxes"]):
+        names = {c["id"]: c["name"] for c in (layer["class_labels"] or [])} or {
+            i: label["name"] for i, label in labels.items()
+        }
+        for box in layer["boxes"]:
+            sx, sy = (image.width, image.height) if layer["domain"] == "fraction" else (1, 1)
+            x0, x1 = sorted((box["min_x"] * sx, box["max_x"] * sx))
+            y0, y1 = sorted((box["min_y"] * sy, box["max_y"] * sy))
+            rect = (round(x0), round(y0), max(round(x0), round(x1) - 1), max(round(y0), round(y1) - 1))
+            color = class_color(box["class_id"], labels)
+            _outline(draw, rect, color, width, dashed=layer_index % 2 == 1)
+            caption = box["caption"] or _box_label(
+                box, names.get(box["class_id"], f"class {box['class_id']}")
+            )
+            _caption(draw, rect, caption, color, font)
+    return np.asarray(image)
+
+
+def _box_label(box: dict[str, Any], class_name: str) -> str:
+    scores = list(box["scores"].values())
+    return f"{class_name} {scores[0]:.2f}" if scores else class_name
+
+
+def _outline(draw: Any, rect: tuple[int, int, int, int], color: Any, width: int, dashed: bool) -> None:
+    if not dashed:
+        draw.rectangle(rect, outline=color, width=width)
+        return
+    x0, y0, x1, y1 = rect
+    for edge in (((x0, y0), (x1, y0)), ((x0, y1), (x1, y1)), ((x0, y0), (x0, y1)), ((x1, y0), (x1, y1))):
+        (ax, ay), (bx, by) = edge
+        length = max(abs(bx - ax), abs(by - ay))
+        for start in range(0, length + 1, 10):  # 6 on, 4 off
+            stop = min(start + 6, length)
+            t0, t1 = start / max(length, 1), stop / max(length, 1)
+            segment = (ax + (bx - ax) * t0, ay + (by - ay) * t0, ax + (bx - ax) * t1, ay + (by - ay) * t1)
+            draw.line(segment, fill=color, width=width)
+
+
+def _caption(draw: Any, rect: tuple[int, int, int, int], text: str, color: Any, font: Any) -> None:
+    """Above the box, or inside its top when there is no room above (the panel's first spots)."""
+    x0, y0, _, _ = rect
+    height = BOX_FONT_SIZE + 3
+    top = y0 - height if y0 - height >= 0 else y0
+    width = draw.textlength(text, font=font) + 6
+    draw.rectangle((x0, top, x0 + width, top + height - 1), fill=color)
+    r, g, b = color
+    ink = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "white"
+    draw.text((x0 + 3, top + 1), text, fill=ink, font=font)
 
 
 def stack_frames(frames: Iterable[np.ndarray]) -> np.ndarray:
@@ -266,7 +398,7 @@ def _label(axis: str, value: Any) -> str:
     return str(value) if axis in ("run", "tag") else f"{axis} {value}"
 
 
-def contact_sheet(items: Iterable[Item], grid: tuple[str, str]) -> ContactSheet:
+def contact_sheet(items: Iterable[Item], grid: tuple[str, str], overlay: bool = False) -> ContactSheet:
     """Images laid out with one axis down (rows) and one across (columns), each cell the
     first item at its place, scaled down to fit SHEET_CELL_MAX pixels (never up)."""
     from PIL import Image, ImageDraw, ImageFont
@@ -276,7 +408,7 @@ def contact_sheet(items: Iterable[Item], grid: tuple[str, str]) -> ContactSheet:
     for item in items:
         key = (_axis_value(item, row_axis), _axis_value(item, column_axis))
         if key not in cells:
-            cells[key] = rgb_frame(item)
+            cells[key] = rgb_frame(item, overlay)
     row_values = sorted({k[0] for k in cells}, key=_order)
     column_values = sorted({k[1] for k in cells}, key=_order)
     tiles = {k: _fit(Image.fromarray(v), SHEET_CELL_MAX) for k, v in cells.items()}

@@ -222,3 +222,41 @@ def test_an_unknown_output_type_is_refused(
     with pytest.raises(SystemExit):
         main(["export", "--logdir", str(logdir), "--tag", "samples", "--to", str(tmp_path / "o.tiff")])
     assert "--to: expected a file ending in one of .gif, .mp4, .webm, .png, .zip" in capsys.readouterr().err
+
+
+def test_overlay_burns_masks_and_boxes_in_as_the_panel_draws_them(tmp_path: Path) -> None:
+    ids = np.zeros((128, 160), np.uint8)
+    ids[20:60, 30:90] = 1
+    ids[70:100, 100:150] = 2
+    labels = {0: "background", 1: "cat", 2: {"name": "dog", "color": "#00ff00"}}
+    boxes = [{"position": {"min_x": 0.25, "min_y": 0.25, "max_x": 0.5, "max_y": 0.5}, "class_id": 1}]
+    with mp.Writer(str(tmp_path / "run")) as writer:
+        image = mp.Image(
+            np.full((128, 160, 3), 100, np.uint8),
+            masks={"pred": mp.Mask(ids, labels)},
+            boxes={"det": mp.Boxes(boxes, {1: "cat"})},
+        )
+        writer.add("seg", image, step=0)
+    out = tmp_path / "over.png"
+    args = ["export", "--logdir", str(tmp_path), "--tag", "seg", "--overlay", "--to", str(out)]
+    assert main(args) == 0
+    plain = tmp_path / "plain.png"
+    assert main([*args[:-3], "--to", str(plain)]) == 0
+    sheet, unmarked = np.asarray(Image.open(out)), np.asarray(Image.open(plain))
+    assert sheet.shape == unmarked.shape
+    # where the image sits: the plain sheet's grey
+    ys, xs = np.nonzero((unmarked == 100).all(axis=2))
+    top, left = ys.min(), xs.min()
+    cell = sheet[top : top + 128, left : left + 160].astype(int)
+
+    def blended(rgb: tuple[int, int, int]) -> list[int]:
+        return [round(0.6 * c + 0.4 * 100) for c in rgb]
+
+    assert cell[110, 5].tolist() == [100, 100, 100]  # background class 0: hidden
+    assert cell[50, 80].tolist() == blended((0x3C, 0xB4, 0x4B))  # class 1: the panel's palette
+    assert cell[85, 140].tolist() == blended((0, 255, 0))  # class 2: its logged colour
+    # the box: a 2-pixel outline in its class colour from (40, 32) to (80, 64), a caption above
+    assert cell[45, 40].tolist() == cell[45, 41].tolist() == [0x3C, 0xB4, 0x4B]
+    assert cell[45, 42].tolist() == blended((0x3C, 0xB4, 0x4B))  # inside: the mask again
+    assert (cell[18:31, 40:60] == [0x3C, 0xB4, 0x4B]).all(axis=2).mean() > 0.5  # caption background
+    assert (cell[18:31, 40:60] > 220).all(axis=2).any()  # and its white text
