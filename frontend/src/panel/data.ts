@@ -3,6 +3,7 @@
 // when polling sees the tag grow.
 import type { ApiError, MediaApi } from "../api";
 import type { RunInfo, RunSeries, SeriesResponse, TagInfo } from "../api-types";
+import { sharedPrefix } from "./dom";
 import { nearestEarlier } from "./steps";
 
 /** Steps fetched per tag and window: enough for dense ticks and for the slider to snap to. */
@@ -46,6 +47,8 @@ export function tagFingerprint(t: TagSummary): string {
 export class PanelData {
   runs: RunInfo[] = [];
   runNames: string[] = [];
+  /** Characters at the start of every run's name, cut first when a name does not fit (dom.ts nameEl). */
+  runPrefix = 0;
   tags = new Map<string, TagSummary>();
   private series = new Map<string, Promise<SeriesResponse>>();
   private earlier = new Map<string, Promise<number | null>>();
@@ -79,6 +82,7 @@ export class PanelData {
     const withMedia = new Set(tagList.map((t) => t.run));
     this.runs = runs.filter((r) => withMedia.has(r.name) || r.skipped_records > 0);
     this.runNames = this.runs.map((r) => r.name).sort();
+    this.runPrefix = sharedPrefix(this.runNames);
     this.tags = tags;
     for (const name of changed) this.forget(name);
     return changed;

@@ -49,9 +49,11 @@ const TAIL_MAX = 12;
  * `…seed1` and `…seed2` still look different. The head shrinks first and shows the ellipsis;
  * the tail shrinks only once the head is gone. The full name is the title (shown on hover).
  */
-export function nameEl(text: string, cls = ""): HTMLElement {
+export function nameEl(text: string, cls = "", shared = 0): HTMLElement {
   const chars = Array.from(displayText(text)); // whole code points: never split a surrogate pair
-  const tailLen = chars.length <= TAIL_MIN * 2 ? 0 : Math.min(TAIL_MAX, Math.max(TAIL_MIN, Math.ceil(chars.length * TAIL_SHARE)));
+  const byShare = chars.length <= TAIL_MIN * 2 ? 0 : Math.min(TAIL_MAX, Math.max(TAIL_MIN, Math.ceil(chars.length * TAIL_SHARE)));
+  // What every name shares says nothing: it is the part to cut first.
+  const tailLen = shared > 0 && shared < chars.length ? Math.max(byShare, chars.length - shared) : byShare;
   const head = chars.slice(0, chars.length - tailLen).join("");
   const tail = chars.slice(chars.length - tailLen).join("");
   const el = document.createElement("span");
@@ -65,6 +67,25 @@ export function nameEl(text: string, cls = ""): HTMLElement {
   tailEl.textContent = tail;
   el.append(headEl, tailEl);
   return el;
+}
+
+/**
+ * Leading characters (code points, as `nameEl` counts them) that all `names` share, cut back to
+ * just after a separator (`_-/.:= `), so the rest starts at a word; 0 for fewer than two names.
+ */
+export function sharedPrefix(names: readonly string[]): number {
+  if (names.length < 2) return 0;
+  const first = Array.from(displayText(names[0]));
+  let n = first.length;
+  for (const name of names) {
+    const chars = Array.from(displayText(name));
+    let i = 0;
+    while (i < n && i < chars.length && chars[i] === first[i]) i++;
+    n = i;
+    if (!n) return 0;
+  }
+  while (n > 0 && !/[_\-/.:= ]/.test(first[n - 1])) n--;
+  return n;
 }
 
 export function clampTo(px: number, lim: { min: number; max: number }): number {

@@ -11,7 +11,7 @@ import { Store } from "../state/store";
 import { ROW_PLAY_EVENT } from "../viewers/events";
 import { setIcon } from "../viewers/icons";
 import { preloadImage } from "../viewers/image";
-import type { ViewerSettings } from "../viewers/types";
+import type { ItemNavigator, ViewerSettings } from "../viewers/types";
 import { Card } from "./card";
 import { CardHeight } from "./card-height";
 import { CardLayoutMenu } from "./card-menu";
@@ -413,6 +413,26 @@ export class Panel {
     return out;
   }
 
+  /** What a full-screen view of a card's item needs: the slider, the runs, items by address. */
+  private navigator(key: string): ItemNavigator {
+    return {
+      current: () => this.current,
+      stepBy: (d) => this.store.stepBy(d),
+      subscribe: (fn) => this.store.subscribe((changed) => {
+        if (changed.has("step") || changed.has("steps")) fn("step");
+        if (changed.has("viewer") || changed.has("cards")) fn("settings");
+      }),
+      settings: () => this.viewerSettings(key),
+      runs: () => this.shownRuns(),
+      item: async (run, tag, step, index) => {
+        const actual = await this.data.resolveStep(run, tag, step, this.known(run, tag));
+        if (actual === null) return null;
+        const meta = (await this.data.api.items(run, tag, actual)).items.find((m) => m.index === index);
+        return meta ? { ref: { run, tag, step: actual, index }, meta } : null;
+      },
+    };
+  }
+
   /**
    * `showRun`: a strip of the run's colour on each cell, only where tiles of several runs flow
    * together (a gallery by run). A grid names the run in a row or column label or in its
@@ -425,6 +445,7 @@ export class Panel {
       setSettings: (p) => this.setViewerSettings(key, p),
       known: (run, tag) => this.known(run, tag),
       overlays: (ref, meta) => this.overlays(ref, meta),
+      nav: this.navigator(key),
       runColor: (run) => this.color(run),
       showRun,
       label,

@@ -65,6 +65,7 @@ export class RunList {
     const { data, store } = this.deps;
     const key = `${store.state.runFilter}\u0000${data.runNames.length}\u0000${data.runNames[0] ?? ""}\u0000${data.runNames[data.runNames.length - 1] ?? ""}`;
     if (key !== this.matchedFor || this.info.size !== data.runs.length) {
+      if (this.info.size !== data.runs.length) this.rows.clear(); // their names' shared prefix may differ
       const m = makeMatcher(store.state.runFilter);
       this.matches = data.runNames.filter((r) => m.test(r));
       this.info = new Map(data.runs.map((r) => [r.name, r]));
@@ -137,7 +138,7 @@ export class RunList {
     const warn = info && info.skipped_records > 0
       ? h("span", { class: "mp-warn", text: "⚠", title: `${info.skipped_records} corrupt or oversized records skipped` })
       : null;
-    const li = h("li", { class: "mp-run" }, h("label", { title: run }, box, dot, nameEl(run, "mp-run-name"), warn));
+    const li = h("li", { class: "mp-run" }, h("label", { title: run }, box, dot, nameEl(run, "mp-run-name", this.deps.data.runPrefix), warn));
     return { li, box };
   }
 }
