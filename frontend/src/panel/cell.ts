@@ -3,7 +3,7 @@
 // one is ready, so scrubbing never flashes blank cells.
 import type { ItemMeta, ItemRef, RunSeries } from "../api-types";
 import { ViewerUnavailable, loadViewer } from "../viewers/registry";
-import type { ViewerContext, ViewerInstance, ViewerSettings } from "../viewers/types";
+import type { ItemNavigator, ViewerContext, ViewerInstance, ViewerSettings } from "../viewers/types";
 import type { PanelData } from "./data";
 import { errorText } from "./data";
 import { h } from "./dom";
@@ -17,6 +17,8 @@ export interface CellEnv {
   known(run: string, tag: string): RunSeries | undefined;
   /** Items of other tags at this run and step, offered to 3D and molecule viewers as overlays. */
   overlays(ref: ItemRef, meta: ItemMeta): Promise<{ ref: ItemRef; meta: ItemMeta }[]>;
+  /** The slider and runs, for the full-screen view of an item. */
+  nav?: ItemNavigator;
   runColor(run: string): string;
   /** Show the run's colour as a strip on the cell (where cells of several runs mix). */
   showRun: boolean;
@@ -137,6 +139,7 @@ export class Cell {
         setSettings: (patch) => this.env.setSettings(patch),
         signal: ctrl.signal,
         overlays,
+        nav: this.env.nav,
       };
       // Mounted off to the side and swapped in when ready: the old item stays until then.
       content.hidden = true;

@@ -3,6 +3,7 @@
 // import.meta.glob lists only files that exist, so a kind whose viewer has not been written yet
 // shows "viewer not available" instead of failing the build.
 import type { ItemMeta, MediaKind } from "../api-types";
+import { fullScreenButton } from "./fullscreen";
 import { viewer as imageViewer } from "./image";
 import type { Viewer } from "./types";
 
@@ -29,6 +30,23 @@ export class ViewerUnavailable extends Error {
 
 const loaded = new Map<string, Promise<Viewer>>();
 
+/** Every kind opens full screen: a viewer without a full-screen button of its own gets the shared one. */
+function withFullScreen(v: Viewer): Viewer {
+  return {
+    async mount(el, ref, meta, ctx) {
+      const inst = await v.mount(el, ref, meta, ctx);
+      // Not inside the full-screen view itself, which mounts viewers through loadViewer too.
+      if (!el.closest(".mp-lightbox") && !el.querySelector('[data-control="fullscreen"]')) {
+        const b = fullScreenButton(ref, meta, ctx);
+        el.append(b);
+        const destroy = inst.destroy.bind(inst);
+        inst.destroy = () => { b.remove(); destroy(); };
+      }
+      return inst;
+    },
+  };
+}
+
 export function loadViewer(meta: Pick<ItemMeta, "kind" | "masks" | "boxes">): Promise<Viewer> {
   const name = viewerModuleFor(meta);
   if (name === "image") return Promise.resolve(imageViewer);
@@ -37,7 +55,7 @@ export function loadViewer(meta: Pick<ItemMeta, "kind" | "masks" | "boxes">): Pr
     const load = modules[`./${name}.ts`];
     // Without the annotated viewer an annotated image still shows as a plain image.
     if (!load && name === "annotated-image") return Promise.resolve(imageViewer);
-    hit = load ? load().then((m) => m.viewer) : Promise.reject(new ViewerUnavailable(name));
+    hit = load ? load().then((m) => withFullScreen(m.viewer)) : Promise.reject(new ViewerUnavailable(name));
     hit.catch(() => loaded.delete(name));
     loaded.set(name, hit);
   }

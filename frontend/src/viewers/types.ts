@@ -14,6 +14,20 @@ export interface ItemSource {
 /** Grid-wide viewer settings (mask/box toggles, 3D camera sync ...). Viewers read their own keys. */
 export type ViewerSettings = Record<string, unknown>;
 
+/** The panel's slider and runs, for a view that moves on its own (full screen). */
+export interface ItemNavigator {
+  /** The slider's step, null before any data. */
+  current(): number | null;
+  stepBy(direction: -1 | 1): void;
+  /** Calls back when the slider moved or the grid-wide viewer settings changed; returns the unsubscribe. */
+  subscribe(fn: (what: "step" | "settings") => void): () => void;
+  settings(): ViewerSettings;
+  /** Shown runs, in the panel's order. */
+  runs(): readonly string[];
+  /** The item of `tag` #`index` in `run` at `step` or the nearest earlier one; null when none. */
+  item(run: string, tag: string, step: number, index: number): Promise<{ ref: ItemRef; meta: ItemMeta } | null>;
+}
+
 export interface ViewerContext {
   source: ItemSource;
   settings: ViewerSettings;
@@ -22,6 +36,8 @@ export interface ViewerContext {
   signal: AbortSignal;
   /** Items of other tags at the same run and step, for overlays (molecules, 3D). */
   overlays?: { ref: ItemRef; meta: ItemMeta }[];
+  /** Given by the panel: the full-screen view follows the slider and steps through runs with it. */
+  nav?: ItemNavigator;
 }
 
 export interface ViewerInstance {

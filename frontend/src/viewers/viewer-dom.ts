@@ -1,17 +1,10 @@
 // Small DOM helpers shared by the rich viewers (logged strings always go in via textContent).
 
-/** Create an element with plain attributes; never takes HTML. */
-export function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string> = {},
-): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") el.className = v;
-    else el.setAttribute(k, v);
-  }
-  return el;
-}
+// One DOM builder for the panel and the viewers: text goes in through textContent and
+// displayText, so a logged name can never be parsed as HTML nor pose as another.
+import { h } from "../panel/dom";
+
+export { displayText, h } from "../panel/dom";
 
 /** Insert a stylesheet once per document; viewers are lazy modules, so they bring their own CSS. */
 export function ensureStyle(id: string, css: string): void {
