@@ -334,6 +334,7 @@ export class Panel {
     switch (e.key) {
       case "Escape":
         if (this.help.open) this.help.close();
+        else if (this.cardMenu.openKey !== null) this.cardMenu.close(true);
         else if (this.state.expanded !== null) this.store.set({ expanded: null });
         else return;
         break;
