@@ -455,3 +455,12 @@ def test_reads_an_s3_logdir(s3_server: Any) -> None:  # noqa: F811  (the fixture
     first, second = reader.items("train", "samples", 3)
     assert first.caption == "remote" and np.array_equal(first.to_numpy(), RGB)
     assert np.array_equal(second.to_numpy(), GREY)
+
+
+def test_reads_an_fsspec_logdir() -> None:
+    with mp.Writer("memory://reader-test/run") as writer:
+        writer.add("samples", mp.Image(RGB, caption="in memory"), step=2)
+    reader = mp.Reader("memory://reader-test")
+    assert reader.runs() == ["run"] and reader.steps("run", "samples") == [2]
+    (item,) = reader.items("run", "samples", 2)
+    assert item.caption == "in memory" and np.array_equal(item.to_numpy(), RGB)
