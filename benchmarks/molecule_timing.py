@@ -9,7 +9,7 @@ default cartoon + side chains), laid out as the default grid (x = step, y = run)
   `--repeats`, each in a fresh browser context (nothing cached);
   `molecule_cells_draw_ms`: the same end from the start of the first molecule's `data` request
   (the panel frame's Resource Timing), which leaves out TensorBoard's own page load;
-- molecule_rotate_ms_per_frame: a held drag on the first cell, `--moves` mouse moves; each from
+- molecule_rotate_ms_per_frame: a held drag on the first live cell, `--moves` mouse moves; each from
   the move until the cell's next frame is drawn and the page has painted (an animation frame);
   median over the drag. The other cells of its row follow (camera sync "row", the default).
 
@@ -61,7 +61,7 @@ ON_SCREEN = """() => {
 # A held drag on the first cell's 3Dmol canvas, as the mouse gives it: ms per move until the cell
 # has drawn the move's frame and the page has painted.
 DRAG = """async (moves) => {
-  const host = document.querySelector('.mp-cell[data-tag="TAG"] .mol-host[data-frames]');
+  const host = document.querySelector('.mp-cell[data-tag="TAG"] .mol-host[data-live="1"][data-frames]');
   const canvas = host.querySelector('canvas');
   const r = canvas.getBoundingClientRect();
   const at = (x) => ({bubbles: true, cancelable: true, clientX: r.left + x, clientY: r.top + r.height / 2,

@@ -255,6 +255,8 @@ class MoleculeView implements ViewerInstance {
     this.models.clear();
     this.host.replaceChildren();
     delete this.host.dataset.live;
+    delete this.host.dataset.frames; // frames drawn by the live viewer; the picture stands for it now
+    this.frames = 0;
     // Release the context now rather than whenever garbage collection gets to it.
     const gl = canvas.getContext("webgl2") ?? canvas.getContext("webgl");
     gl?.getExtension("WEBGL_lose_context")?.loseContext();
