@@ -465,3 +465,27 @@ def test_indexing_progress_shows_and_the_panel_fills_in(
     )
     assert frame.locator(".mp-runs .mp-count").inner_text() == "12/12"
     assert not page.errors
+
+
+def test_the_run_list_is_virtual(page: Any, tensorboard_factory: Any, tmp_path: Path) -> None:
+    """2,000 runs: only the rows in view are in the DOM; scrolling and filtering reach any run."""
+    from benchmarks.scale_runs import copy_runs
+
+    logdir = tmp_path / "many"
+    logdir.mkdir()
+    copy_runs(logdir, 2000)
+    server = tensorboard_factory(logdir)
+    frame = open_media_tab(page, server.url)
+    count = frame.locator(".mp-runs .mp-count")
+    until(lambda: count.inner_text() == "2000/2000", "every run listed", timeout=120)
+    rows = frame.locator(".mp-run-list .mp-run")
+    assert 0 < rows.count() <= 80, rows.count()
+    frame.locator(".mp-run-list").evaluate("l => l.scrollTop = l.scrollHeight")
+    last = frame.get_by_label("run_01999", exact=True)
+    until(lambda: last.is_visible(), "the last run shows at the bottom of the list")
+    assert rows.count() <= 80
+    last.uncheck()
+    until(lambda: count.inner_text() == "1999/2000", "unticking a run far down the list works")
+    frame.get_by_label("Filter runs").fill("0199[0-9]$")
+    until(lambda: rows.count() == 10, "the filter lists the ten matching runs")
+    assert not page.errors
