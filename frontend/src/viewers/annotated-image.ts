@@ -6,12 +6,12 @@
 import type { ClassLabel, ItemMeta, ItemRef, MaskLayerMeta } from "../api-types";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
 import { boxLabel, boxToPercent, placeCaptions, scoreRanges, visibleBoxes } from "./segmentation/boxes";
-import { className, classColor, classColorMap, colorTable, hexToRgb, isBackgroundClass, mergeLabels } from "./segmentation/colors";
+import { className, classColor, classColorMap, colorTable, isBackgroundClass, mergeLabels, textColorOn } from "./segmentation/colors";
 import { maxClassId, paintDifference, paintMask } from "./segmentation/compose";
 import { computeIoU, differenceMask, sameLabelSet, type IoUReport } from "./segmentation/metrics";
 import { DEFAULT_OPACITY, KEYS, readSettings, type AnnotationSettings } from "./segmentation/settings";
 import { CellMenu, heading, line } from "./viewer-chrome";
-import { checkbox, ensureStyle, h } from "./viewer-dom";
+import { checkbox, displayText, ensureStyle, h } from "./viewer-dom";
 
 const DIFF_COLOR: [number, number, number] = [255, 0, 255];
 const GAP = 4;
@@ -101,7 +101,7 @@ class AnnotatedImage implements ViewerInstance {
       const { a, b, iou } = this.compare;
       this.miou.dataset.miou = String(iou.meanIoU);
       this.miou.textContent = `mIoU ${iou.meanIoU.toFixed(3)}`;
-      this.miou.title = `mean IoU of ${a.meta.name} vs ${b.meta.name} over ${iou.perClass.length} classes`;
+      this.miou.title = displayText(`mean IoU of ${a.meta.name} vs ${b.meta.name} over ${iou.perClass.length} classes`);
     }
     el.append(this.root);
 
@@ -214,7 +214,7 @@ class AnnotatedImage implements ViewerInstance {
       }
       const boxes = h("div", { class: "ai-boxes" });
       const label = h("div", { class: "ai-label" });
-      label.textContent = p.title;
+      label.textContent = displayText(p.title);
       if (!p.title) label.style.display = "none";
       root.append(boxes, label);
       this.stagesEl.append(root);
@@ -277,7 +277,7 @@ class AnnotatedImage implements ViewerInstance {
             const cap = h("span");
             cap.style.background = color;
             cap.style.color = textColorOn(color);
-            cap.textContent = boxLabel(box, className(box.class_id, layer.class_labels.length ? layer.class_labels : this.labels));
+            cap.textContent = displayText(boxLabel(box, className(box.class_id, layer.class_labels.length ? layer.class_labels : this.labels)));
             d.append(cap);
           }
           stage.boxes.append(d);
@@ -312,7 +312,7 @@ class AnnotatedImage implements ViewerInstance {
       diff.setAttribute("aria-pressed", String(s.view === "difference"));
       diff.addEventListener("click", () => this.set({ [KEYS.view]: s.view === "difference" ? "classes" : "difference" }));
       const note = h("span", { class: "vc-note" });
-      note.textContent = `mIoU ${this.compare.iou.meanIoU.toFixed(3)} · ${this.compare.a.meta.name} vs ${this.compare.b.meta.name}`;
+      note.textContent = displayText(`mIoU ${this.compare.iou.meanIoU.toFixed(3)} · ${this.compare.a.meta.name} vs ${this.compare.b.meta.name}`);
       d.append(line(diff, note));
     }
     if (this.layers.length) {
@@ -325,7 +325,7 @@ class AnnotatedImage implements ViewerInstance {
           this.set({ [KEYS.layerVisible]: { ...s.layerVisible, [name]: on } }),
         );
         const nm = h("span", { class: "name" });
-        nm.textContent = name;
+        nm.textContent = displayText(name);
         const op = h("input", { type: "range", min: "0", max: "1", step: "0.05", title: "opacity" });
         op.value = String(this.layerOpacity(name));
         op.dataset.control = "opacity";
@@ -379,7 +379,7 @@ class AnnotatedImage implements ViewerInstance {
         sw.value = classColor(id, this.colors());
         sw.addEventListener("input", () => this.set({ [KEYS.colors]: { ...s.colors, [String(id)]: sw.value } }));
         const nm = h("span", { class: "name" });
-        nm.textContent = className(id, this.labels);
+        nm.textContent = displayText(className(id, this.labels));
         nm.title = `id ${id}`;
         row.append(cb, sw, nm);
         const iou = iouById.get(id);
@@ -401,7 +401,7 @@ class AnnotatedImage implements ViewerInstance {
           this.set({ [KEYS.boxLayerVisible]: { ...s.boxLayerVisible, [layer.name]: on } }),
         );
         const nm = h("span", { class: "name" });
-        nm.textContent = `${layer.name} (${layer.boxes.length})`;
+        nm.textContent = displayText(`${layer.name} (${layer.boxes.length})`);
         row.append(cb, nm);
         d.append(row);
       }
@@ -412,7 +412,7 @@ class AnnotatedImage implements ViewerInstance {
         const row = h("div", { class: "ai-row" });
         row.dataset.score = key;
         const nm = h("span", { class: "name" });
-        nm.textContent = `${key} ≥`;
+        nm.textContent = displayText(`${key} ≥`);
         const lo = Math.min(0, range.min);
         const hi = Math.max(1, range.max);
         const sl = h("input", { type: "range", min: String(lo), max: String(hi), step: String((hi - lo) / 100) });
@@ -497,7 +497,7 @@ class AnnotatedImage implements ViewerInstance {
       const y = Math.floor(fy * this.compare.a.meta.height);
       if (this.compare.diff[y * this.compare.a.meta.width + x]) lines.push("layers disagree");
     }
-    this.tip.textContent = lines.join("\n");
+    this.tip.textContent = displayText(lines.join("\n"));
     // Fixed to the window, not the cell: in a small cell the tip is wider than the cell itself.
     this.tip.style.display = "block";
     const x = e.clientX + 12;
@@ -537,12 +537,6 @@ function matches(id: number, name: string, q: string): boolean {
   return !t || name.toLowerCase().includes(t) || String(id) === t;
 }
 
-
-/** Black or white, whichever reads on the class colour. */
-function textColorOn(hex: string): string {
-  const [r, g, b] = hexToRgb(hex);
-  return 0.299 * r + 0.587 * g + 0.114 * b > 150 ? "#000" : "#fff";
-}
 
 export const viewer: Viewer = {
   async mount(el: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): Promise<ViewerInstance> {

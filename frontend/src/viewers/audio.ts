@@ -1,5 +1,6 @@
 // Audio viewer: play/pause, a waveform (min/max per pixel column) with a playhead, click to seek,
 // a spectrogram view (short-time FFT, log magnitude), and download of the original file.
+import { h } from "./viewer-dom";
 import type { ItemMeta, ItemRef } from "../api-types";
 import { downloadLink } from "./image";
 import { downloadName } from "./events";
@@ -152,13 +153,6 @@ function drawSpectrogram(canvas: HTMLCanvasElement, samples: Float32Array, progr
   g.fillRect(Math.round(progress * width), 0, 1, height);
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
 function clock(seconds: number): string {
   const s = Math.max(0, seconds);
   return `${Math.floor(s / 60)}:${(s % 60).toFixed(1).padStart(4, "0")}`;
@@ -169,25 +163,25 @@ export const viewer: Viewer = {
     const url = ctx.source.dataUrl(ref);
     const buffer = await decode(await ctx.source.fetchData(ref, ctx.signal), meta.sample_rate);
     const samples = mono(buffer);
-    const root = el("div", "mp-viewer mp-audio-viewer");
-    const canvas = el("canvas", "mp-wave");
+    const root = h("div", { class: "mp-viewer mp-audio-viewer" });
+    const canvas = h("canvas", { class: "mp-wave" });
     canvas.setAttribute("role", "img");
     canvas.setAttribute("aria-label", "Waveform; click to seek");
-    const audio = el("audio", "mp-audio");
+    const audio = h("audio", { class: "mp-audio" });
     audio.preload = "none";
     audio.src = url;
-    const bar = el("div", "mp-media-bar");
-    const play = el("button", "mp-tool mp-play");
+    const bar = h("div", { class: "mp-media-bar" });
+    const play = h("button", { class: "mp-tool mp-play" });
     setIcon(play, "play", 14);
     play.setAttribute("aria-label", "Play");
-    const time = el("span", "mp-media-time", clock(buffer.duration));
+    const time = h("span", { class: "mp-media-time", text: clock(buffer.duration) });
     time.title = "Position / duration";
-    const specBtn = el("button", "mp-tool mp-spec-toggle", "FFT");
+    const specBtn = h("button", { class: "mp-tool mp-spec-toggle", text: "FFT" });
     specBtn.title = "Show the spectrogram";
     specBtn.setAttribute("aria-pressed", "false");
     bar.append(play, time, specBtn, downloadLink(ctx.source.downloadUrl(ref), downloadName(ref, meta.format || "wav")));
     root.append(canvas, bar, audio);
-    if (meta.caption) root.append(el("div", "mp-caption", meta.caption));
+    if (meta.caption) root.append(h("div", { class: "mp-caption", text: meta.caption }));
     host.append(root);
 
     let showSpec = false;

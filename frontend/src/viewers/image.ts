@@ -1,5 +1,6 @@
 // Plain image viewer: fit to the cell or original size, smooth or pixelated, caption, full
 // screen (fullscreen.ts: wheel zoom and drag pan), download of the original bytes.
+import { displayText, h } from "./viewer-dom";
 import type { ItemMeta, ItemRef } from "../api-types";
 import { downloadName } from "./events";
 import { openFullScreen } from "./fullscreen";
@@ -44,13 +45,6 @@ async function loadImage(url: string, signal: AbortSignal): Promise<HTMLImageEle
   return img;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
 function applySettings(frame: HTMLElement, img: HTMLImageElement, cap: HTMLElement | null, s: ViewerSettings): void {
   const original = s["image.fit"] === "original";
   frame.classList.toggle("mp-original", original);
@@ -59,7 +53,7 @@ function applySettings(frame: HTMLElement, img: HTMLImageElement, cap: HTMLEleme
 }
 
 export function downloadLink(url: string, name: string): HTMLAnchorElement {
-  const a = el("a", "mp-tool");
+  const a = h("a", { class: "mp-tool" });
   setIcon(a, "download", 14);
   a.href = url;
   a.download = name;
@@ -74,13 +68,13 @@ export const viewer: Viewer = {
     const img = await loadImage(url, ctx.signal);
     img.className = "mp-image";
     img.alt = meta.caption || `${ref.tag} at step ${ref.step}`;
-    const frame = el("div", "mp-image-frame");
+    const frame = h("div", { class: "mp-image-frame" });
     frame.append(img);
-    const cap = meta.caption ? el("div", "mp-caption", meta.caption) : null;
-    if (cap) cap.title = meta.caption;
+    const cap = meta.caption ? h("div", { class: "mp-caption", text: meta.caption }) : null;
+    if (cap) cap.title = displayText(meta.caption);
     const ext = meta.format || "png";
-    const tools = el("div", "mp-tools");
-    const full = el("button", "mp-tool");
+    const tools = h("div", { class: "mp-tools" });
+    const full = h("button", { class: "mp-tool" });
     setIcon(full, "fullscreen", 14);
     full.title = "Full screen (zoom and pan)";
     full.setAttribute("aria-label", "Full screen");
@@ -91,7 +85,7 @@ export const viewer: Viewer = {
     });
     frame.addEventListener("dblclick", () => full.click());
     tools.append(full, downloadLink(ctx.source.downloadUrl(ref), downloadName(ref, ext)));
-    const root = el("div", "mp-viewer mp-image-viewer");
+    const root = h("div", { class: "mp-viewer mp-image-viewer" });
     root.append(frame, tools);
     if (cap) root.append(cap);
     applySettings(frame, img, cap, ctx.settings);

@@ -9,13 +9,13 @@ import {
   boxesAbove, classRGB, countLabels, defaultPointSize, effectiveColorBy, heightRGB, labelArray, movingPointBudget, ramp,
   sampleIndex, visibleIndex, type ColorBy,
 } from "./pointcloud-data";
-import { className, classColor, classColorMap, rgbToHex } from "./segmentation/colors";
+import { className, classColor, classColorMap, rgbToHex, textColorOn } from "./segmentation/colors";
 import { boundsOf, overlayColors, readSync, View3D } from "./three-shared";
 import { overlayShown } from "./overlay-pairs";
 import { legendRow, message, OVERLAY_SHOWN_KEY, overlayControls, readFlags, root3d, select, syncSelect } from "./three-ui";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
 import { CellMenu, heading, line } from "./viewer-chrome";
-import { checkbox, h } from "./viewer-dom";
+import { checkbox, displayText, h } from "./viewer-dom";
 
 export const KEYS = {
   colorBy: "pc.colorBy",
@@ -260,16 +260,17 @@ class PointCloudView implements ViewerInstance {
     for (const l of this.labelsToDraw) {
       const p = project(l.at);
       if (!p.visible) continue;
-      // fillText draws the logged label as text, never markup.
-      const w = g.measureText(l.text).width + 6;
+      // fillText draws the logged label as text, never markup; bidi and zero-width marks shown as such.
+      const text = displayText(l.text);
+      const w = g.measureText(text).width + 6;
       const x = p.x - w / 2;
       const y = p.y - lh - 1;
       if (placed.some((q) => x < q.x + q.w && q.x < x + w && y < q.y + lh && q.y < y + lh)) continue;
       placed.push({ x, y, w });
       g.fillStyle = l.color;
       g.fillRect(x, y, w, lh);
-      g.fillStyle = textOn(l.color);
-      g.fillText(l.text, x + 3, p.y - 2);
+      g.fillStyle = textColorOn(l.color);
+      g.fillText(text, x + 3, p.y - 2);
     }
     g.restore();
   }
@@ -378,11 +379,6 @@ class PointCloudView implements ViewerInstance {
   }
 }
 
-/** Black or white, whichever reads on a label's colour. */
-function textOn(hex: string): string {
-  const c = new Color(hex);
-  return 0.299 * c.r + 0.587 * c.g + 0.114 * c.b > 0.6 ? "#000" : "#fff";
-}
 
 function overlayPoints(buf: ArrayBuffer, color: string): Points {
   const g = new BufferGeometry();

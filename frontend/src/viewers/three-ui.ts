@@ -1,7 +1,7 @@
 // The controls shared by the 3D viewers: the cell root, selects, the overlay list and a legend.
 import { overlayShown, rankOverlays } from "./overlay-pairs";
 import { heading } from "./viewer-chrome";
-import { checkbox, ensureStyle, h } from "./viewer-dom";
+import { checkbox, displayText, ensureStyle, h } from "./viewer-dom";
 import { SYNC_KEY, type CameraSync } from "./scene-settings";
 import type { ViewerSettings } from "./types";
 
@@ -64,7 +64,7 @@ export function legendRow(color: string, text: string, extra?: string): HTMLDivE
   const sw = h("span", { class: "v3d-sw" });
   sw.style.background = color;
   const name = h("span");
-  name.textContent = text;
+  name.textContent = displayText(text);
   row.append(sw, name);
   if (extra) {
     const n = h("span", { class: "num" });
@@ -91,8 +91,8 @@ export function overlayRows(
     const sw = h("span", { class: "v3d-sw" });
     sw.style.background = it.color;
     const name = h("span");
-    name.textContent = it.tag;
-    name.title = it.tag;
+    name.textContent = displayText(it.tag);
+    name.title = displayText(it.tag);
     row.append(cb, sw, name);
     return row;
   });
@@ -143,6 +143,6 @@ export function readFlags(s: ViewerSettings, key: string): Record<string, boolea
 
 export function message(root: HTMLElement, text: string): void {
   const m = h("div", { class: "v3d-msg" });
-  m.textContent = text;
+  m.textContent = displayText(text);
   root.append(m);
 }

@@ -2,18 +2,12 @@
 // frame-accurate scrubbing (with the slider, or by dragging sideways across the picture, which
 // works in the smallest cell), and restart-together when the panel plays a whole row.
 // PyTorch's add_video logs GIFs; those are animated images and are shown as <img>.
+import { h } from "./viewer-dom";
 import type { ItemMeta, ItemRef } from "../api-types";
 import { downloadLink } from "./image";
 import { ROW_PLAY_EVENT, downloadName } from "./events";
 import { setIcon } from "./icons";
 import type { Viewer, ViewerContext, ViewerInstance } from "./types";
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 /**
  * An animated GIF is an image: the browser plays it from its first frame when the image is new,
@@ -22,8 +16,8 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: s
  */
 async function gif(host: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): Promise<ViewerInstance> {
   const bytes = new Blob([await ctx.source.fetchData(ref, ctx.signal)], { type: "image/gif" });
-  const root = el("div", "mp-viewer mp-image-viewer");
-  const frame = el("div", "mp-image-frame");
+  const root = h("div", { class: "mp-viewer mp-image-viewer" });
+  const frame = h("div", { class: "mp-image-frame" });
   const img = new Image();
   img.className = "mp-image";
   img.alt = meta.caption || `${ref.tag} at step ${ref.step}`;
@@ -35,7 +29,7 @@ async function gif(host: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerC
   show();
   frame.append(img);
   root.append(frame);
-  if (meta.caption) root.append(el("div", "mp-caption", meta.caption));
+  if (meta.caption) root.append(h("div", { class: "mp-caption", text: meta.caption }));
   host.append(root);
   host.addEventListener(ROW_PLAY_EVENT, show);
   return {
@@ -51,31 +45,31 @@ export const viewer: Viewer = {
   async mount(host: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): Promise<ViewerInstance> {
     if (meta.format === "gif" || meta.mime === "image/gif") return gif(host, ref, meta, ctx);
     const url = ctx.source.dataUrl(ref);
-    const root = el("div", "mp-viewer mp-video-viewer");
-    const video = el("video", "mp-video");
+    const root = h("div", { class: "mp-viewer mp-video-viewer" });
+    const video = h("video", { class: "mp-video" });
     video.muted = true;
     video.loop = true;
     video.playsInline = true;
     video.preload = "auto";
     video.src = url;
-    const bar = el("div", "mp-media-bar");
-    const play = el("button", "mp-tool mp-play");
+    const bar = h("div", { class: "mp-media-bar" });
+    const play = h("button", { class: "mp-tool mp-play" });
     setIcon(play, "play", 14);
     play.setAttribute("aria-label", "Play");
     const fps = meta.fps > 0 ? meta.fps : 25;
-    const scrub = el("input", "mp-scrub");
+    const scrub = h("input", { class: "mp-scrub" });
     scrub.type = "range";
     scrub.min = "0";
     scrub.step = "1";
     scrub.setAttribute("aria-label", "Frame");
-    const label = el("span", "mp-media-time");
-    const loop = el("button", "mp-tool mp-loop on");
+    const label = h("span", { class: "mp-media-time" });
+    const loop = h("button", { class: "mp-tool mp-loop on" });
     setIcon(loop, "loop", 14);
     loop.title = "Loop";
     loop.setAttribute("aria-pressed", "true");
     bar.append(play, scrub, label, loop, downloadLink(ctx.source.downloadUrl(ref), downloadName(ref, meta.format || "mp4")));
     root.append(video, bar);
-    if (meta.caption) root.append(el("div", "mp-caption", meta.caption));
+    if (meta.caption) root.append(h("div", { class: "mp-caption", text: meta.caption }));
     host.append(root);
 
     const frames = () => meta.frames > 0 ? meta.frames : Math.max(1, Math.round((video.duration || 0) * fps));

@@ -20,6 +20,12 @@ export function hexToRgb(hex: string): RGB {
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
 
+/** Black or white, whichever reads on `hex` (its sRGB luma): the one rule for text on a class colour. */
+export function textColorOn(hex: string): string {
+  const [r, g, b] = hexToRgb(hex);
+  return 0.299 * r + 0.587 * g + 0.114 * b > 150 ? "#000" : "#fff";
+}
+
 export function rgbToHex([r, g, b]: RGB): string {
   return "#" + [r, g, b].map((v) => Math.round(v).toString(16).padStart(2, "0")).join("");
 }
