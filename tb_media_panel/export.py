@@ -342,8 +342,13 @@ def write_zip(out: Path, items: Iterable[Item], logdir: str) -> None:
             method = zipfile.ZIP_STORED if fmt in COMPRESSED else zipfile.ZIP_DEFLATED
             archive.writestr(name, data, compress_type=method)
 
+        used: set[str] = set()
         for item in items:
             path = item_path(item)
+            while path in used:  # run "a/b" tag "c" and run "a" tag "b/c", or names made safe
+                base, ext = path.rsplit(".", 1)
+                path = f"{base}~.{ext}"
+            used.add(path)
             if item.kind == "pointcloud":
                 add(path, _points_npz(item), "")
             else:

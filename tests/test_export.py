@@ -260,3 +260,23 @@ def test_overlay_burns_masks_and_boxes_in_as_the_panel_draws_them(tmp_path: Path
     assert cell[45, 42].tolist() == blended((0x3C, 0xB4, 0x4B))  # inside: the mask again
     assert (cell[18:31, 40:60] == [0x3C, 0xB4, 0x4B]).all(axis=2).mean() > 0.5  # caption background
     assert (cell[18:31, 40:60] > 220).all(axis=2).any()  # and its white text
+
+
+def test_zip_names_stay_inside_and_apart(tmp_path: Path) -> None:
+    for run, tag in (("a/b", "c"), ("a", "b/c"), ("a", "../../escape"), ("a", "..\\win:name")):
+        with mp.Writer(str(tmp_path / "logs" / run), filename_suffix=f".{len(tag)}") as writer:
+            writer.add(tag, mp.Image(np.full((2, 2), len(tag), np.uint8)), step=1)
+    out = tmp_path / "names.zip"
+    tags = ["--tag", "c", "--tag", "b/c", "--tag", "../../escape", "--tag", "..\\win:name"]
+    assert main(["export", "--logdir", str(tmp_path / "logs"), *tags, "--to", str(out)]) == 0
+    with zipfile.ZipFile(out) as archive:
+        paths = [e["path"] for e in json.loads(archive.read("manifest.json"))["items"]]
+        assert sorted(paths) == sorted(
+            [
+                "a/_/_/escape/1-0.png",
+                "a/b/c/1-0.png",
+                "a/b/c/1-0~.png",
+                "a/.._win_name/1-0.png",
+            ]
+        )
+        assert sorted(archive.namelist()) == sorted([*paths, "manifest.json"])
