@@ -85,3 +85,55 @@ def test_a_screen_of_proteins_draws_one_frame_per_cell_at_its_own_size(server: A
     for width, css_width, height, css_height in sizes:
         assert abs(width - css_width) <= 1 and abs(height - css_height) <= 1, sizes
     assert not page.errors
+
+
+def test_turning_a_protein_turns_the_rest_of_its_row(server: Any, page: Any) -> None:
+    # The cells that follow a turned one may wait for the turning to pause (frames are costly in
+    # software WebGL), but once the drag ends they show the leader's view; other rows keep theirs.
+    require("PIL")
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    frame = open_media_tab(page, server.url, "tags=^protein$&cell=200")
+    live = frame.locator('.mp-cell[data-tag="protein"]:has(.mol-host[data-live="1"] canvas)')
+    until(lambda: live.count() >= 6, "six live protein cells")
+    page.wait_for_timeout(500)
+
+    def cell_at(row: int, col: int) -> Any:
+        return frame.locator(f'.mp-cell[data-tag="protein"][data-run="run_{row}"][data-step="{col}"]').first
+
+    def picture(cell: Any) -> np.ndarray:
+        return np.asarray(Image.open(io.BytesIO(cell.locator(".v3d-root").screenshot())).convert("L")).astype(
+            int
+        )
+
+    leader, neighbour, other_row = cell_at(1, 0), cell_at(1, 1), cell_at(2, 1)
+    # At most 8 viewers stay live (the rest show a picture, woken by pointing at it): wake these three.
+    for _ in range(3):
+        for c in (leader, neighbour, other_row):
+            if c.locator('.mol-host[data-live="1"]').count() == 0:
+                c.locator(".mol-still").hover()
+    for c in (leader, neighbour, other_row):
+        until(
+            lambda c=c: c.locator('.mol-host[data-live="1"]').count() == 1, "the three cells live", timeout=20
+        )
+    page.mouse.move(0, 0)
+    page.wait_for_timeout(500)
+    before = {"neighbour": picture(neighbour), "other": picture(other_row)}
+    box = leader.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 9):
+        page.mouse.move(x + 10 * i, y + 4 * i)
+    page.mouse.up()
+    until(
+        lambda: np.abs(picture(neighbour) - before["neighbour"]).mean() > 2,
+        "the neighbour in the leader's row turned",
+        timeout=20,
+    )
+    assert np.abs(picture(other_row) - before["other"]).mean() < 0.5
+    assert not page.errors
