@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { nameEl, sharedPrefix } from "../src/panel/dom";
 
-const parts = (el: HTMLElement) => [...el.children].map((c) => c.textContent);
+/** The two parts drawn (head, tail); the element's text is the whole name. */
+const parts = (el: HTMLElement) => [...el.querySelectorAll<HTMLElement>(".mp-name-head, .mp-name-tail")].map((c) => c.dataset.part);
 
 describe("long names cut in the middle", () => {
   it("keep a tail that tells sweeps apart, and the whole name as the title", () => {
@@ -11,6 +12,7 @@ describe("long names cut in the middle", () => {
     expect(parts(a)[1]).toBe("_bs256_seed1");
     expect(parts(a)[1]).not.toBe(parts(b)[1]);
     expect(a.title).toBe("resnet50_imagenet_exp_lr3e-4_bs256_seed1");
+    expect(a.textContent).toBe("resnet50_imagenet_exp_lr3e-4_bs256_seed1");
   });
 
   it("cut first what every name shares", () => {

@@ -159,7 +159,7 @@ def shows_tail(el: Any, tail: str) -> bool:
              const t = n.querySelector('.mp-name-tail');
              const head = n.querySelector('.mp-name-head'); const box = e.getBoundingClientRect();
              const tb = t.getBoundingClientRect(); const clip = n.getBoundingClientRect();
-             return head.scrollWidth > head.clientWidth && t.textContent.endsWith(tail)
+             return head.scrollWidth > head.clientWidth && t.dataset.part.endsWith(tail)
                && tb.right <= Math.min(box.right, clip.right) + 0.5 && tb.left >= clip.left - 0.5; }""",
             tail,
         )

@@ -56,16 +56,14 @@ export function nameEl(text: string, cls = "", shared = 0): HTMLElement {
   const tailLen = shared > 0 && shared < chars.length ? Math.max(byShare, chars.length - shared) : byShare;
   const head = chars.slice(0, chars.length - tailLen).join("");
   const tail = chars.slice(chars.length - tailLen).join("");
-  const el = document.createElement("span");
-  el.className = `mp-name${cls ? ` ${cls}` : ""}`;
-  el.title = displayText(text);
-  const headEl = document.createElement("span");
-  headEl.className = "mp-name-head";
-  headEl.textContent = head;
-  const tailEl = document.createElement("span");
-  tailEl.className = "mp-name-tail";
-  tailEl.textContent = tail;
-  el.append(headEl, tailEl);
+  // The name is one text node (what is read aloud, found, copied and read as innerText); the
+  // two parts drawn are generated content of the head and tail boxes, which CSS can cut.
+  const el = h("span", { class: `mp-name${cls ? ` ${cls}` : ""}`, title: text }, h("span", { class: "mp-name-text", text }));
+  for (const [part, shown] of [["head", head], ["tail", tail]]) {
+    const box = h("span", { class: `mp-name-${part}`, "aria-hidden": "true" });
+    box.dataset.part = shown;
+    el.append(box);
+  }
   return el;
 }
 
