@@ -52,6 +52,7 @@ GOALS: dict[str, tuple[str, float] | None] = {
     "real_logdir_index_vs_rustboard": ("max", 1.0),
     "scan_records_per_s": ("min", 2_000_000.0),
     "runs_10k_list_ms": ("max", 500.0),
+    "runs_10k_first_list_ms": ("max", 500.0),  # the cold call: summaries kept as indexed
     "run_filter_10k_ms": ("max", 50.0),
     "run_list_rows_10k": None,
     "real_logdir_first_tags_ms": ("max", 1000.0),

@@ -157,6 +157,7 @@ class TagSummary:
     max_items: int
     purged: int  # logged steps hidden, as TensorBoard hides them (a restarted job)
     description: str  # the summary description logged with the tag (markdown), or ""
+    version: int  # changes whenever the series does: the panel redraws what is on screen
 
 
 @dataclass(frozen=True)
@@ -557,8 +558,8 @@ class LogdirIndex:
 def _summarize(run: RunIndex) -> list[TagSummary]:
     found = []
     for tag, series in sorted(run.series.items()):
-        table, _ = series.table()
-        if not len(table.steps):
+        summary = series.summary()
+        if summary is None:
             continue
         found.append(
             TagSummary(
@@ -566,12 +567,13 @@ def _summarize(run: RunIndex) -> list[TagSummary]:
                 tag=tag,
                 kind=series.first_kind or "image",
                 source=series.source,
-                step_count=len(table.steps),
-                first_step=int(table.steps[0]),
-                last_step=int(table.steps[-1]),
-                max_items=int(table.counts.max()),
-                purged=series.purged(),
+                step_count=summary.step_count,
+                first_step=summary.first_step,
+                last_step=summary.last_step,
+                max_items=summary.max_items,
+                purged=summary.purged,
                 description=series.description,
+                version=summary.version,
             )
         )
     return found

@@ -16,6 +16,7 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import count as counter
 from typing import NamedTuple
 
 import numpy as np
@@ -37,6 +38,9 @@ FORMAT_CODES = {name: code for code, name in enumerate(FORMATS)}
 # Item offsets and lengths are kept in 32 bits, relative to their record: events.py skips
 # records this large.
 MAX_RECORD_BYTES = 1 << 32
+# Series versions: one process-wide sequence, so a series dropped and indexed again never
+# repeats a version it had (the panel redraws a tag whose versions changed)
+_VERSIONS = counter(1)
 
 
 class MediaItems(NamedTuple):
@@ -182,6 +186,17 @@ class ItemLocation:
         return self.offset + self.header_length + 2 + varint_size(self.data_length)
 
 
+class Summary(NamedTuple):
+    """What `tags` says of a series (the steps TensorBoard shows)."""
+
+    step_count: int
+    first_step: int
+    last_step: int
+    max_items: int
+    purged: int
+    version: int  # changes whenever the series does (a step logged again, a record dropped)
+
+
 @dataclass(frozen=True)
 class StepTable:
     """Distinct logged steps in ascending order, with the row holding each."""
@@ -272,6 +287,8 @@ class Series:
             self._caption_offset = array("I")
             self._caption_length = array("I")
         self._tables: dict[tuple[bool, int], tuple[StepTable, np.ndarray]] = {}
+        self._max_count = 0  # most items in one row: `summary` of 10,000 runs reads no columns
+        self.version = next(_VERSIONS)
         self.first_kind = ""
         self.description = ""  # the first SummaryMetadata.summary_description (markdown)
 
@@ -344,6 +361,9 @@ class Series:
         self._record_offset.put(n, record)
         self._steps.put(n, step)
         self._rows = n + 1  # last: readers size the table by it
+        if count > self._max_count:
+            self._max_count = count
+        self.version = next(_VERSIONS)
         self._tables.clear()
 
     def _name(self, file_id: int) -> str:
@@ -389,6 +409,8 @@ class Series:
         steps = self._steps.view(self._rows)
         segment_names = [self._name(f) for f in self._segment_files]
         self._in_order = bool(np.all(np.diff(steps) > 0)) and segment_names == sorted(segment_names)
+        self._max_count = int(counts[kept].max()) if self._rows else 0
+        self.version = next(_VERSIONS)
         self._tables.clear()
 
     def __len__(self) -> int:
@@ -406,6 +428,17 @@ class Series:
         if self._in_order and not self._restarts():
             return 0
         return self._rows - len(self.table()[0].steps)
+
+    def summary(self) -> Summary | None:
+        """The shown steps' summary, None if there are none. Rows in order (the usual case)
+        are all shown: then it is kept as rows are added, not computed from the columns."""
+        n = self._rows
+        if self._in_order and not self._restarts():
+            if not n:
+                return None
+            steps = self._steps.data
+            return Summary(n, int(steps[0]), int(steps[n - 1]), self._max_count, 0, self.version)
+        return _table_summary(self, self.version)
 
     def _counts(self, rows: np.ndarray | None, n: int) -> np.ndarray:
         counts = np.diff(np.append(self._first_item.view(n), len(self._offset)))
@@ -528,6 +561,7 @@ class MeshSeries:
         self.steps: dict[int, MeshStep] = {}
         self.purged_steps: dict[int, MeshStep] = {}  # hidden by a later part at a lower step
         self.description = ""
+        self.version = next(_VERSIONS)
         self._tables: dict[bool, tuple[StepTable, np.ndarray]] = {}
 
     @property
@@ -545,6 +579,7 @@ class MeshSeries:
         self.purged_steps.pop(step, None)
         entry.parts[component] = part
         entry.wall_time = wall_time
+        self.version = next(_VERSIONS)
         self._tables.clear()
 
     def drop_items(self, file_id: int, start: int = 0, stop: int | None = None) -> None:
@@ -562,6 +597,7 @@ class MeshSeries:
                     del parts[name]
                 if not parts:
                     del steps[step]
+        self.version = next(_VERSIONS)
         self._tables.clear()
 
     def __len__(self) -> int:
@@ -582,9 +618,23 @@ class MeshSeries:
             self._tables[include_purged] = table
         return table
 
+    def summary(self) -> Summary | None:
+        return _table_summary(self, self.version)
+
     def step_at(self, step: int) -> MeshStep | None:
         entry = self.steps.get(step) or self.purged_steps.get(step)
         return entry if entry is not None and entry.batch > 0 else None
 
 
 AnySeries = Series | MeshSeries
+
+
+def _table_summary(series: AnySeries, version: int) -> Summary | None:
+    """The summary computed from the table of shown steps."""
+    table, _ = series.table()
+    if not len(table.steps):
+        return None
+    steps = table.steps
+    return Summary(
+        len(steps), int(steps[0]), int(steps[-1]), int(table.counts.max()), series.purged(), version
+    )
