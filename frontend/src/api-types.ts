@@ -43,6 +43,8 @@ export interface TagInfo {
   first_step: number;
   last_step: number;
   max_items: number;
+  /** Changes whenever the series does (a step logged again included): polling redraws on it. */
+  version: number;
   /** The markdown logged as the summary's description (SummaryMetadata.summary_description), or "". */
   description?: string;
 }

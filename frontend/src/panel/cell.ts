@@ -115,16 +115,17 @@ export class Cell {
         this.setBadge(null, step);
         return;
       }
-      const key = JSON.stringify([run, tag, actual, index]);
-      if (key === this.shown) {
-        this.setBadge(actual, step);
-        return;
-      }
       const res = await this.env.data.api.items(run, tag, actual);
       if (token !== this.token) return;
       const meta = res.items.find((it) => it.index === index);
       if (!meta) {
         this.setState("empty", `No item #${index} at step ${actual}`);
+        this.setBadge(actual, step);
+        return;
+      }
+      // The content key too: a step logged again is the same address with other bytes.
+      const key = JSON.stringify([run, tag, actual, index, meta.key]);
+      if (key === this.shown) {
         this.setBadge(actual, step);
         return;
       }

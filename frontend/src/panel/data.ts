@@ -39,9 +39,10 @@ export function summarizeTags(tags: readonly TagInfo[]): Map<string, TagSummary>
   return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** A fingerprint of what polling compares: a tag changed when any run's count or last step did. */
+/** A fingerprint of what polling compares: a tag changed when any run's series did, a step
+ *  logged again included (its count and last step stay the same, its version does not). */
 export function tagFingerprint(t: TagSummary): string {
-  return [...t.runs.values()].map((r) => `${r.run}:${r.step_count}:${r.last_step}`).sort().join("|");
+  return [...t.runs.values()].map((r) => `${r.run}:${r.version}`).sort().join("|");
 }
 
 export class PanelData {
