@@ -125,6 +125,20 @@ def test_card_title_stays_on_top_of_cells_when_the_page_scrolls(
                   return hits.every(e => e && e.closest('.mp-card-header') !== null); }"""
     )
     assert on_top, "the card title is drawn over the cells scrolled under it"
+    # the step labels stay too, just under the header, over the cells
+    heads = frame.locator(f"{CARD.format('samples')} .mp-grid-inner .mp-axis-label")
+    steps_on_top = heads.evaluate_all(
+        """(els) => els.map(el => { const r = el.getBoundingClientRect();
+             const g = el.closest('.mp-grid-scroll').getBoundingClientRect();
+             const rows = el.closest('.mp-grid-plane').querySelector('.mp-grid-rowlabels');
+             const x = r.x + r.width / 2;
+             if (x < rows.getBoundingClientRect().right || x > g.right) return null;  // out of view sideways
+             const top = document.elementFromPoint(x, r.y + r.height / 2);
+             return top?.closest('.mp-axis-label') === el; }).filter(v => v !== null)"""
+    )
+    assert steps_on_top and all(steps_on_top), steps_on_top
+    label_top = heads.first.bounding_box()["y"]
+    assert abs(label_top - (box["y"] + box["height"])) <= 1
     # and over the pinned column labels beneath it
     assert header.evaluate("h => getComputedStyle(h).backgroundColor") not in (
         "rgba(0, 0, 0, 0)",

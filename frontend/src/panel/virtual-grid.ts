@@ -237,9 +237,16 @@ export class VirtualGrid {
       Object.assign(el.style, { left: `${this.colLeft(c)}px`, width: `${m.cellW}px`, height: `${m.headerH}px` });
       return el;
     });
-    // A grid scrolling inside its card keeps its column labels at the top of what is shown.
-    const pin = this.el.classList.contains("mp-grid-tall") ? this.scroller.scrollTop : 0;
+    // A grid scrolling inside its card keeps its column labels at the top of what is shown;
+    // one scrolling with the page keeps them under its card's pinned header.
+    let pin = this.el.classList.contains("mp-grid-tall") ? this.scroller.scrollTop : 0;
+    const header = this.el.closest(".mp-card")?.querySelector(".mp-card-header");
+    if (!pin && header && m.headerH && this.el.isConnected) {
+      const below = header.getBoundingClientRect().bottom - this.inner.getBoundingClientRect().top;
+      pin = Math.max(0, Math.min(below, m.rows * (m.cellH + m.gap) - m.cellH));
+    }
     for (const el of [this.corner, ...this.colLabels.values()]) el.style.transform = pin ? `translateY(${pin}px)` : "";
+    this.el.classList.toggle("mp-grid-pinned", pin > 0);
   }
 
   private syncLabels(map: Map<number, HTMLElement>, keep: Set<number>, parent: HTMLElement, make: (i: number) => HTMLElement): void {
