@@ -128,9 +128,12 @@ class MoleculeView implements ViewerInstance {
   private readonly release = () => {
     this.interacting = false;
     if (followTimer) flushFollowers();
+    // After a wheel tick too (released at once), so the stills wait for the turning to pause.
+    if (pendingStills.size) scheduleStills(FOLLOW_PAUSE_MS);
   };
 
   constructor(el: HTMLElement, private readonly parts: Part[], private readonly ctx: ViewerContext) {
+    mounted.add(this);
     const { root, panel } = root3d(el);
     this.root = root;
     this.panel = panel;
@@ -190,6 +193,8 @@ class MoleculeView implements ViewerInstance {
 
   destroy(): void {
     this.destroyed = true;
+    mounted.delete(this);
+    pendingStills.delete(this);
     this.observer.disconnect();
     this.sizer.disconnect();
     window.removeEventListener("pointerup", this.release);
@@ -204,9 +209,38 @@ class MoleculeView implements ViewerInstance {
 
   /** Create the 3Dmol viewer (one WebGL context), evicting the least recently used beyond the cap. */
   wake(): void {
-    if (this.destroyed || this.viewer || !this.root.isConnected || !this.root.clientWidth) return;
-    this.woken = true;
+    if (!this.canStart()) return;
     while (live.length >= MAX_LIVE) live[0].sleep();
+    this.start();
+    live.push(this);
+    this.renderControls();
+  }
+
+  /**
+   * A still takes a synced leader's view: a viewer of its own for one frame at that view, then a
+   * still again. It is not one of the live ones, so none of them is evicted for it.
+   */
+  redrawStill(view: unknown[]): void {
+    if (!this.canStart()) return;
+    this.view = view;
+    this.start();
+    this.sleep();
+  }
+
+  isTurning(): boolean {
+    return this.interacting;
+  }
+
+  private canStart(): boolean {
+    return !this.destroyed && !this.viewer && this.root.isConnected && this.root.clientWidth > 0;
+  }
+
+  /** The viewer and its first frame (at the synced view when one came while it was a still). */
+  private start(): void {
+    this.woken = true;
+    const synced = pendingStills.get(this);
+    if (synced) this.view = synced;
+    pendingStills.delete(this);
     this.host.style.display = "block";
     const v = $3Dmol.createViewer(this.host, { backgroundColor: "white", antialias: false, cartoonQuality: 4 } as $3Dmol.ViewerSpec);
     // 3Dmol's own size and visibility observers call its resize on their first callback, right
@@ -218,7 +252,6 @@ class MoleculeView implements ViewerInstance {
     sharePrograms(v);
     this.viewer = v;
     this.laidOut = { w: this.host.clientWidth, h: this.host.clientHeight };
-    live.push(this);
     quietly(v, () => {
       for (const p of this.parts) if (p.text !== null) this.models.set(p, v.addModel(p.text, parserFormat(p.format)));
       this.protein = v.selectedAtoms({ model: this.models.get(this.parts[0]), atom: "CA" }).length > 0;
@@ -232,7 +265,6 @@ class MoleculeView implements ViewerInstance {
     v.setViewChangeCallback(() => this.onView());
     v.render(); // the one frame of its start
     this.still.style.display = "none";
-    this.renderControls();
     this.host.dataset.live = "1";
   }
 
@@ -301,12 +333,17 @@ class MoleculeView implements ViewerInstance {
     if (mode === "off") return;
     const view = this.viewer.getView();
     const me = this.root.getBoundingClientRect();
-    for (const other of live) {
-      if (other === this || !other.viewer) continue;
+    // Every cell of the sync group follows: the live ones, and the stills (past MAX_LIVE), drawn
+    // again at the new view once the turning pauses.
+    for (const other of mounted) {
+      if (other === this || !other.root.isConnected) continue;
       const r = other.root.getBoundingClientRect();
       const c = (r.top + r.bottom) / 2;
-      if (mode === "grid" || (c >= me.top && c <= me.bottom)) pendingFollowers.set(other, view);
+      if (mode !== "grid" && (c < me.top || c > me.bottom)) continue;
+      if (other.viewer) pendingFollowers.set(other, view);
+      else if (other.woken) pendingStills.set(other, view);
     }
+    scheduleStills(FOLLOW_PAUSE_MS);
     clearTimeout(followTimer);
     followTimer = followCost < LIVE_FOLLOW_MS ? window.setTimeout(flushFollowers, 0) : window.setTimeout(flushFollowers, FOLLOW_PAUSE_MS);
   }
@@ -377,6 +414,29 @@ const pendingFollowers = new Map<MoleculeView, unknown[]>();
 let followTimer = 0;
 /** What updating the followers cost the last time, in ms: decides whether they follow live. */
 let followCost = 0;
+
+/** Every molecule cell on the page, live or shown as a still. */
+const mounted = new Set<MoleculeView>();
+/** Stills to draw again at a synced view, one a task once the turning pauses (each costs a frame). */
+const pendingStills = new Map<MoleculeView, unknown[]>();
+let stillTimer = 0;
+
+function scheduleStills(delay: number): void {
+  clearTimeout(stillTimer);
+  stillTimer = window.setTimeout(redrawNextStill, delay);
+}
+
+function redrawNextStill(): void {
+  stillTimer = 0;
+  // Never during a drag: the drag's end (release) schedules them again.
+  if ([...mounted].some((v) => v.isTurning())) return;
+  const next = pendingStills.entries().next();
+  if (next.done) return;
+  const [view, camera] = next.value;
+  pendingStills.delete(view);
+  view.redrawStill(camera);
+  if (pendingStills.size) scheduleStills(0);
+}
 
 function flushFollowers(): void {
   clearTimeout(followTimer);

@@ -1,0 +1,107 @@
+"""Camera sync reaches every cell, the ones shown as stills too (issue 14 item 8), in Chromium
+against a real `tensorboard --logdir`.
+
+At most 8 molecule viewers stay live; the other cells show a picture of their last frame. Turning
+one cell with camera sync on must turn them all, so each still is drawn again at the synced view
+(once the drag ends: frames are costly in software WebGL).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.browser.conftest import open_media_tab, until
+from tests.conftest import require
+from tests.tb_server import TensorBoardServer
+
+RUNS = 2
+STEPS = 6  # 12 molecule cells: more than the 8 live viewers
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, fixture_path: Any) -> Iterator[TensorBoardServer]:
+    mp = require("tb_media_panel")
+    aspirin = Path(fixture_path("molecule_aspirin_3d.sdf")).read_text()
+    root = tmp_path_factory.mktemp("sync_stills")
+    for r in range(RUNS):
+        with mp.Writer(str(root / "logs" / f"run_{r}")) as w:
+            for s in range(STEPS):
+                # The same molecule everywhere: cells at one view show one picture.
+                w.add("mol", mp.Molecule(aspirin, format="sdf"), step=s)
+    tb = TensorBoardServer(str(root / "logs"), [], log_path=root / "tb.log")
+    tb.start()
+    try:
+        yield tb
+    finally:
+        tb.stop()
+
+
+def grey(locator: Any) -> np.ndarray:
+    require("PIL")
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(locator.screenshot())).convert("L")).astype(int)
+
+
+def test_turning_a_molecule_turns_the_cells_shown_as_stills(server: TensorBoardServer, page: Any) -> None:
+    frame = open_media_tab(page, server.url, "tags=^mol$&cell=160")
+    cells = frame.locator('.mp-cell[data-tag="mol"]')
+    live = frame.locator('.mp-cell[data-tag="mol"]:has(.mol-host[data-live="1"] canvas)')
+    stills = frame.locator('.mp-cell[data-tag="mol"]:has(img.mol-still[src]:visible)')
+    until(lambda: cells.count() == RUNS * STEPS, "twelve molecule cells")
+    until(lambda: live.count() == 8 and stills.count() == RUNS * STEPS - 8, "8 live cells, 4 stills")
+    page.wait_for_timeout(500)
+
+    # Camera sync over the whole grid (the default is by row).
+    leader = live.first
+    leader.hover()
+    leader.locator('[data-control="menu"]').click()
+    leader.locator('[data-control="camera-sync"]').select_option("grid")
+    page.mouse.click(800, 850)  # outside the menu: closes it
+    until(lambda: frame.locator(".vc-pop:visible").count() == 0, "the cell menu closed", timeout=5)
+
+    still_names = [(c.get_attribute("data-run"), c.get_attribute("data-step")) for c in stills.all()]
+    follower = live.nth(1)
+
+    def cell(run: str | None, step: str | None) -> Any:
+        return frame.locator(f'.mp-cell[data-tag="mol"][data-run="{run}"][data-step="{step}"] .v3d-root')
+
+    before = {n: grey(cell(*n)) for n in still_names}
+    box = leader.locator(".mol-host").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 9):
+        page.mouse.move(x + 12 * i, y + 5 * i)
+    page.mouse.up()
+    page.mouse.move(0, 0)  # pointing at a still would wake it
+
+    target = follower.locator(".v3d-root")
+    until(
+        lambda: np.abs(grey(target) - grey(leader.locator(".v3d-root"))).mean() < 1.5,
+        "a live follower turned",
+    )
+    # Every still shows the synced view: it changed...
+    for n in still_names:
+        until(
+            lambda n=n: np.abs(grey(cell(*n)) - before[n]).mean() > 2,
+            f"the still {n} drawn again at the synced view",
+            timeout=20,
+        )
+    # ... and shows what the live cell of its column shows (same place, same size, same view).
+    live_names = {c.get_attribute("data-step"): c.get_attribute("data-run") for c in live.all()}
+    for run, step in still_names:
+        twin = grey(cell(live_names[step], step))
+        diff = np.abs(grey(cell(run, step)) - twin).mean()
+        assert diff < 1.5, f"still {(run, step)} differs from the live cell under it by {diff:.2f}"
+    # The stills stayed stills and the live viewers stayed live: redrawing them evicted nobody.
+    assert live.count() == 8
+    assert stills.count() == RUNS * STEPS - 8
+    assert not page.errors
