@@ -157,7 +157,9 @@ class TagSummary:
     max_items: int
     purged: int  # logged steps hidden, as TensorBoard hides them (a restarted job)
     description: str  # the summary description logged with the tag (markdown), or ""
-    version: int  # changes whenever the series does: the panel redraws what is on screen
+    # Changes whenever the series does, so the panel redraws what is on screen. A token, not
+    # content: two indexes of the same bytes hold equal summaries whatever their versions.
+    version: int = field(compare=False)
 
 
 @dataclass(frozen=True)
