@@ -56,9 +56,6 @@ export class PanelData {
 
   constructor(readonly api: MediaApi) {}
 
-  /** Loads runs and tags; returns the tags whose data changed since the last call. */
-  async refresh(rescan: boolean): Promise<Set<string>> {
-    // A rescan must finish before tags are listed; otherwise both at once, so the first paint
   /** The share of the logdir indexed so far (0–100), or null once indexing is done. */
   indexingPercent(): number | null {
     const p = this.api.progress;
@@ -67,6 +64,9 @@ export class PanelData {
     return Math.min(99, Math.floor(share * 100));
   }
 
+  /** Loads runs and tags; returns the tags whose data changed since the last call. */
+  async refresh(rescan: boolean): Promise<Set<string>> {
+    // A rescan must finish before tags are listed; otherwise both at once, so the first paint
     // waits on the slower of the two, not on their sum.
     const [runs, tagList] = rescan
       ? [await this.api.reload(), await this.api.tags()]

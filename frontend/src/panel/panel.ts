@@ -63,7 +63,7 @@ const LAYOUT_KEYS: ReadonlySet<Change> = new Set<Change>([
 const FILTER_SETTLE_MS = 150;
 const VIEWER_KEYS: ReadonlySet<Change> = new Set<Change>(["fit", "pixelated", "captions", "viewer"]);
 
-function labelEl(v: AxisValue, color: string | null, current: boolean, extra?: HTMLElement): HTMLElement {
+function labelEl(v: AxisValue, color: string | null, current: boolean, extra?: HTMLElement, shared = 0): HTMLElement {
   const raw = v.step ?? v.index ?? v.run ?? v.tag ?? "";
   const el = h("div", {
     class: `mp-axis-label mp-axis-${v.axis}${current ? " mp-current" : ""}`,
@@ -75,7 +75,7 @@ function labelEl(v: AxisValue, color: string | null, current: boolean, extra?: H
     el.append(dot);
   }
   // Runs and tags are cut in the middle, keeping the tail that tells sweeps apart.
-  el.append(v.axis === "run" || v.axis === "tag" ? nameEl(v.label, "mp-axis-text") : h("span", { class: "mp-axis-text", text: v.label }));
+  el.append(v.axis === "run" || v.axis === "tag" ? nameEl(v.label, "mp-axis-text", shared) : h("span", { class: "mp-axis-text", text: v.label }));
   if (v.sub !== undefined) {
     el.classList.add("mp-axis-pair");
     const text = el.querySelector(".mp-axis-text");
@@ -186,7 +186,7 @@ export class Panel {
     await this.build();
     this.showIndexing();
     if (this.opts.pollMs > 0) this.pollTimer = window.setInterval(() => void this.poll(), this.opts.pollMs);
-    this.unwatch = this.opts.location.watch(() => this.store.syncFromLocation());
+    this.unwatch = this.opts.location.watch(() => this.store.syncFromLocation(), () => this.store.rewrite());
   }
 
   stop(): void {
@@ -469,7 +469,7 @@ export class Panel {
         for (const c of rowCells()) for (const host of c.querySelectorAll(".mp-cell-content")) host.dispatchEvent(new Event(ROW_PLAY_EVENT));
       });
     }
-    return labelEl(v, color, current, extra);
+    return labelEl(v, color, current, extra, v.axis === "run" ? this.data.runPrefix : 0);
   }
 
 
