@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.browser.conftest import open_media_tab, until
+from tests.browser.conftest import open_media_tab, screenshot, until
 from tests.conftest import require
 from tests.tb_server import TensorBoardServer
 
@@ -104,4 +104,42 @@ def test_turning_a_molecule_turns_the_cells_shown_as_stills(server: TensorBoardS
     # The stills stayed stills and the live viewers stayed live: redrawing them evicted nobody.
     assert live.count() == 8
     assert stills.count() == RUNS * STEPS - 8
+    assert not page.errors
+
+
+def test_card_full_screen_fills_the_window_below_the_toolbar_and_slider(media_server: Any, page: Any) -> None:
+    """Issue 14 item 9: a card's full screen keeps the toolbar and step slider usable, and its
+    cells grow to use the room instead of staying at 128 px."""
+    frame = open_media_tab(page, media_server.url, "tags=^samples$&x=index&y=run&cell=128")
+    card = frame.locator(".mp-card[data-card]").first
+    card.locator('.mp-cell[data-state="ready"]').first.wait_for(timeout=60_000)
+    small = card.locator(".mp-cell").first.bounding_box()
+    assert small is not None and small["width"] <= 130
+    card.locator('button[title="Full screen"]').click()
+    full = frame.locator(".mp-card.mp-expanded")
+    full.wait_for(timeout=10_000)
+    header = frame.locator(".mp-header").bounding_box()
+    box = full.bounding_box()
+    iframe = page.locator('iframe[src*="plugin_entry.html?name=media_panel"]').bounding_box()
+    assert header is not None and box is not None and iframe is not None
+    # The toolbar and the slider show above the card, which fills the rest of the window.
+    assert box["y"] >= header["y"] + header["height"] - 1
+    assert abs(box["x"] - iframe["x"]) <= 1 and abs(box["width"] - iframe["width"]) <= 1
+    assert abs(box["y"] + box["height"] - (iframe["y"] + iframe["height"])) <= 1
+    # The cells grew to use the room.
+    until(
+        lambda: (card_cell := full.locator(".mp-cell").first.bounding_box()) and card_cell["width"] > 160,
+        "full-screen cells larger than 128 px",
+        timeout=10,
+    )
+    screenshot(page, "card-full-screen.png")
+    # The slider is still usable: stepping back changes the step the cells show.
+    before = full.locator(".mp-cell").first.get_attribute("data-step")
+    frame.locator('button[aria-label="Previous step"]').click()
+    until(
+        lambda: full.locator(".mp-cell").first.get_attribute("data-step") != before,
+        "the step moved with the card full screen",
+        timeout=10,
+    )
+    assert full.count() == 1, "the card stays full screen"
     assert not page.errors

@@ -172,3 +172,33 @@ export function layoutCard(input: CardInput): CardLayout {
     steps: stepCols ? { shown: dims.steps.length, total: Math.max(data.steps.length, data.stepTotal), spread: input.spread === true } : undefined,
   };
 }
+
+/** The card's title bar and a run's section title, in px (see styles.css). */
+const CARD_HEAD_H = 40;
+const SECTION_TITLE_H = 28;
+
+/**
+ * The cell size at which a full-screen card's grid fits `width` x `height` (the room below the
+ * toolbar and slider): every column across, every row down when they fit at that size. Galleries
+ * wrap their tiles, so the width alone sets theirs.
+ */
+export function fullScreenCell(layout: CardLayout, width: number, height: number): number {
+  const captions = layout.cellH - layout.cell;
+  const w = width - GRID_INSET;
+  let h = height - CARD_HEAD_H - GRID_INSET;
+  let rows = 0;
+  let byWidth = Infinity;
+  for (const sec of layout.sections) {
+    if (layout.sections.length > 1) h -= SECTION_TITLE_H;
+    if (sec.body.type === "gallery") {
+      byWidth = Math.min(byWidth, w / Math.max(1, Math.min(sec.body.tiles.length, sec.body.perRow)) - GAP);
+      rows += Math.ceil(sec.body.tiles.length / Math.max(1, sec.body.perRow));
+      continue;
+    }
+    h -= sec.body.headerH;
+    rows += sec.body.rows.length;
+    byWidth = Math.min(byWidth, (w - sec.body.labelW) / Math.max(1, sec.body.cols.length) - GAP);
+  }
+  const byHeight = h / Math.max(1, rows) - GAP - captions;
+  return Math.floor(Math.min(byWidth, byHeight));
+}

@@ -16,7 +16,7 @@ import { Card } from "./card";
 import { CardHeight } from "./card-height";
 import { CardLayoutMenu } from "./card-menu";
 import type { CardModel, SectionModel } from "./card";
-import { layoutCard, tileLabel } from "./card-model";
+import { fullScreenCell, layoutCard, tileLabel } from "./card-model";
 import type { CardLayout } from "./card-model";
 import type { CellEnv } from "./cell";
 import { runColor } from "./colors";
@@ -377,6 +377,11 @@ export class Panel {
 
   // ---- cards --------------------------------------------------------------------------------
 
+  /** Where the toolbar and slider end: a full-screen card starts below them, so they stay usable. */
+  private headerBottom(): number {
+    return this.root.querySelector(".mp-header")?.getBoundingClientRect().bottom ?? 0;
+  }
+
   private fullWidth(): number {
     return (this.state.expanded !== null ? window.innerWidth : this.main.clientWidth) - 2 * 16 - 2;
   }
@@ -502,7 +507,7 @@ export class Panel {
     const s = this.state;
     const own = cardSettings(s, plan.key);
     const byRun = own.galleryBy === "run";
-    const layout: CardLayout = layoutCard({
+    const input = {
       plan,
       layout: own,
       data: this.cardData(plan, runs),
@@ -513,7 +518,13 @@ export class Panel {
       spread: s.spread,
       labelW: labelWidth(own.y),
       current: s.spread ? this.current : null,
-    });
+    };
+    let layout: CardLayout = layoutCard(input);
+    if (input.expanded) {
+      // Full screen: the cells grow to fill the window (never smaller than the chosen size).
+      const cell = clampCell(fullScreenCell(layout, input.fullWidth, window.innerHeight - this.headerBottom()));
+      if (cell > own.cell) layout = layoutCard({ ...input, layout: { ...own, cell } });
+    }
     const { cellW, cellH, gap } = layout;
     const failedTag = plan.tags.find((t) => this.failed.has(t));
     const error = failedTag === undefined ? undefined : `Could not load the steps of ${failedTag}: ${errorText(this.failed.get(failedTag))}`;
@@ -664,6 +675,7 @@ export class Panel {
     for (const n of [...this.cardsEl.childNodes]) if (!order.includes(n as HTMLElement)) n.remove();
     this.cardsEl.append(...order); // re-appending existing nodes only reorders them
     this.root.classList.toggle("mp-has-expanded", s.expanded !== null && keep.has(s.expanded));
+    this.root.style.setProperty("--mp-expanded-top", `${this.headerBottom()}px`);
     for (const [key, c] of this.cards) {
       this.heights.get(c)?.apply(s.expanded === key ? null : cardSettings(s, key).height);
       c.readdress();
