@@ -143,3 +143,78 @@ def test_card_full_screen_fills_the_window_below_the_toolbar_and_slider(media_se
     )
     assert full.count() == 1, "the card stays full screen"
     assert not page.errors
+
+
+# The card's own scroller (its height is capped) and the page's: to their ends.
+SCROLL_TO_END = """card => {
+  for (const el of [...card.querySelectorAll('*'), card.closest('.mp-main')]) {
+    const o = getComputedStyle(el).overflowY;
+    const scrolls = (o === 'auto' || o === 'scroll') && el.scrollHeight > el.clientHeight + 1;
+    if (scrolls) el.scrollTop = el.scrollHeight;
+  }
+}"""
+
+
+@pytest.fixture(scope="module")
+def cloud_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoardServer]:
+    mp = require("tb_media_panel")
+    rng = np.random.default_rng(5)
+    # A lopsided cloud (a long bar and a blob): any turn changes its picture.
+    cloud = np.concatenate(
+        [rng.normal(size=(400, 3)) * [3.0, 0.3, 0.3], rng.normal(size=(200, 3)) * 0.5 + [2, 1.5, 0]]
+    ).astype(np.float32)
+    root = tmp_path_factory.mktemp("sync_clouds")
+    for r in range(RUNS):
+        with mp.Writer(str(root / "logs" / f"run_{r}")) as w:
+            for s in range(STEPS):
+                w.add("cloud", mp.PointCloud(cloud), step=s)
+    tb = TensorBoardServer(str(root / "logs"), [], log_path=root / "tb.log")
+    tb.start()
+    try:
+        yield tb
+    finally:
+        tb.stop()
+
+
+def test_turning_a_point_cloud_turns_the_cells_off_screen_too(
+    cloud_server: TensorBoardServer, page: Any
+) -> None:
+    # 6 rows of 300 px cells: the last rows are below the window when the first one is turned.
+    frame = open_media_tab(page, cloud_server.url, "tags=^cloud$&x=run&y=step&cell=300")
+
+    def canvas(run: int, step: int) -> Any:
+        return frame.locator(
+            f'.mp-cell[data-tag="cloud"][data-run="run_{run}"][data-step="{step}"] canvas.v3d-canvas'
+        )
+
+    leader = canvas(0, 0)
+    until(lambda: leader.get_attribute("data-quality") == "full", "the first cloud drawn")
+    leader.hover()
+    cell0 = frame.locator('.mp-cell[data-tag="cloud"][data-run="run_0"][data-step="0"]')
+    cell0.locator('[data-control="menu"]').click()
+    cell0.locator('[data-control="camera-sync"]').select_option("grid")
+    page.mouse.click(5, 880)  # outside the menu: closes it
+    until(lambda: frame.locator(".vc-pop:visible").count() == 0, "the cell menu closed", timeout=5)
+    home = grey(leader)
+    box = leader.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 150, y + 40, steps=8)
+    page.mouse.up()
+    page.mouse.move(0, 0)
+    until(lambda: leader.get_attribute("data-quality") == "full", "the leader at rest")
+    page.wait_for_timeout(400)
+    turned = grey(leader)
+    assert np.abs(turned - home).mean() > 2, "the drag turned the leader"
+    for run, step in ((1, 0), (0, STEPS - 1), (1, STEPS - 1)):
+        if step == STEPS - 1:  # not on the page yet (the grid mounts the rows near the window)
+            frame.locator(".mp-card").first.evaluate(SCROLL_TO_END)
+        c = canvas(run, step)
+        until(
+            lambda c=c: c.get_attribute("data-quality") == "full" and np.abs(grey(c) - turned).mean() < 1.5,
+            f"run_{run} step {step} shows the leader's view",
+            timeout=20,
+        )
+    assert not page.errors

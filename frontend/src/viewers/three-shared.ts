@@ -47,6 +47,8 @@ export class View3D {
   /** The last fit, and whether the camera has left it since (turned by the user or a synced cell). */
   private lastFit: { box: Box3; up: Vector3; aspect: number } | null = null;
   private leftHome = false;
+  /** Its view is a synced turn it joined when it fitted (see joinSync), not one of its own. */
+  private joined = false;
   private visible = true;
   private interacting = false;
   private readonly observer: IntersectionObserver;
@@ -82,6 +84,7 @@ export class View3D {
     this.controls.addEventListener("start", () => {
       this.interacting = true;
       this.leftHome = true;
+      this.joined = false;
       this.canvas.style.cursor = "grabbing";
     });
     this.controls.addEventListener("end", () => {
@@ -125,7 +128,8 @@ export class View3D {
    */
   refit(aspect: number): void {
     const f = this.lastFit;
-    if (f && !this.leftHome && Math.abs(f.aspect - aspect) > 0.01 * aspect) this.fitAt(f.box, f.up, aspect);
+    // A cell that joined a turn while hidden fitted as a square: refit, and join it again.
+    if (f && (!this.leftHome || this.joined) && Math.abs(f.aspect - aspect) > 0.01 * aspect) this.fitAt(f.box, f.up, aspect);
   }
 
   private fitAt(box: Box3, up: Vector3, aspect: number): void {
@@ -140,7 +144,34 @@ export class View3D {
     this.controls.target.copy(pose.target);
     this.controls.update();
     this.home = { target: pose.target.clone(), distance: pose.distance };
+    this.joinSync();
     this.requestRender();
+  }
+
+  /**
+   * A cell that comes on the page after a synced turn (the grid mounts only the rows near the
+   * window) takes the view the others turned to, not its own home view.
+   */
+  private joinSync(): void {
+    const turn = lastTurn;
+    if (!turn || this.sync === "off" || turn.sync === "off") return;
+    // Whether it is in the leader's row is known only while the leader is on the page.
+    const leader = turn.leader;
+    if (leader ? leader !== this && this.followsOf(leader) : this.sync === "grid") {
+      this.takePose(turn.pose);
+      this.joined = true;
+    }
+  }
+
+  /** The camera relative to the fitted home, in units of the home distance: what sync copies. */
+  pose(): Pose {
+    const d = this.home.distance;
+    return {
+      offset: this.camera.position.clone().sub(this.controls.target).divideScalar(d),
+      pan: this.controls.target.clone().sub(this.home.target).divideScalar(d),
+      up: this.camera.up.clone(),
+      zoom: this.camera.zoom,
+    };
   }
 
   /** Whether this cell should follow `other` under the current sync mode. */
@@ -153,17 +184,16 @@ export class View3D {
     return ca >= b.top && ca <= b.bottom; // same visual row of the grid
   }
 
-  /** Take `leader`'s view: same direction, zoom and pan, scaled to this cell's own object size. */
-  follow(leader: View3D): void {
+  /** Take a leader's view (its pose): same direction, zoom and pan, scaled to this cell's own object size. */
+  takePose(pose: Pose): void {
     this.leftHome = true;
-    const k = this.home.distance / leader.home.distance;
-    const offset = leader.camera.position.clone().sub(leader.controls.target).multiplyScalar(k);
-    const pan = leader.controls.target.clone().sub(leader.home.target).multiplyScalar(k);
-    this.controls.target.copy(this.home.target).add(pan);
-    this.camera.position.copy(this.controls.target).add(offset);
-    this.camera.up.copy(leader.camera.up);
+    this.joined = false;
+    const k = this.home.distance;
+    this.controls.target.copy(this.home.target).addScaledVector(pose.pan, k);
+    this.camera.position.copy(this.controls.target).addScaledVector(pose.offset, k);
+    this.camera.up.copy(pose.up);
     this.camera.lookAt(this.controls.target);
-    this.camera.zoom = leader.camera.zoom;
+    this.camera.zoom = pose.zoom;
     this.camera.updateProjectionMatrix();
     this.moved();
     this.requestRender();
@@ -188,19 +218,27 @@ export class View3D {
     this.observer.disconnect();
     this.controls.dispose();
     shared().views.delete(this);
+    if (lastTurn?.leader === this) lastTurn = { ...lastTurn, leader: null };
     this.canvas.remove();
   }
 }
 
+/** A camera relative to its cell's fitted home (see View3D.pose). */
+interface Pose { offset: Vector3; pan: Vector3; up: Vector3; zoom: number }
+
 let syncing = false;
+/** The last turn a user made with sync on: cells that mount later join it. */
+let lastTurn: { leader: View3D | null; sync: CameraSync; pose: Pose } | null = null;
 /** Largest side of the shared drawing buffer that supersampling may ask for. */
 const MAX_BUFFER = 4096;
 
 function propagate(leader: View3D): void {
   if (leader.sync === "off") return;
+  const pose = leader.pose();
+  lastTurn = { leader, sync: leader.sync, pose };
   syncing = true;
   try {
-    for (const v of shared().views) if (v !== leader && v.followsOf(leader)) v.follow(leader);
+    for (const v of shared().views) if (v !== leader && v.followsOf(leader)) v.takePose(pose);
   } finally {
     syncing = false;
   }
