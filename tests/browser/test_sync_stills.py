@@ -218,3 +218,46 @@ def test_turning_a_point_cloud_turns_the_cells_off_screen_too(
             timeout=20,
         )
     assert not page.errors
+
+
+def test_molecules_that_come_on_the_page_after_a_turn_take_the_turned_view(
+    server: TensorBoardServer, page: Any
+) -> None:
+    # 6 rows of 300 px cells: the last rows are mounted only once scrolled to.
+    frame = open_media_tab(page, server.url, "tags=^mol$&x=run&y=step&cell=300")
+
+    def root(run: int, step: int) -> Any:
+        return frame.locator(f'.mp-cell[data-tag="mol"][data-run="run_{run}"][data-step="{step}"] .v3d-root')
+
+    leader = root(0, 0)
+    leader.locator('.mol-host[data-live="1"] canvas').wait_for(timeout=60_000)
+    assert root(0, STEPS - 1).count() == 0, "the last row is not on the page yet"
+    cell0 = frame.locator('.mp-cell[data-tag="mol"][data-run="run_0"][data-step="0"]')
+    cell0.hover()
+    cell0.locator('[data-control="menu"]').click()
+    cell0.locator('[data-control="camera-sync"]').select_option("grid")
+    page.mouse.click(5, 880)  # outside the menu: closes it
+    until(lambda: frame.locator(".vc-pop:visible").count() == 0, "the cell menu closed", timeout=5)
+    page.wait_for_timeout(500)
+    home = grey(leader)
+    box = leader.locator(".mol-host").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 9):
+        page.mouse.move(x + 12 * i, y + 5 * i)
+    page.mouse.up()
+    page.mouse.move(0, 0)
+    page.wait_for_timeout(1000)
+    turned = grey(leader)
+    assert np.abs(turned - home).mean() > 2, "the drag turned the leader"
+    frame.locator(".mp-card").first.evaluate(SCROLL_TO_END)
+    late = root(0, STEPS - 1)
+    late.locator('.mol-host[data-live="1"] canvas, img.mol-still[src]').first.wait_for(timeout=30_000)
+    until(
+        lambda: np.abs(grey(late) - turned).mean() < 1.5,
+        "the molecule mounted after the turn shows the turned view",
+        timeout=20,
+    )
+    assert not page.errors

@@ -195,6 +195,7 @@ class MoleculeView implements ViewerInstance {
     this.destroyed = true;
     mounted.delete(this);
     pendingStills.delete(this);
+    if (lastTurn?.leader === this) lastTurn = { ...lastTurn, leader: null };
     this.observer.disconnect();
     this.sizer.disconnect();
     window.removeEventListener("pointerup", this.release);
@@ -227,6 +228,29 @@ class MoleculeView implements ViewerInstance {
     this.sleep();
   }
 
+  /**
+   * A cell that comes on the page after a synced turn (the grid mounts only the rows near the
+   * window) starts at the turned view. Whether it is in the leader's row is known only while the
+   * leader is on the page.
+   */
+  private joinedView(): unknown[] | undefined {
+    const turn = lastTurn;
+    if (!turn || readSync(this.settings) === "off") return undefined;
+    if (!turn.leader) return readSync(this.settings) === "grid" ? turn.view : undefined;
+    return turn.leader !== this && turn.leader.leads(this) ? turn.view : undefined;
+  }
+
+  /** Whether `other` follows this cell's turns under its sync mode. */
+  private leads(other: MoleculeView): boolean {
+    const mode = readSync(this.settings);
+    if (mode === "off") return false;
+    if (mode === "grid") return true;
+    const me = this.root.getBoundingClientRect();
+    const r = other.root.getBoundingClientRect();
+    const c = (r.top + r.bottom) / 2;
+    return c >= me.top && c <= me.bottom;
+  }
+
   isTurning(): boolean {
     return this.interacting;
   }
@@ -238,7 +262,7 @@ class MoleculeView implements ViewerInstance {
   /** The viewer and its first frame (at the synced view when one came while it was a still). */
   private start(): void {
     this.woken = true;
-    const synced = pendingStills.get(this);
+    const synced = pendingStills.get(this) ?? (this.view ? undefined : this.joinedView());
     if (synced) this.view = synced;
     pendingStills.delete(this);
     this.host.style.display = "block";
@@ -332,14 +356,11 @@ class MoleculeView implements ViewerInstance {
     const mode = readSync(this.settings);
     if (mode === "off") return;
     const view = this.viewer.getView();
-    const me = this.root.getBoundingClientRect();
+    lastTurn = { leader: this, view };
     // Every cell of the sync group follows: the live ones, and the stills (past MAX_LIVE), drawn
     // again at the new view once the turning pauses.
     for (const other of mounted) {
-      if (other === this || !other.root.isConnected) continue;
-      const r = other.root.getBoundingClientRect();
-      const c = (r.top + r.bottom) / 2;
-      if (mode !== "grid" && (c < me.top || c > me.bottom)) continue;
+      if (other === this || !other.root.isConnected || !this.leads(other)) continue;
       if (other.viewer) pendingFollowers.set(other, view);
       else if (other.woken) pendingStills.set(other, view);
     }
@@ -415,6 +436,8 @@ let followTimer = 0;
 /** What updating the followers cost the last time, in ms: decides whether they follow live. */
 let followCost = 0;
 
+/** The last turn a user made with sync on: cells that mount later join it. */
+let lastTurn: { leader: MoleculeView | null; view: unknown[] } | null = null;
 /** Every molecule cell on the page, live or shown as a still. */
 const mounted = new Set<MoleculeView>();
 /** Stills to draw again at a synced view, one a task once the turning pauses (each costs a frame). */
