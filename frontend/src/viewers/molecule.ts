@@ -15,6 +15,9 @@
 //   viewer up drew seven frames and built its shaders five times;
 // - the cells that follow a turned one (camera sync) take its view within the same frame only
 //   while that is cheap; otherwise when the turning pauses, so the turned cell keeps its pace.
+// - the cells shown as pictures follow too: once the turning pauses, one a task, each is drawn
+//   again at the synced view by a viewer of its own that closes after its one frame (so no live
+//   viewer is evicted for it).
 import * as $3Dmol from "3dmol";
 import type { ItemMeta, ItemRef } from "../api-types";
 import { overlayColors, readSync } from "./scene-settings";
