@@ -169,3 +169,20 @@ def test_images_audio_and_text_count_what_they_hold_not_what_their_shape_claims(
     assert reader.items("run", "snd", 0)["items"][0]["caption"] == "label"
     text = reader.data("run", "txt", 0, 0)
     assert text.read(0, text.size) == b"only\ntwo"
+
+
+def test_a_legacy_image_without_encoded_bytes_is_not_listed(tmp_path: Path) -> None:
+    """Found by the fuzzer: an image value with no encoded image once gave an item offset
+    before its record and broke the scan of the whole file."""
+    run = tmp_path / "run"
+    run.mkdir()
+    events = []
+    for step, encoded in ((1, b""), (2, b"\x89PNG\r\n\x1a\n")):
+        image = summary_pb2.Summary.Image(height=2, width=3, colorspace=3, encoded_image_string=encoded)
+        summary = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="pic", image=image)])
+        events.append(event_pb2.Event(step=step, wall_time=1.0, summary=summary))
+    (run / "events.out.tfevents.1").write_bytes(b"".join(frame_record(e.SerializeToString()) for e in events))
+    index = LogdirIndex(str(tmp_path))
+    index.refresh()
+    summaries = {t.tag: t for t in index.tag_summaries(["run"])}
+    assert summaries["pic"].step_count == 1 and summaries["pic"].first_step == 2, summaries

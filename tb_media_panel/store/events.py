@@ -215,7 +215,10 @@ class RunIndex:
                 self.tag_descriptions[tag] = description
         row = (step, wall_time, file_id, base + origin, origin)
         if image is not None:
-            self._series(tag, "images").add_items(*row, images.decode_legacy(buf, image, sparse))
+            legacy = images.decode_legacy(buf, image, sparse)
+            if not legacy:
+                return False
+            self._series(tag, "images").add_items(*row, legacy)
             return True
         if audio_span is not None:
             if sparse is not None:

@@ -45,6 +45,8 @@ def decode_legacy(buf: bytes, image: tuple[int, int], sparse: SparsePayload | No
         elif number == 4 and wire_type == LENGTH_DELIMITED:
             payload = value
     s, e = payload
+    if e == 0:  # no encoded image (a damaged or foreign value): nothing to show
+        return []
     if sparse is not None:
         sparse.ensure(s, s + SNIFF_BYTES)
     return [_item(buf, s, e, width, height)]
