@@ -166,6 +166,11 @@ def run(quick: bool, only: list[str] | None = None) -> dict[str, Any]:
                 errors[f"{name}:{key}"] = f"not a finite number: {value!r}"
             metrics[key] = float(value)
         print(f"[bench] {name} done in {durations[name]:.0f} s", flush=True)
+    if not only:
+        # A whole run that lacks a goal's figure is broken, though no suite raised.
+        missing = [name for name in GOALS if name not in metrics]
+        if missing:
+            errors["missing"] = f"metrics not produced: {missing}"
     info["load_average_end"] = list(os.getloadavg())
     info["quick"] = quick
     info["seconds"] = round(time.perf_counter() - started, 1)
