@@ -13,7 +13,9 @@ import posixpath
 import re
 import sys
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from tb_media_panel.media.image import encode_png
-from tb_media_panel.media.video import encode_video
+from tb_media_panel.media.video import encode_video, write_video
 from tb_media_panel.reader import Item, Reader
 
 VIDEO_FORMATS = {".gif": "gif", ".mp4": "mp4", ".webm": "webm"}
@@ -31,6 +33,7 @@ AXES = ("run", "tag", "step", "index")
 EXTENSIONS = {"jpeg": "jpg", "points": "npz", "": "bin"}
 # Already compressed: stored as they are in the zip
 COMPRESSED = {"png", "jpeg", "webp", "gif", "mp4", "webm", "mp3", "ogg", "flac", "glb"}
+DECODE_AHEAD = 4  # frames decoded ahead of the encoder: a few frames of memory
 SHEET_CELL_MAX = 256  # a contact sheet's cells fit images in this many pixels, aspect kept
 SHEET_PAD = 4
 SHEET_FONT_SIZE = 12
@@ -127,19 +130,63 @@ def export(
         raise ExportError(f"nothing to export: no items in {selection.describe()}")
     shown = _progress(items, progress)
     if suffix in VIDEO_FORMATS:
-        if len({(i.run, i.tag) for i in items}) > 1:
-            raise ExportError("a video is made of one run and one tag: pick them with --run and --tag")
-        steps = [i.step for i in items]
-        if len(set(steps)) != len(steps):
-            raise ExportError("a video has one frame per step: pick one item of each with --index")
-        frames = stack_frames(rgb_frame(i, overlay) for i in shown)
-        data = encode_video(frames, fps, VIDEO_FORMATS[suffix])[0]
-        out.write_bytes(data)
+        out.write_bytes(video(items, VIDEO_FORMATS[suffix], fps, overlay, shown))
     elif suffix == ".zip":
         write_zip(out, shown, reader.logdir)
     else:
         contact_sheet(shown, grid, overlay).image.save(out, format="PNG")
     return len(items)
+
+
+def video(
+    items: Sequence[Item],
+    fmt: str,
+    fps: float = 4.0,
+    overlay: bool = False,
+    shown: Iterable[Item] | None = None,
+) -> bytes:
+    """The items (one run and tag, one a step) as a video file of one frame each, in "mp4",
+    "webm" or "gif"; `shown`: the same items, with a progress bar. MP4 and WebM frames are
+    decoded and encoded one at a time (memory of one frame, whatever the number of steps);
+    a GIF's shared palette needs them all."""
+    if len({(i.run, i.tag) for i in items}) > 1:
+        raise ExportError("a video is made of one run and one tag: pick them with --run and --tag")
+    steps = [i.step for i in items]
+    if len(set(steps)) != len(steps):
+        raise ExportError("a video has one frame per step: pick one item of each with --index")
+    shown = items if shown is None else shown
+    if fmt == "gif" or not all(i.width > 0 and i.height > 0 for i in items):
+        frames = stack_frames(_frame(i, overlay) for i in shown)
+        return encode_video(frames, fps, fmt)[0]
+    # every frame at the top left of the largest, on black, as stack_frames places them
+    height, width = max(i.height for i in items), max(i.width for i in items)
+    frames = _ahead(lambda i: _place(_frame(i, overlay), height, width), shown)
+    return write_video(frames, width, height, fps, fmt)[0]
+
+
+def _ahead(decode: Callable[[Item], np.ndarray], items: Iterable[Item]) -> Iterator[np.ndarray]:
+    """decode(item) for each item, up to DECODE_AHEAD of them decoded in a thread while the
+    encoder works on the one before (PIL and FFmpeg release the GIL)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="tbmp-export") as pool:
+        pending: deque[Future[np.ndarray]] = deque()
+        for item in items:
+            pending.append(pool.submit(decode, item))
+            if len(pending) > DECODE_AHEAD:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _frame(item: Item, overlay: bool) -> np.ndarray:
+    """rgb_frame, with a payload that does not decode said as an ExportError naming it."""
+    try:
+        return rgb_frame(item, overlay)
+    except ExportError:
+        raise
+    except (OSError, ValueError) as exc:  # PIL's UnidentifiedImageError, PyAV's errors
+        raise ExportError(
+            f"step {item.step} of tag {item.tag!r} of run {item.run!r} could not be decoded: {exc}"
+        ) from None
 
 
 def _progress(items: list[Item], shown: bool | None) -> Iterable[Item]:
@@ -309,10 +356,17 @@ def stack_frames(frames: Iterable[np.ndarray]) -> np.ndarray:
     frames = list(frames)
     height = max(f.shape[0] for f in frames)
     width = max(f.shape[1] for f in frames)
-    stacked = np.zeros((len(frames), height, width, 3), dtype=np.uint8)
-    for out, frame in zip(stacked, frames, strict=True):
-        out[: frame.shape[0], : frame.shape[1]] = frame
-    return stacked
+    return np.stack([_place(f, height, width) for f in frames])
+
+
+def _place(frame: np.ndarray, height: int, width: int) -> np.ndarray:
+    """`frame` at the top left of a black height x width frame (cut if larger)."""
+    if frame.shape[:2] == (height, width):
+        return frame
+    out = np.zeros((height, width, 3), dtype=np.uint8)
+    part = frame[:height, :width]
+    out[: part.shape[0], : part.shape[1]] = part
+    return out
 
 
 # ---- zip ---------------------------------------------------------------------------------

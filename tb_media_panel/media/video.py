@@ -7,6 +7,7 @@ import math
 import os
 import tempfile
 from fractions import Fraction
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -135,14 +136,19 @@ def _gif_frames(frames: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
 
 def encode_video(frames: np.ndarray, fps: float, fmt: str) -> tuple[bytes, int, int]:
     """TxHxWx3 uint8 -> (file bytes, width, height) as H.264 mp4, VP9 webm or GIF."""
+    height, width = frames.shape[1:3]
+    return write_video(_gif_frames(frames) if fmt == "gif" else frames, width, height, fps, fmt)
+
+
+def write_video(
+    frames: Iterable[Any], width: int, height: int, fps: float, fmt: str
+) -> tuple[bytes, int, int]:
+    """Frames encoded one at a time as they come (HxWx3 uint8 of width x height; GIF: the
+    (indices, palette) pairs of `_gif_frames`) -> (file bytes, encoded width, height)."""
     import av
 
-    if fmt == "mp4":
-        # yuv420p halves chroma resolution, so H.264 needs even sizes: replicate the last row/col.
-        pad_h, pad_w = frames.shape[1] % 2, frames.shape[2] % 2
-        if pad_h or pad_w:
-            frames = np.pad(frames, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="edge")
-    height, width = frames.shape[1:3]
+    # yuv420p halves chroma resolution, so H.264 needs even sizes: replicate the last row/col.
+    pad_h, pad_w = (height % 2, width % 2) if fmt == "mp4" else (0, 0)
     rate = Fraction(fps).limit_denominator(1001)
     with tempfile.TemporaryDirectory(prefix="tb_media_video_") as tmp:
         # mp4's +faststart rewrites the file to put the index first (playback before the
@@ -153,7 +159,10 @@ def encode_video(frames: np.ndarray, fps: float, fmt: str) -> tuple[bytes, int, 
             if fmt == "mp4":
                 stream = container.add_stream("libx264", rate=rate)
                 stream.pix_fmt = "yuv420p"
-                stream.options = {"preset": "veryfast", "crf": "20"}
+                # zerolatency (no lookahead, no B-frames, sliced threads): the same quality
+                # and 6 % more bytes than veryfast, 3-4x faster on 2 loaded cores (100 frames
+                # of 256x256: 0.25 s against 1.0-1.5 s at a load of 7)
+                stream.options = {"preset": "superfast", "tune": "zerolatency", "crf": "20"}
             elif fmt == "webm":
                 stream = container.add_stream("libvpx-vp9", rate=rate)
                 stream.pix_fmt = "yuv420p"
@@ -161,14 +170,16 @@ def encode_video(frames: np.ndarray, fps: float, fmt: str) -> tuple[bytes, int, 
             else:
                 stream = container.add_stream("gif", rate=rate)
                 stream.pix_fmt = "pal8"
-            stream.width, stream.height = width, height
+            stream.width, stream.height = width + pad_w, height + pad_h
             pixel_format = "pal8" if fmt == "gif" else "rgb24"
-            for pixels in _gif_frames(frames) if fmt == "gif" else frames:
+            for pixels in frames:
+                if pad_h or pad_w:
+                    pixels = np.pad(pixels, ((0, pad_h), (0, pad_w), (0, 0)), mode="edge")
                 container.mux(
                     stream.encode(av.VideoFrame.from_ndarray(pixels, format=pixel_format))
                 )
             container.mux(stream.encode(None))
-        return Path(path).read_bytes(), width, height
+        return Path(path).read_bytes(), width + pad_w, height + pad_h
 
 
 class Video(Media):
