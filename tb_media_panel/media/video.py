@@ -6,8 +6,8 @@ import io
 import math
 import os
 import tempfile
-from fractions import Fraction
 from collections.abc import Iterable
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
