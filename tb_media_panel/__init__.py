@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from tb_media_panel import summary
 from tb_media_panel.media.audio import Audio
+from tb_media_panel.media.heatmap import Heatmap
 from tb_media_panel.media.html import Html
 from tb_media_panel.media.image import Boxes, Image, Mask
 from tb_media_panel.media.molecule import Molecule
@@ -36,6 +37,7 @@ __all__ = [
     "Audio",
     "Box3D",
     "Boxes",
+    "Heatmap",
     "Html",
     "Image",
     "Item",

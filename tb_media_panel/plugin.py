@@ -70,6 +70,7 @@ STREAM_CHUNK = 1 << 20  # payloads are sent in pieces of this size, never held w
 # Requests reading a large payload at once; the others wait for a piece's turn, so memory is
 # bounded by this many chunks whatever the number of clients.
 LARGE_READS = threading.BoundedSemaphore(4)
+EXPORTS = threading.Lock()  # /export_video encodes one video at a time
 _HASHED_ASSET = re.compile(r"[-.][A-Za-z0-9_-]{8,}\.[a-z0-9]+$")
 _STATIC_TYPES = {
     ".js": "text/javascript",
@@ -370,10 +371,12 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
             "/items_batch": route(self._serve_items_batch),
             "/data": route(self._serve_data),
             "/mask": route(self._serve_mask),
+            "/heatmap": route(self._serve_heatmap),
             "/points": route(self._serve_points),
             "/html": route(self._serve_html),
             "/reload": route(self._serve_reload),
             "/generation": route(self._serve_generation),
+            "/export_video": route(self._serve_export_video),
         }
 
     def is_active(self) -> bool:
@@ -580,6 +583,14 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
         layer = text_param(request, "layer")
         return payload_response(request, self.reader.mask(*address, layer))
 
+    def _serve_heatmap(self, request: wrappers.Request) -> wrappers.Response:
+        self.ensure_indexed()
+        address = item_address(request)
+        layer = request.args.get("layer", "")  # empty: a scalar image's own values
+        if len(layer) > MAX_NAME_CHARS:
+            raise BadRequest(f"parameter 'layer' must be at most {MAX_NAME_CHARS} characters")
+        return payload_response(request, self.reader.heatmap(*address, layer))
+
     def _serve_points(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()
         address = item_address(request)
@@ -593,6 +604,38 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
     def _serve_html(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()
         return payload_response(request, self.reader.html(*item_address(request)))
+
+    def _serve_export_video(self, request: wrappers.Request) -> wrappers.Response:
+        """The panel's "Export as video" of a row or column: an MP4 download (export.py)."""
+        from tb_media_panel import export
+
+        self.ensure_indexed()
+        run, tag = text_param(request, "run"), text_param(request, "tag")
+        index = int_param(request, "index", 0, maximum=INT64_MAX)
+        fps = int_param(request, "fps", 4, minimum=1, maximum=60)
+        steps = request.args.get("steps", "")
+        if len(steps) > 60:
+            raise BadRequest(f"parameter 'steps' must be A:B with integer steps, got {steps[:40]!r}…")
+        try:
+            low, high = export.parse_steps(steps) if steps else (None, None)
+        except ValueError as exc:
+            raise BadRequest(f"parameter 'steps': {exc}") from None
+        with EXPORTS:  # encoding takes a core: one request at a time, the others wait
+            try:
+                data, name = export.panel_video(
+                    export.IndexReader(self.index, self.reader), run, tag, index or 0, low, high,
+                    flag_param(request, "overlay"), float(fps or 4),
+                )
+            except export.ExportError as exc:
+                raise BadRequest(str(exc)) from None
+            except KeyError as exc:
+                raise NotFound(str(exc)) from None
+        headers = {
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+            **payload_headers("video/mp4"),
+        }
+        return wrappers.Response(data, headers=headers, content_type="video/mp4")
 
 
 class MediaPanelLoader(base_plugin.TBLoader):

@@ -9,6 +9,20 @@ from tb_media_panel.proto import media_pb2
 PLUGIN_NAME: Final = "media_panel"
 FORMAT_VERSION: Final = 1
 KINDS: Final = ("image", "video", "audio", "object3d", "pointcloud", "molecule", "html", "text")
+# ScalarLayer.dtype -> its little-endian numpy dtype; float16 is served as float32 (browsers
+# have no Float16Array everywhere), exactly.
+SCALAR_DTYPES: Final = {
+    "float32": "<f4",
+    "float16": "<f2",
+    "uint8": "u1",
+    "uint16": "<u2",
+    "int8": "i1",
+    "int16": "<i2",
+    "int32": "<i4",
+    "uint32": "<u4",
+}
+# Largest scalar layer (pixels) written or read: 8192x8192, 256 MiB as float32.
+MAX_SCALAR_PIXELS: Final = 1 << 26
 
 MediaItem = media_pb2.MediaItem
 

@@ -301,8 +301,8 @@ def test_wrong_rank_or_channels_is_rejected(data: np.ndarray, pattern: str) -> N
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_non_finite_pixels_are_rejected(bad: float) -> None:
-    array = np.full((4, 4), 0.5)
-    array[1, 2] = bad
+    array = np.full((4, 4, 3), 0.5)  # colour: a one-channel float array is a scalar image
+    array[1, 2, 0] = bad
     with pytest.raises(ValueError, match=r"data: expected finite values, got 1 NaN or inf"):
         mp.Image(array)
     with pytest.raises(ValueError, match=r"data: expected finite values"):
@@ -313,12 +313,12 @@ def test_float_outside_unit_range_needs_normalize() -> None:
     with pytest.raises(
         ValueError, match=r"data: expected float values in \[0, 1\].*normalize=True.*\[-0.5, 2\]"
     ):
-        mp.Image(np.array([[-0.5, 2.0]]))
+        mp.Image(np.array([[[-0.5, 2.0, 0.0]]]))  # colour: one channel is a scalar image
 
 
 def test_integers_outside_0_255_need_normalize() -> None:
     with pytest.raises(ValueError, match=r"data: expected integer values in 0\.\.255.*\[0, 1000\]"):
-        mp.Image(np.array([[0, 1000]], dtype=np.int32))
+        mp.Image(np.array([[[0, 1000, 0]]], dtype=np.int32))  # colour, as above
 
 
 def test_other_data_types_are_rejected() -> None:

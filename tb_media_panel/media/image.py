@@ -24,6 +24,7 @@ from tb_media_panel.media.base import (
     read_file,
     to_numpy,
 )
+from tb_media_panel.media.heatmap import SCALAR_FORMAT, Heatmap, named, scalar_layer
 from tb_media_panel.proto import media_pb2
 
 _MAX_CLASS_ID = 65535
@@ -281,6 +282,39 @@ class Mask:
         self._layer = media_pb2.MaskLayer(
             width=self.width, height=self.height, class_labels=labels, png=encode_png(pixels)
         )
+        # from_probabilities: the per-pixel confidence, a heatmap layer of the image
+        self.confidence: media_pb2.ScalarLayer | None = None
+
+    @classmethod
+    def from_probabilities(cls, probs: Any, class_labels: dict[int, str] | None = None) -> Mask:
+        """An HxWxC array of class probabilities -> the most probable class per pixel, with
+        its probability kept as the layer's confidence (the image's heatmap layer
+        "<mask name>.confidence", role "confidence")."""
+        array = to_numpy(probs, "probs")
+        if array.ndim != 3 or array.size == 0:
+            raise ValueError(
+                "probs: expected a non-empty HxWxC array of class probabilities, "
+                f"got {describe(array)}"
+            )
+        if array.dtype.kind != "f":
+            raise TypeError(f"probs: expected a float array of probabilities, got {describe(array)}")
+        if array.shape[-1] > _MAX_CLASS_ID + 1:
+            raise ValueError(
+                f"probs: expected at most {_MAX_CLASS_ID + 1} classes on the last axis, "
+                f"got {describe(array)}"
+            )
+        check_finite(array, "probs")
+        low, high = float(array.min()), float(array.max())
+        if low < 0 or high > 1:
+            raise ValueError(
+                "probs: expected probabilities in [0, 1] (apply a softmax first), "
+                f"got values in [{low:g}, {high:g}]"
+            )
+        mask = cls(array.argmax(axis=-1), class_labels)
+        mask.confidence = scalar_layer(
+            array.max(axis=-1), "probs", vmin=0.0, vmax=1.0, colormap="gray", role="confidence"
+        )
+        return mask
 
     def to_layer(self, name: str) -> media_pb2.MaskLayer:
         layer = media_pb2.MaskLayer()
@@ -408,8 +442,11 @@ class Boxes:
         return f"Boxes({len(self)} boxes, domain={self._layer.domain!r})"
 
 
-def _layers(value: Any, argument: str, cls: type, wandb_key: str) -> list[tuple[str, Any]]:
-    """{name: Mask|Boxes} (or W&B's {name: {"mask_data"/"box_data": ..., "class_labels": ...}})."""
+def _layers(
+    value: Any, argument: str, cls: type, wandb_key: str | None = None
+) -> list[tuple[str, Any]]:
+    """{name: Mask|Boxes|Heatmap} (or W&B's {name: {"mask_data"/"box_data": ...,
+    "class_labels": ...}})."""
     if value is None:
         return []
     if not isinstance(value, Mapping):
@@ -420,7 +457,7 @@ def _layers(value: Any, argument: str, cls: type, wandb_key: str) -> list[tuple[
     for name, layer in value.items():
         if not isinstance(name, str) or not name:
             raise TypeError(f"{argument}: expected non-empty str layer names, got {name!r}")
-        if isinstance(layer, Mapping) and wandb_key in layer:
+        if wandb_key is not None and isinstance(layer, Mapping) and wandb_key in layer:
             layer = cls(layer[wandb_key], layer.get("class_labels"))
         if not isinstance(layer, cls):
             raise TypeError(
@@ -430,8 +467,34 @@ def _layers(value: Any, argument: str, cls: type, wandb_key: str) -> list[tuple[
     return out
 
 
+def _heatmap_layers(
+    heatmaps: Any, mask_layers: list[tuple[str, Mask]], height: int, width: int
+) -> list[media_pb2.ScalarLayer]:
+    """The image's heatmap layers, then its masks' confidences; each must match its size."""
+    layers = []
+    for name, heatmap in _layers(heatmaps, "heatmaps", Heatmap):
+        if (heatmap.height, heatmap.width) != (height, width):
+            raise ValueError(
+                f"heatmaps[{name!r}]: expected a {height}x{width} heatmap to match the image, "
+                f"got {heatmap.height}x{heatmap.width}"
+            )
+        layers.append(heatmap.to_layer(name))
+    for name, mask in mask_layers:
+        if mask.confidence is not None:
+            layer = named(mask.confidence, f"{name}.confidence", of=name)
+            if any(other.name == layer.name for other in layers):
+                raise ValueError(
+                    f"heatmaps: layer name {layer.name!r} is taken by the confidence of "
+                    f"mask {name!r}; choose another name"
+                )
+            layers.append(layer)
+    return layers
+
+
 class Image(Media):
-    """An image: numpy/torch/tf array, PIL image or image file, with optional masks and boxes."""
+    """An image: numpy/torch/tf array, PIL image or image file, with optional masks, boxes and
+    heatmap layers. A one-channel array of any numeric type but uint8 (uint16, float...) is a
+    scalar image, kept losslessly as `values` (unless `normalize=True` makes it 8-bit)."""
 
     kind = "image"
 
@@ -442,6 +505,7 @@ class Image(Media):
         masks: dict[str, Mask] | None = None,
         boxes: dict[str, Boxes] | None = None,
         normalize: bool = False,
+        heatmaps: dict[str, Heatmap] | None = None,
     ) -> None:
         caption_text = check_caption(caption)
         if not isinstance(normalize, bool):
@@ -465,7 +529,11 @@ class Image(Media):
                     f"masks[{name!r}]: expected a {height}x{width} mask to match the image, "
                     f"got {mask.height}x{mask.width}"
                 )
-        if pixels is not None:
+        values = None
+        if pixels is not None and _is_scalar(pixels, normalize):
+            values = scalar_layer(pixels, "data", colormap="gray")
+            mime, fmt = "", SCALAR_FORMAT
+        elif pixels is not None:
             blob = encode_png(to_uint8(pixels, normalize, "data"))
         record = media_pb2.MediaItem(
             mime=mime,
@@ -475,6 +543,18 @@ class Image(Media):
             height=height,
             masks=[mask.to_layer(name) for name, mask in mask_layers],
             boxes=[layer.to_layer(name) for name, layer in box_layers],
+            heatmaps=_heatmap_layers(heatmaps, mask_layers, height, width),
+            values=values,
             data=blob,
         )
         super().__init__(record)
+
+
+def _is_scalar(pixels: np.ndarray, normalize: bool) -> bool:
+    """One channel of numbers that are not 8-bit pixels: kept as they are."""
+    return (
+        not normalize
+        and pixels.ndim == 2
+        and pixels.dtype.kind in "fiu"
+        and pixels.dtype != np.uint8
+    )

@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class MediaItem(_message.Message):
-    __slots__ = ("version", "kind", "mime", "format", "caption", "width", "height", "fps", "frames", "sample_rate", "channels", "duration", "title", "masks", "boxes", "point_cloud", "data")
+    __slots__ = ("version", "kind", "mime", "format", "caption", "width", "height", "fps", "frames", "sample_rate", "channels", "duration", "title", "masks", "boxes", "point_cloud", "heatmaps", "values", "data")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     MIME_FIELD_NUMBER: _ClassVar[int]
@@ -24,6 +24,8 @@ class MediaItem(_message.Message):
     MASKS_FIELD_NUMBER: _ClassVar[int]
     BOXES_FIELD_NUMBER: _ClassVar[int]
     POINT_CLOUD_FIELD_NUMBER: _ClassVar[int]
+    HEATMAPS_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     version: int
     kind: str
@@ -41,8 +43,10 @@ class MediaItem(_message.Message):
     masks: _containers.RepeatedCompositeFieldContainer[MaskLayer]
     boxes: _containers.RepeatedCompositeFieldContainer[BoxLayer]
     point_cloud: PointCloud
+    heatmaps: _containers.RepeatedCompositeFieldContainer[ScalarLayer]
+    values: ScalarLayer
     data: bytes
-    def __init__(self, version: _Optional[int] = ..., kind: _Optional[str] = ..., mime: _Optional[str] = ..., format: _Optional[str] = ..., caption: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., fps: _Optional[float] = ..., frames: _Optional[int] = ..., sample_rate: _Optional[int] = ..., channels: _Optional[int] = ..., duration: _Optional[float] = ..., title: _Optional[str] = ..., masks: _Optional[_Iterable[_Union[MaskLayer, _Mapping]]] = ..., boxes: _Optional[_Iterable[_Union[BoxLayer, _Mapping]]] = ..., point_cloud: _Optional[_Union[PointCloud, _Mapping]] = ..., data: _Optional[bytes] = ...) -> None: ...
+    def __init__(self, version: _Optional[int] = ..., kind: _Optional[str] = ..., mime: _Optional[str] = ..., format: _Optional[str] = ..., caption: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., fps: _Optional[float] = ..., frames: _Optional[int] = ..., sample_rate: _Optional[int] = ..., channels: _Optional[int] = ..., duration: _Optional[float] = ..., title: _Optional[str] = ..., masks: _Optional[_Iterable[_Union[MaskLayer, _Mapping]]] = ..., boxes: _Optional[_Iterable[_Union[BoxLayer, _Mapping]]] = ..., point_cloud: _Optional[_Union[PointCloud, _Mapping]] = ..., heatmaps: _Optional[_Iterable[_Union[ScalarLayer, _Mapping]]] = ..., values: _Optional[_Union[ScalarLayer, _Mapping]] = ..., data: _Optional[bytes] = ...) -> None: ...
 
 class ClassLabel(_message.Message):
     __slots__ = ("id", "name", "color")
@@ -67,6 +71,40 @@ class MaskLayer(_message.Message):
     class_labels: _containers.RepeatedCompositeFieldContainer[ClassLabel]
     png: bytes
     def __init__(self, name: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., class_labels: _Optional[_Iterable[_Union[ClassLabel, _Mapping]]] = ..., png: _Optional[bytes] = ...) -> None: ...
+
+class ScalarLayer(_message.Message):
+    __slots__ = ("name", "width", "height", "dtype", "vmin", "vmax", "colormap", "min", "max", "p01", "p99", "nan_count", "role", "of", "data")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    DTYPE_FIELD_NUMBER: _ClassVar[int]
+    VMIN_FIELD_NUMBER: _ClassVar[int]
+    VMAX_FIELD_NUMBER: _ClassVar[int]
+    COLORMAP_FIELD_NUMBER: _ClassVar[int]
+    MIN_FIELD_NUMBER: _ClassVar[int]
+    MAX_FIELD_NUMBER: _ClassVar[int]
+    P01_FIELD_NUMBER: _ClassVar[int]
+    P99_FIELD_NUMBER: _ClassVar[int]
+    NAN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    OF_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    width: int
+    height: int
+    dtype: str
+    vmin: float
+    vmax: float
+    colormap: str
+    min: float
+    max: float
+    p01: float
+    p99: float
+    nan_count: int
+    role: str
+    of: str
+    data: bytes
+    def __init__(self, name: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., dtype: _Optional[str] = ..., vmin: _Optional[float] = ..., vmax: _Optional[float] = ..., colormap: _Optional[str] = ..., min: _Optional[float] = ..., max: _Optional[float] = ..., p01: _Optional[float] = ..., p99: _Optional[float] = ..., nan_count: _Optional[int] = ..., role: _Optional[str] = ..., of: _Optional[str] = ..., data: _Optional[bytes] = ...) -> None: ...
 
 class Box2D(_message.Message):
     __slots__ = ("min_x", "min_y", "max_x", "max_y", "class_id", "scores", "caption")

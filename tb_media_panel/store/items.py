@@ -1,8 +1,11 @@
-"""Reading items out of the index: metadata as JSON-ready dicts, payloads, masks, point arrays.
+"""The query layer: what the routes and `mp.Reader` ask of the index, as typed results
+(store/results.py): runs, tags, series windows, the items of a step with their metadata,
+payloads, masks and point arrays. No JSON here: the HTTP layer builds it (http_json.py).
 
-Only the bytes of the asked-for item are read: a MediaItem's header (everything before its
-`data` field, plus the payload's first bytes for its type) for metadata, masks and point
-arrays; the exact payload slice for data.
+Only the bytes of the asked-for items are read: for a step's metadata, the span of its record
+holding the items, once (a small record's CRC check reads it whole anyway, so its payloads
+come along and are kept in the answer); of a large one, each item's MediaItem header (before
+its `data` field) and the payload's first bytes for its type. Payloads are read as exact slices.
 
 Logged MIME types are never served: a payload's Content-Type comes from the allow-list per
 kind in formats.py, and only when the payload's own first bytes match that type.
@@ -13,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +25,7 @@ import numpy as np
 from tb_media_panel.proto import media_pb2
 from tb_media_panel.records import decode_item
 from tb_media_panel.store.decode.audio import wav_info
+from tb_media_panel.store.decode.media_panel import scalar_meta, scalar_values
 from tb_media_panel.store.decode.mesh import MeshArrays, binary_ply, mesh_batch
 from tb_media_panel.store.decode.text import TextTable, text_of_tensor, text_table
 from tb_media_panel.store.formats import (
@@ -32,16 +36,35 @@ from tb_media_panel.store.formats import (
     indexed_type,
     served_type,
 )
-from tb_media_panel.store.index import LogdirIndex
+from tb_media_panel.store.index import CorruptRecord, LogdirIndex, window
+from tb_media_panel.store.results import (
+    BatchResult,
+    Box,
+    BoxLayer,
+    ClassLabel,
+    CloudBox,
+    CloudVector,
+    ItemMeta,
+    MaskMeta,
+    PointCloudMeta,
+    RunInfo,
+    RunList,
+    RunSeries,
+    SeriesAnswer,
+    StepItems,
+    TagSummary,
+)
+from tb_media_panel.store.scanner import CHECK_ON_READ_MIN_BYTES
 from tb_media_panel.store.series import (
     LAYOUT_MEDIA_ITEM,
     LAYOUT_TEXT_TENSOR,
+    AnySeries,
     ItemLocation,
     MeshSeries,
     MeshStep,
-    Series,
 )
 
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 WAV_HEAD_BYTES = 4096
 POINT_ARRAYS = ("positions", "colors", "labels")
 
@@ -73,15 +96,92 @@ def _in_memory(mime: str, data: bytes, token: str, *identity: object) -> Payload
     return Payload(mime, len(data), _etag(*identity, token), lambda a, b: data[a:b], content_key(token))
 
 
+class _StepBytes:
+    """The reads that describe one step's items. A span under CHECK_ON_READ_MIN_BYTES (the
+    usual case) is read once, CRC-checked, and every read is a slice of it; a larger one is
+    read a piece at a time, so nothing large is held."""
+
+    def __init__(self, index: LogdirIndex, items: Sequence[ItemLocation]) -> None:
+        self._index = index
+        self._file_id = items[0].file_id
+        self._start = min(i.caption_offset if i.caption_length else i.offset for i in items)
+        stop = max(
+            max(i.offset + i.length, i.caption_offset + i.caption_length) for i in items
+        )
+        self.held = stop - self._start < CHECK_ON_READ_MIN_BYTES
+        self._data = index.read(self._file_id, self._start, stop - self._start) if self.held else b""
+
+    def read(self, offset: int, size: int) -> bytes:
+        if not self.held:
+            return self._index.read(self._file_id, offset, size)
+        at = offset - self._start
+        return self._data[at : at + size]
+
+
 class MediaReader:
-    """Item-level reads over a `LogdirIndex`; every lookup failure is a `NotFound`."""
+    """The queries of the routes and of `mp.Reader` over a `LogdirIndex`; every lookup
+    failure is a `NotFound`."""
 
     def __init__(self, index: LogdirIndex) -> None:
         self.index = index
 
+    # ---- runs, tags, series ----------------------------------------------------------
+
+    def runs(self) -> RunList:
+        index = self.index
+        # taken before the rest: a change made while this answer is built is noticed by polling
+        generation = index.generation()
+        return RunList(
+            generation,
+            [RunInfo(name, index.skipped_records(name)) for name in index.run_names()],
+            index.progress(),
+            index.warnings(),
+        )
+
+    def tags(self, run: str | None = None) -> list[TagSummary]:
+        """The media tags of `run`, or of every run."""
+        if run is not None and not self.index.has_run(run):
+            raise NotFound(f"unknown run {run!r}")
+        return self.index.tag_summaries([run] if run is not None else self.index.run_names())
+
+    def series(
+        self,
+        tag: str,
+        runs: Iterable[str] | None,
+        step_min: int | None,
+        step_max: int | None,
+        max_steps: int,
+        include_purged: bool = False,
+    ) -> SeriesAnswer:
+        """At most `max_steps` steps of `tag` in [step_min, step_max] per run (see
+        index.window); runs without the tag are left out, an unknown run is an error of its
+        own, and NotFound when no run answers."""
+        answered: dict[str, RunSeries] = {}
+        errors: dict[str, str] = {}  # one unknown run does not fail the others
+        for run in self.index.run_names() if runs is None else runs:
+            if not self.index.has_run(run):
+                errors[run] = f"unknown run {run[:200]!r}"
+                continue
+            series = self.index.series(run, tag)
+            if series is None:
+                continue
+            table = self.index.step_table(series, include_purged)
+            answered[run] = RunSeries(
+                window(table, step_min, step_max, max_steps), self.index.purged(series)
+            )
+        if not answered:
+            raise NotFound(next(iter(errors.values()), f"no run has the tag {tag[:200]!r}"))
+        return SeriesAnswer(tag, step_min, step_max, answered, errors)
+
+    def step_at_or_before(self, run: str, tag: str, step: int) -> int | None:
+        """The latest logged step <= `step` of the series (what a run shows for a slider step)."""
+        steps = self.index.step_table(self._series(run, tag)).steps
+        i = int(np.searchsorted(steps, step, side="right")) - 1
+        return None if i < 0 else int(steps[i])
+
     # ---- lookup ----------------------------------------------------------------------
 
-    def _series(self, run: str, tag: str) -> Series | MeshSeries:
+    def _series(self, run: str, tag: str) -> AnySeries:
         if not self.index.has_run(run):
             raise NotFound(f"unknown run {run!r}")
         series = self.index.series(run, tag)
@@ -110,80 +210,130 @@ class MediaReader:
             raise NotFound(f"step {step} of tag {tag!r} has {count} items; no index {index}")
         return (items, index) if isinstance(items, MeshStep) else items[index]
 
-    def _record_header(self, item: ItemLocation) -> tuple[media_pb2.MediaItem, bytes]:
+    def _record_header(
+        self, item: ItemLocation, source: _StepBytes | None = None
+    ) -> tuple[media_pb2.MediaItem, bytes]:
         """The MediaItem without its payload (its `data` field is left empty), and the
         payload's first bytes (to tell its type), in one read."""
         head_at = item.data_offset - item.offset
         size = min(item.length, head_at + min(item.data_length, MAGIC_BYTES))
         try:
-            data = self.index.read(item.file_id, item.offset, size)
+            if source is None:
+                data = self.index.read(item.file_id, item.offset, size)
+            else:
+                data = source.read(item.offset, size)
             return decode_item(data[: item.header_length]), data[head_at:]
         except (ValueError, FileNotFoundError) as exc:
             raise NotFound(f"item record unreadable: {exc}") from exc
 
     # ---- metadata --------------------------------------------------------------------
 
-    def items(self, run: str, tag: str, step: int) -> dict[str, Any]:
+    def items(self, run: str, tag: str, step: int) -> StepItems:
         wall_time, items = self._step(run, tag, step)
         if isinstance(items, MeshStep):
             key = content_key(self._mesh_token(items))
             described = [
-                {**self._describe_mesh(arrays, i), "key": key}
-                for i, arrays in enumerate(self._mesh_batch(items))
+                _describe_mesh(arrays, i, key) for i, arrays in enumerate(self._mesh_batch(items))
             ]
         else:
-            described = [self._describe(item, i) for i, item in enumerate(items)]
-        return {"run": run, "tag": tag, "step": step, "wall_time": wall_time, "items": described}
+            source = _StepBytes(self.index, items)
+            described = [self._describe(item, i, source) for i, item in enumerate(items)]
+        return StepItems(run, tag, step, wall_time, described)
 
-    def _describe(self, item: ItemLocation, index: int) -> dict[str, Any]:
+    def _describe(self, item: ItemLocation, index: int, source: _StepBytes) -> ItemMeta:
         key = content_key(self._token(item))
+        held = source.held
         if item.layout == LAYOUT_MEDIA_ITEM:
-            record, head = self._record_header(item)
-            meta = describe_record(index, record, item.data_length)
-            meta.update(mime=served_type(item.kind, head), key=key)
-            return meta
-        meta = blank_meta(index, item.kind, item.format)
-        meta.update(
+            record, head = self._record_header(item, source)
+            payload = source.read(item.data_offset, item.data_length) if held else None
+            return describe_record(
+                index, record, item.data_length, served_type(item.kind, head), key, payload
+            )
+        if item.layout == LAYOUT_TEXT_TENSOR:
+            tensor = source.read(item.offset, item.length)
+            text = _decoded(text_of_tensor, tensor, "text summary").encode()
+            table: TextTable = _decoded(text_table, tensor, "text summary")
+            return ItemMeta(
+                **_blank(index, item.kind, item.format),
+                mime=indexed_type(item.kind, item.format),
+                size=len(text),
+                key=key,
+                text=table,
+                payload=text,
+            )
+        fields: dict[str, Any] = {}
+        if item.kind == "audio":
+            info = wav_info(source.read(item.offset, min(item.length, WAV_HEAD_BYTES)))
+            if info is not None:
+                fields.update(
+                    sample_rate=info.sample_rate, channels=info.channels, duration=info.duration
+                )
+            if item.caption_length:
+                caption = source.read(item.caption_offset, item.caption_length)
+                fields["caption"] = caption.decode("utf-8", "replace")
+        return ItemMeta(
+            **{**_blank(index, item.kind, item.format), **fields},
             mime=indexed_type(item.kind, item.format),
             size=item.data_length,
             width=item.width,
             height=item.height,
             key=key,
+            payload=source.read(item.offset, item.length) if held else None,
         )
-        if item.kind == "audio":
-            head = self.index.read(item.file_id, item.offset, min(item.length, WAV_HEAD_BYTES))
-            info = wav_info(head)
-            if info is not None:
-                meta.update(
-                    sample_rate=info.sample_rate, channels=info.channels, duration=info.duration
-                )
-            if item.caption_length:
-                caption = self.index.read(item.file_id, item.caption_offset, item.caption_length)
-                meta["caption"] = caption.decode("utf-8", "replace")
-        elif item.layout == LAYOUT_TEXT_TENSOR:
-            meta["size"] = len(self._text(item).encode())
-            table = self._text_table(item)
-            meta["text"] = {"shape": list(table.shape), "rows": table.rows, "rank": table.rank}
-        return meta
 
-    def _describe_mesh(self, arrays: MeshArrays, index: int) -> dict[str, Any]:
-        if arrays.faces is not None:
-            meta = blank_meta(index, "object3d", "ply")
-            meta["size"] = len(binary_ply(arrays))
-            return meta
-        meta = blank_meta(index, "pointcloud", "")
-        meta["point_cloud"] = {
-            "num_points": len(arrays.positions),
-            "label_bytes": 0,
-            "has_colors": arrays.colors is not None,
-            "class_labels": [],
-            "boxes": [],
-            "vectors": [],
-        }
-        meta["size"] = arrays.positions.nbytes
-        return meta
+    def items_batch(
+        self,
+        addresses: Sequence[tuple[str, str, int]],
+        earlier: bool,
+        inline_max: int,
+        inline_total: int,
+    ) -> list[BatchResult]:
+        """`items` of many (run, tag, step), in order; each address answers on its own. With
+        `earlier`, the latest step at or before each. Image payloads of at most `inline_max`
+        bytes come along (`inline`), until `inline_total` bytes have: only those of an
+        allow-listed image type their bytes match (never active content, even as a blob a
+        frontend builds from them)."""
+        results = []
+        inline_left = inline_total
+        for run, tag, step in addresses:
+            try:
+                if earlier:
+                    actual = self.step_at_or_before(run, tag, min(max(step, INT64_MIN), INT64_MAX))
+                elif INT64_MIN <= step <= INT64_MAX:
+                    actual = step
+                else:
+                    raise NotFound(f"no step {step}: steps are 64-bit integers")
+                if actual is None:
+                    results.append(BatchResult(run, tag, step))
+                    continue
+                found = self.items(run, tag, actual)
+                inline = {}
+                for item in found.items:
+                    size = item.size
+                    if item.kind == "image" and 0 < size <= min(inline_max, inline_left):
+                        data = self.payload_bytes(found, item)
+                        if item.mime != OCTET_STREAM and served_type("image", data) == item.mime:
+                            inline[item.index] = data
+                            inline_left -= size
+                results.append(BatchResult(run, tag, actual, found, inline))
+            except (NotFound, CorruptRecord) as exc:
+                results.append(BatchResult(run, tag, step, error=str(exc)))
+        return results
 
     # ---- payloads --------------------------------------------------------------------
+
+    def payload_bytes(self, step: StepItems, item: ItemMeta) -> bytes:
+        """The bytes the data route serves for an item `items` described: those it brought
+        along, else read now (large records, meshes)."""
+        if item.payload is not None:
+            return item.payload
+        payload = self.data(step.run, step.tag, step.step, item.index)
+        if payload.key != item.key:
+            raise NotFound(
+                f"step {step.step} of tag {step.tag!r} of run {step.run!r} was logged again "
+                "since it was listed"
+            )
+        return payload.read(0, payload.size)
 
     def data(self, run: str, tag: str, step: int, index: int) -> Payload:
         found = self._item(run, tag, step, index)
@@ -238,6 +388,28 @@ class MediaReader:
         token = self._token(found)
         return _in_memory(OCTET_STREAM, ids, token, run, tag, step, index, "mask", layer)
 
+    def heatmap(self, run: str, tag: str, step: int, index: int, layer: str) -> Payload:
+        """A heatmap layer's values (`layer` "": a scalar image's own), as docs/format.md says."""
+        found = self._item(run, tag, step, index)
+        if isinstance(found, tuple) or found.layout != LAYOUT_MEDIA_ITEM:
+            raise NotFound(f"item {index} at step {step} of tag {tag!r} has no heatmaps")
+        record, _ = self._record_header(found)
+        names = [h.name for h in record.heatmaps]
+        if layer == "":
+            if not record.HasField("values"):
+                raise NotFound(f"item {index} at step {step} of tag {tag!r} is not a scalar image")
+            chosen = record.values
+        elif layer in names:
+            chosen = record.heatmaps[names.index(layer)]
+        else:
+            raise NotFound(f"item has no heatmap layer {layer!r}; layers: {names[:20]}")
+        try:
+            values = scalar_values(chosen)
+        except ValueError as exc:
+            raise NotFound(f"heatmap layer unreadable: {exc}") from None
+        token = self._token(found)
+        return _in_memory(OCTET_STREAM, values, token, run, tag, step, index, "heatmap", layer)
+
     def points(self, run: str, tag: str, step: int, index: int, array: str) -> Payload:
         found = self._item(run, tag, step, index)
         identity = (run, tag, step, index, "points", array)
@@ -267,16 +439,8 @@ class MediaReader:
         )
 
     def _text(self, item: ItemLocation) -> str:
-        try:
-            return text_of_tensor(self.index.read(item.file_id, item.offset, item.length))
-        except Exception as exc:  # protobuf's DecodeError and friends
-            raise NotFound(f"text summary unreadable: {exc}") from exc
-
-    def _text_table(self, item: ItemLocation) -> TextTable:
-        try:
-            return text_table(self.index.read(item.file_id, item.offset, item.length))
-        except Exception as exc:  # protobuf's DecodeError and friends
-            raise NotFound(f"text summary unreadable: {exc}") from exc
+        tensor = self.index.read(item.file_id, item.offset, item.length)
+        return _decoded(text_of_tensor, tensor, "text summary")
 
     def _mesh_batch(self, mesh: MeshStep) -> list[MeshArrays]:
         def tensor(component: str) -> bytes | None:
@@ -322,7 +486,15 @@ def decode_mask_png(png: bytes, width: int, height: int) -> bytes:
     return ids.astype("<u2").tobytes()
 
 
-def blank_meta(index: int, kind: str, fmt: str) -> dict[str, Any]:
+def _decoded(decode: Callable[[bytes], Any], data: bytes, what: str) -> Any:
+    try:
+        return decode(data)
+    except Exception as exc:  # protobuf's DecodeError and friends
+        raise NotFound(f"{what} unreadable: {exc}") from exc
+
+
+def _blank(index: int, kind: str, fmt: str) -> dict[str, Any]:
+    """The fields of an item whose record says nothing more (TensorBoard's own plugins)."""
     return {
         "index": index,
         "kind": kind,
@@ -338,88 +510,98 @@ def blank_meta(index: int, kind: str, fmt: str) -> dict[str, Any]:
         "channels": 0,
         "duration": 0,
         "title": "",
-        "masks": [],
-        "boxes": [],
-        "point_cloud": None,
     }
 
 
-def _labels(labels: Any) -> list[dict[str, Any]]:
-    return [{"id": c.id, "name": c.name, "color": c.color or None} for c in labels]
+def _describe_mesh(arrays: MeshArrays, index: int, key: str) -> ItemMeta:
+    if arrays.faces is not None:
+        return ItemMeta(**{**_blank(index, "object3d", "ply"), "size": len(binary_ply(arrays))}, key=key)
+    cloud = PointCloudMeta(
+        num_points=len(arrays.positions),
+        label_bytes=0,
+        has_colors=arrays.colors is not None,
+        class_labels=(),
+        boxes=(),
+        vectors=(),
+    )
+    fields = {**_blank(index, "pointcloud", ""), "size": arrays.positions.nbytes}
+    return ItemMeta(**fields, key=key, point_cloud=cloud)
 
 
-def _rgb(color: bytes) -> list[int] | None:
-    return list(color[:3]) if len(color) >= 3 else None
+def _labels(labels: Iterable[media_pb2.ClassLabel]) -> tuple[ClassLabel, ...]:
+    return tuple(ClassLabel(c.id, c.name, c.color or None) for c in labels)
 
 
-def describe_record(index: int, record: media_pb2.MediaItem, data_length: int) -> dict[str, Any]:
-    meta = {
-        "index": index,
-        "kind": record.kind,
-        "mime": record.mime,
-        "format": record.format,
-        "caption": record.caption,
-        "size": data_length,
-        "width": record.width,
-        "height": record.height,
-        "fps": record.fps,
-        "frames": record.frames,
-        "sample_rate": record.sample_rate,
-        "channels": record.channels,
-        "duration": record.duration,
-        "title": record.title,
-        "masks": [
-            {
-                "name": m.name,
-                "width": m.width,
-                "height": m.height,
-                "class_labels": _labels(m.class_labels),
-            }
-            for m in record.masks
-        ],
-        "boxes": [
-            {
-                "name": layer.name,
-                "domain": layer.domain or "fraction",
-                "class_labels": _labels(layer.class_labels),
-                "boxes": [
-                    {
-                        "min_x": b.min_x,
-                        "min_y": b.min_y,
-                        "max_x": b.max_x,
-                        "max_y": b.max_y,
-                        "class_id": b.class_id,
-                        "scores": dict(b.scores),
-                        "caption": b.caption,
-                    }
-                    for b in layer.boxes
-                ],
-            }
-            for layer in record.boxes
-        ],
-        "point_cloud": None,
-    }
+def _rgb(color: bytes) -> tuple[int, ...] | None:
+    return tuple(color[:3]) if len(color) >= 3 else None
+
+
+def describe_record(
+    index: int,
+    record: media_pb2.MediaItem,
+    data_length: int,
+    mime: str,
+    key: str,
+    payload: bytes | None = None,
+) -> ItemMeta:
+    """An item from its MediaItem record (read without its `data`); `mime` is the type its
+    payload is served as, never the logged one."""
+    cloud = None
     if record.HasField("point_cloud"):
-        cloud = record.point_cloud
-        meta["point_cloud"] = {
-            "num_points": cloud.num_points,
-            "label_bytes": cloud.label_bytes,
-            "has_colors": bool(cloud.colors),
-            "class_labels": _labels(cloud.class_labels),
-            "boxes": [
-                {
-                    "center": list(b.center),
-                    "size": list(b.size),
-                    "rotation": list(b.rotation),
-                    "label": b.label,
-                    "score": b.score if b.HasField("score") else None,
-                    "color": _rgb(b.color),
-                }
-                for b in cloud.boxes
-            ],
-            "vectors": [
-                {"start": list(v.start), "end": list(v.end), "color": _rgb(v.color)}
-                for v in cloud.vectors
-            ],
-        }
-    return meta
+        pc = record.point_cloud
+        cloud = PointCloudMeta(
+            num_points=pc.num_points,
+            label_bytes=pc.label_bytes,
+            has_colors=bool(pc.colors),
+            class_labels=_labels(pc.class_labels),
+            boxes=tuple(
+                CloudBox(
+                    center=tuple(b.center),
+                    size=tuple(b.size),
+                    rotation=tuple(b.rotation),
+                    label=b.label,
+                    score=b.score if b.HasField("score") else None,
+                    color=_rgb(b.color),
+                )
+                for b in pc.boxes
+            ),
+            vectors=tuple(
+                CloudVector(tuple(v.start), tuple(v.end), _rgb(v.color)) for v in pc.vectors
+            ),
+        )
+    return ItemMeta(
+        index=index,
+        kind=record.kind,
+        mime=mime,
+        format=record.format,
+        caption=record.caption,
+        size=data_length,
+        width=record.width,
+        height=record.height,
+        fps=record.fps,
+        frames=record.frames,
+        sample_rate=record.sample_rate,
+        channels=record.channels,
+        duration=record.duration,
+        title=record.title,
+        key=key,
+        masks=tuple(
+            MaskMeta(m.name, m.width, m.height, _labels(m.class_labels)) for m in record.masks
+        ),
+        boxes=tuple(
+            BoxLayer(
+                name=layer.name,
+                domain=layer.domain or "fraction",
+                class_labels=_labels(layer.class_labels),
+                boxes=tuple(
+                    Box(b.min_x, b.min_y, b.max_x, b.max_y, b.class_id, dict(b.scores), b.caption)
+                    for b in layer.boxes
+                ),
+            )
+            for layer in record.boxes
+        ),
+        point_cloud=cloud,
+        heatmaps=tuple(m for m in map(scalar_meta, record.heatmaps) if m is not None),
+        values=scalar_meta(record.values) if record.HasField("values") else None,
+        payload=payload,
+    )

@@ -6,8 +6,15 @@ of what comes before its `data` and of `data`; the header is decoded when the it
 
 from __future__ import annotations
 
-from tb_media_panel.records import KINDS
+import math
+import zlib
+
+import numpy as np
+
+from tb_media_panel.proto import media_pb2
+from tb_media_panel.records import KINDS, MAX_SCALAR_PIXELS, SCALAR_DTYPES
 from tb_media_panel.store.decode.common import KEY_ROOM, string_spans
+from tb_media_panel.store.results import HeatmapMeta
 from tb_media_panel.store.series import MediaItems
 from tb_media_panel.store.sparse import SparsePayload
 from tb_media_panel.store.wire import LENGTH_DELIMITED, VARINT, WireError, read_varint
@@ -99,3 +106,72 @@ def item_header(
     if kind < 0:
         raise WireError("media item of unknown kind" if kind == -2 else "media item without kind")
     return kind, header_length, data_length
+
+
+# ---- scalar layers (heatmaps, mask confidences, scalar images' values) -------------------
+
+# Deflate cannot expand past ~1032:1, so a stream this much shorter than the size its layer
+# declares is refused before anything is inflated.
+MAX_DEFLATE_RATIO = 1040
+
+
+def scalar_meta(layer: media_pb2.ScalarLayer) -> HeatmapMeta | None:
+    """A layer's description (HeatmapMeta of docs/http-api.md); None when it is unusable."""
+    if not _scalar_size(layer):
+        return None
+    return HeatmapMeta(
+        name=layer.name,
+        width=layer.width,
+        height=layer.height,
+        dtype="float32" if layer.dtype == "float16" else layer.dtype,  # the served dtype
+        vmin=_finite_or_none(layer.vmin) if layer.HasField("vmin") else None,
+        vmax=_finite_or_none(layer.vmax) if layer.HasField("vmax") else None,
+        colormap=layer.colormap,
+        min=layer.min,
+        max=layer.max,
+        p01=layer.p01,
+        p99=layer.p99,
+        nan_count=layer.nan_count,
+        role=layer.role,
+        of=layer.of,
+    )
+
+
+def scalar_values(layer: media_pb2.ScalarLayer) -> bytes:
+    """The layer's HxW values as served: little-endian, row-major, float16 widened to float32
+    (exactly). Inflates at most the declared size; ValueError when the layer is malformed."""
+    size = _scalar_size(layer)
+    if not size:
+        raise ValueError(
+            f"expected a known dtype and 1..{MAX_SCALAR_PIXELS} values, got dtype "
+            f"{layer.dtype[:20]!r} and {layer.width}x{layer.height}"
+        )
+    if size > len(layer.data) * MAX_DEFLATE_RATIO + 64:
+        raise ValueError(f"{len(layer.data)} compressed bytes cannot hold the declared {size}")
+    inflater = zlib.decompressobj()
+    try:
+        raw = inflater.decompress(layer.data, size)
+        if not inflater.eof and len(raw) == size:  # the stream's end and checksum may remain
+            extra = inflater.decompress(inflater.unconsumed_tail, 1)
+            if extra:
+                raise ValueError(f"values hold more than the declared {size} bytes")
+    except zlib.error as exc:
+        raise ValueError(f"values unreadable: {exc}") from None
+    if len(raw) != size or not inflater.eof:
+        raise ValueError(f"expected {size} bytes of values, got a stream of another size")
+    if layer.dtype == "float16":
+        return np.frombuffer(raw, "<f2").astype("<f4").tobytes()
+    return raw
+
+
+def _scalar_size(layer: media_pb2.ScalarLayer) -> int:
+    """Bytes of the stored array, or 0 for an unknown dtype or size out of range."""
+    dtype = SCALAR_DTYPES.get(layer.dtype)
+    pixels = layer.width * layer.height
+    if dtype is None or not 0 < pixels <= MAX_SCALAR_PIXELS:
+        return 0
+    return pixels * np.dtype(dtype).itemsize
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
