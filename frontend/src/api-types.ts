@@ -68,6 +68,30 @@ export interface ClassLabel { id: number; name: string; color: string | null }
 
 export interface MaskLayerMeta { name: string; width: number; height: number; class_labels: ClassLabel[] }
 
+/** A scalar layer (heatmap, depth, probability, 16-bit or float image); its values load from `heatmap`. */
+export interface HeatmapMeta {
+  /** "" for a scalar image's own values. */
+  name: string;
+  width: number;
+  height: number;
+  /** The served dtype (float16 is served as float32, exactly). */
+  dtype: "float32" | "uint8" | "int8" | "uint16" | "int16" | "int32" | "uint32";
+  /** The caller's window, when given. */
+  vmin: number | null;
+  vmax: number | null;
+  /** The caller's default colormap. */
+  colormap: string;
+  /** Finite min / max and 1st / 99th percentile, computed when logged. */
+  min: number;
+  max: number;
+  p01: number;
+  p99: number;
+  nan_count: number;
+  /** "" for a heatmap; "confidence" for a mask layer's per-pixel confidence (the mask named by `of`). */
+  role: "" | "confidence";
+  of: string;
+}
+
 export interface Box2D {
   min_x: number; min_y: number; max_x: number; max_y: number;
   class_id: number; scores: Record<string, number>; caption: string;
@@ -112,6 +136,10 @@ export interface ItemMeta {
   masks: MaskLayerMeta[];
   boxes: BoxLayerMeta[];
   point_cloud: PointCloudMeta | null;
+  /** Scalar layers over the image, like masks. */
+  heatmaps?: HeatmapMeta[];
+  /** A scalar image's values (format "scalar": no encoded payload). */
+  values?: HeatmapMeta | null;
   /** A text tensor's cells (`tf.summary.text`, `add_text`), as TensorBoard lays them out. */
   text?: TextCells;
 }

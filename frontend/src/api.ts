@@ -322,6 +322,10 @@ export class MediaApi implements ItemSource {
   async fetchPoints(ref: ItemRef, array: PointArray, signal?: AbortSignal): Promise<ArrayBuffer> {
     return (await this.get("points", { ...this.refParams(ref), array }, signal)).arrayBuffer();
   }
+
+  async fetchHeatmap(ref: ItemRef, layer: string, signal?: AbortSignal): Promise<ArrayBuffer> {
+    return (await this.get("heatmap", { ...this.refParams(ref), layer }, signal)).arrayBuffer();
+  }
 }
 
 /** Base64 to bytes: natively where the browser can (ten times faster than a loop over atob). */

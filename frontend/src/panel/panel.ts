@@ -315,7 +315,7 @@ export class Panel {
       if (actual === null) return;
       const res = await this.data.api.items(addr.run, addr.tag, actual);
       const meta = res.items.find((m) => m.index === addr.index);
-      if (meta?.kind === "image") await preloadImage(this.data.api.dataUrl({ ...addr, step: actual }));
+      if (meta?.kind === "image" && !meta.values) await preloadImage(this.data.api.dataUrl({ ...addr, step: actual }));
     } catch {
       // A failed look-ahead costs nothing: the cell asks again, and reports errors, when shown.
     }

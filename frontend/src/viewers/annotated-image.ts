@@ -1,13 +1,21 @@
-// Images with segmentation masks and 2D boxes: layers, classes, layouts, IoU and a difference view.
+// Images with segmentation masks, scalar layers (heatmaps, a scalar image's own values) and 2D
+// boxes: layers, classes, layouts, IoU, a difference view, colormaps, window/level, thresholds and
+// the value probe.
 //
 // Alignment: the image, every mask canvas and the box layer fill the same stage box (width and
 // height 100 %), so the browser scales them identically at any zoom and devicePixelRatio; mask
 // canvases keep the mask's own resolution and are magnified nearest-neighbour.
-import type { ClassLabel, ItemMeta, ItemRef, MaskLayerMeta } from "../api-types";
+import type { ClassLabel, HeatmapMeta, ItemMeta, ItemRef, MaskLayerMeta } from "../api-types";
+import { COLORBAR_CSS, COLORMAPS, COLORMAP_LABELS, colorBar, colormapLut, paintValues } from "./colormap";
+import {
+  HEAT_KEYS, layerColormap, layerThreshold, readHeatSettings, resolveWindow, scaleGroupFor, sliderRange,
+  type HeatSettings, type ScaleGroup, type ScaleMember, type Window,
+} from "./heatmap-scale";
+import { decodeValues, probeAt, type ScalarArray } from "./heatmap-values";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
 import { boxLabel, boxToPercent, placeCaptions, scoreRanges, visibleBoxes } from "./segmentation/boxes";
 import { className, classColor, classColorMap, colorTable, isBackgroundClass, mergeLabels, textColorOn } from "./segmentation/colors";
-import { maxClassId, paintDifference, paintMask } from "./segmentation/compose";
+import { maxClassId, paintDifference, paintMask, paintUnsure } from "./segmentation/compose";
 import { computeIoU, differenceMask, sameLabelSet, type IoUReport } from "./segmentation/metrics";
 import { DEFAULT_OPACITY, KEYS, readSettings, type AnnotationSettings } from "./segmentation/settings";
 import { CellMenu, heading, line } from "./viewer-chrome";
@@ -20,9 +28,14 @@ const CAPTION_MIN_PX = 44;
 
 interface LoadedLayer { meta: MaskLayerMeta; ids: Uint16Array; maxId: number }
 
+/** A scalar layer with its values; name "" is a scalar image's own values. */
+interface LoadedScalar { meta: HeatmapMeta; values: ScalarArray }
+
 interface Stage {
   root: HTMLDivElement;
-  img: HTMLImageElement;
+  /** The picture: the logged image, or a scalar image's colour-mapped values. */
+  img: HTMLImageElement | HTMLCanvasElement;
+  heat: Map<string, HTMLCanvasElement>;     // heatmap layer name -> canvas
   canvases: Map<string, HTMLCanvasElement>; // layer name -> canvas ("" = difference)
   boxes: HTMLDivElement;
   label: HTMLDivElement;
@@ -36,7 +49,7 @@ const CSS = `
 .ai-stage>img,.ai-stage>canvas{position:absolute;left:0;top:0;width:100%;height:100%;display:block}
 .ai-stage>canvas{image-rendering:pixelated;pointer-events:none}
 .ai-stage>img.px{image-rendering:pixelated}
-.ai-stage>img.hidden{visibility:hidden}
+.ai-stage>img.hidden,.ai-stage>canvas.hidden{visibility:hidden}
 .ai-boxes{position:absolute;inset:0;pointer-events:none;overflow:hidden}
 .ai-box{position:absolute;box-sizing:border-box;border:2px solid}
 .ai-box.dash{border-style:dashed}
@@ -57,6 +70,10 @@ const CSS = `
 .ai-row .num{font-variant-numeric:tabular-nums;color:#616161}
 .ai-row input[type=range]{width:80px}
 .ai-row input[type=color]{width:18px;height:16px;padding:0;border:1px solid #999;background:none}
+.ai-heat{padding:2px 0 4px;border-bottom:1px solid #eee}
+.ai-heat .ai-row input[type=range]{width:70px}
+.ai-heat select{max-width:120px}
+${COLORBAR_CSS}
 `;
 
 /** Mount state of one annotated image; everything drawn from `settings` + fetched arrays. */
@@ -68,7 +85,15 @@ class AnnotatedImage implements ViewerInstance {
   private readonly miou: HTMLSpanElement | null;
   private stages: Stage[] = [];
   private settings: AnnotationSettings;
+  private heatSettings: HeatSettings;
   private readonly labels: ClassLabel[];
+  /** Cells of the card sharing one scale, and this cell's place in it. */
+  private readonly group: ScaleGroup;
+  private readonly member: ScaleMember;
+  /** Unsure pixels of each mask layer with a confidence layer, at the current threshold. */
+  private readonly unsure = new Map<string, number>();
+  /** Values each scalar layer's threshold hides, as last drawn. */
+  private readonly hiddenBy = new Map<string, number>();
   private readonly compare: { a: LoadedLayer; b: LoadedLayer; iou: IoUReport; diff: Uint8Array } | null;
   private readonly observer: ResizeObserver;
   private search = "";
@@ -81,11 +106,15 @@ class AnnotatedImage implements ViewerInstance {
     private readonly meta: ItemMeta,
     private readonly ctx: ViewerContext,
     private readonly layers: LoadedLayer[],
+    /** A scalar image's own values, drawn as the picture. */
+    private readonly base: LoadedScalar | null,
+    private readonly heat: LoadedScalar[],
   ) {
     ensureStyle("tbmp-annotated-image", CSS);
     this.settings = readSettings(ctx.settings);
-    this.naturalW = meta.width || layers[0]?.meta.width || 1;
-    this.naturalH = meta.height || layers[0]?.meta.height || 1;
+    this.heatSettings = readHeatSettings(ctx.settings);
+    this.naturalW = meta.width || base?.meta.width || heat[0]?.meta.width || layers[0]?.meta.width || 1;
+    this.naturalH = meta.height || base?.meta.height || heat[0]?.meta.height || layers[0]?.meta.height || 1;
     this.labels = mergeLabels(layers.map((l) => l.meta.class_labels).concat(meta.boxes.map((b) => b.class_labels)));
     this.compare = pickComparison(layers);
 
@@ -109,11 +138,16 @@ class AnnotatedImage implements ViewerInstance {
     this.stagesEl.addEventListener("mouseleave", () => (this.tip.style.display = "none"));
     this.observer = new ResizeObserver(() => this.fit());
     this.observer.observe(this.stagesEl);
+    const stats = new Map(this.scalars().map((l) => [l.meta.name, l.meta] as const));
+    this.member = { stats, rescale: () => this.paintScalars() };
+    this.group = scaleGroupFor(el);
+    if (stats.size) this.group.join(this.member);
     this.render();
   }
 
   update(settings: ViewerSettings): void {
     this.settings = readSettings(settings);
+    this.heatSettings = readHeatSettings(settings);
     this.render();
   }
 
@@ -122,6 +156,7 @@ class AnnotatedImage implements ViewerInstance {
   }
 
   destroy(): void {
+    this.group.leave(this.member);
     this.observer.disconnect();
     this.menu.destroy();
     this.root.remove();
@@ -151,6 +186,27 @@ class AnnotatedImage implements ViewerInstance {
     return this.settings.layerOpacity[name] ?? DEFAULT_OPACITY;
   }
 
+  /** Every scalar layer: the item's own values first, then its heatmaps. */
+  private scalars(): LoadedScalar[] {
+    return this.base ? [this.base, ...this.heat] : this.heat;
+  }
+
+  /** Heatmaps are shown by default; a confidence layer's job is its mask's unsure pixels, so it starts hidden. */
+  private heatVisible(l: LoadedScalar): boolean {
+    return this.heatSettings.visible[l.meta.name] ?? l.meta.role !== "confidence";
+  }
+
+  private heatOpacity(name: string): number {
+    return this.heatSettings.opacity[name] ?? DEFAULT_OPACITY;
+  }
+
+  /** The window a layer is drawn with: per cell, or the union over the card's cells. */
+  private windowOf(l: LoadedScalar): Window {
+    const name = l.meta.name;
+    const hs = this.heatSettings;
+    return resolveWindow(hs.window[name], l.meta, hs.scale === "card" ? this.group.statsOf(name) : null);
+  }
+
   private boxClassHidden(id: number): boolean {
     return this.settings.boxHiddenClasses[String(id)] ?? false;
   }
@@ -167,24 +223,26 @@ class AnnotatedImage implements ViewerInstance {
 
   private render(): void {
     this.buildStages();
+    this.paintScalars();
     this.paintMasks();
     this.drawBoxes();
     this.menu.refresh();
     this.fit();
   }
 
-  /** Which stages the layout needs: [names of mask layers drawn on each]. */
-  private stagePlan(): { title: string; layers: string[]; image: boolean }[] {
+  /** Which stages the layout needs: [names of mask layers drawn on each; heatmaps go with the image]. */
+  private stagePlan(): { title: string; layers: string[]; heat: string[]; image: boolean }[] {
     const s = this.settings;
     const visible = this.layers.filter((l) => this.layerVisible(l.meta.name)).map((l) => l.meta.name);
+    const heat = this.heat.filter((l) => this.heatVisible(l)).map((l) => l.meta.name);
     const diff = s.view === "difference" && this.compare ? [""] : null;
     const masks = diff ?? visible;
-    if (this.layers.length === 0 || s.layout === "over") return [{ title: "", layers: masks, image: true }];
-    const imageStage = { title: "image", layers: [] as string[], image: true };
+    if (this.layers.length === 0 || s.layout === "over") return [{ title: "", layers: masks, heat, image: true }];
+    const imageStage = { title: "image", layers: [] as string[], heat, image: true };
     const rest =
       s.layout === "beside" || diff
-        ? [{ title: diff ? "difference" : "masks", layers: masks, image: false }]
-        : masks.map((m) => ({ title: m, layers: [m], image: false }));
+        ? [{ title: diff ? "difference" : "masks", layers: masks, heat: [], image: false }]
+        : masks.map((m) => ({ title: m, layers: [m], heat: [], image: false }));
     return s.hideImage ? rest : [imageStage, ...rest];
   }
 
@@ -197,11 +255,19 @@ class AnnotatedImage implements ViewerInstance {
     this.stages = plan.map((p) => {
       const root = h("div", { class: "ai-stage" });
       root.dataset.stage = p.title || "over";
-      const img = h("img", { alt: this.meta.caption || this.ref.tag, draggable: "false" });
-      img.src = this.ctx.source.dataUrl(this.ref);
+      const img = this.base ? this.valuesCanvas(this.base) : h("img", { alt: this.meta.caption || this.ref.tag, draggable: "false" });
+      if (img instanceof HTMLImageElement) img.src = this.ctx.source.dataUrl(this.ref);
       if (!p.image) img.classList.add("hidden");
       const canvases = new Map<string, HTMLCanvasElement>();
+      const heat = new Map<string, HTMLCanvasElement>();
       root.append(img);
+      for (const name of p.heat) {
+        const layer = this.heat.find((l) => l.meta.name === name);
+        if (!layer) continue;
+        const c = this.valuesCanvas(layer);
+        heat.set(name, c);
+        root.append(c);
+      }
       for (const name of p.layers) {
         const layer = name === "" ? this.compare?.a : this.layers.find((l) => l.meta.name === name);
         if (!layer) continue;
@@ -218,11 +284,52 @@ class AnnotatedImage implements ViewerInstance {
       if (!p.title) label.style.display = "none";
       root.append(boxes, label);
       this.stagesEl.append(root);
-      return { root, img, canvases, boxes, label };
+      return { root, img, heat, canvases, boxes, label };
     });
     // The badge sits on the picture the IoU is about: the image's stage, else the first one.
     const home = this.stages.find((st) => st.root.dataset.stage === "over" || st.root.dataset.stage === "image") ?? this.stages[0];
     if (this.miou && home) home.root.append(this.miou);
+  }
+
+  private valuesCanvas(l: LoadedScalar): HTMLCanvasElement {
+    const c = h("canvas", { class: "ai-values" });
+    c.width = l.meta.width;
+    c.height = l.meta.height;
+    c.dataset.heat = l.meta.name;
+    return c;
+  }
+
+  /**
+   * Colour-maps every shown scalar canvas from its values; a canvas whose colormap, window and
+   * threshold are those it was drawn with is left alone (the card's scale asks every cell).
+   */
+  private paintScalars(): void {
+    for (const stage of this.stages) {
+      const shown = stage.root.dataset.stage === "over" || stage.root.dataset.stage === "image";
+      if (this.base && stage.img instanceof HTMLCanvasElement && shown && !this.settings.hideImage) this.paintScalar(stage.img, this.base);
+      for (const [name, canvas] of stage.heat) {
+        const layer = this.heat.find((l) => l.meta.name === name);
+        if (!layer) continue;
+        this.paintScalar(canvas, layer);
+        canvas.style.opacity = String(this.heatOpacity(name));
+      }
+    }
+  }
+
+  private paintScalar(canvas: HTMLCanvasElement, l: LoadedScalar): void {
+    const name = l.meta.name;
+    const cmap = layerColormap(this.heatSettings, name, l.meta.colormap);
+    const [lo, hi] = this.windowOf(l);
+    const threshold = layerThreshold(this.heatSettings, name, l.meta.role);
+    const key = JSON.stringify([cmap, lo, hi, threshold]);
+    if (canvas.dataset.paint === key) return;
+    const g = canvas.getContext("2d");
+    if (!g) return;
+    const img = g.createImageData(canvas.width, canvas.height);
+    const hidden = paintValues(l.values, { lut: colormapLut(cmap), lo, hi, threshold }, img.data);
+    g.putImageData(img, 0, 0);
+    this.hiddenBy.set(name, hidden);
+    Object.assign(canvas.dataset, { paint: key, colormap: cmap, vmin: String(lo), vmax: String(hi), hidden: String(hidden) });
   }
 
   private paintMasks(): void {
@@ -242,6 +349,13 @@ class AnnotatedImage implements ViewerInstance {
           const hidden = new Set<number>();
           for (let id = 0; id <= layer.maxId; id++) if (this.classHidden(id)) hidden.add(id);
           paintMask(layer.ids, colorTable(layer.maxId, this.colors(), hidden), img.data);
+          const conf = this.confidenceOf(name);
+          if (conf) {
+            const t = layerThreshold(this.heatSettings, conf.meta.name, conf.meta.role) ?? -Infinity;
+            const n = paintUnsure(conf.values, t, layer.meta.width, img.data);
+            this.unsure.set(name, n);
+            canvas.dataset.unsure = String(n);
+          }
           // A mask alone on its own panel is shown opaque: there is nothing under it to blend with.
           const alone = stage.root.dataset.stage !== "over";
           canvas.style.opacity = String(alone ? 1 : this.layerOpacity(name));
@@ -249,6 +363,14 @@ class AnnotatedImage implements ViewerInstance {
         g.putImageData(img, 0, 0);
       }
     }
+  }
+
+  /** The confidence layer of mask layer `name`, when one of the same size was logged. */
+  private confidenceOf(name: string): LoadedScalar | undefined {
+    const mask = this.layers.find((l) => l.meta.name === name);
+    return this.heat.find(
+      (l) => l.meta.role === "confidence" && l.meta.of === name && mask !== undefined && l.values.length === mask.ids.length,
+    );
   }
 
   private drawBoxes(): void {
@@ -315,6 +437,7 @@ class AnnotatedImage implements ViewerInstance {
       note.textContent = displayText(`mIoU ${this.compare.iou.meanIoU.toFixed(3)} · ${this.compare.a.meta.name} vs ${this.compare.b.meta.name}`);
       d.append(line(diff, note));
     }
+    if (this.scalars().length) d.append(...this.scalarControls());
     if (this.layers.length) {
       d.append(heading("Mask layers"));
       for (const layer of this.layers) {
@@ -334,6 +457,13 @@ class AnnotatedImage implements ViewerInstance {
         pct.textContent = `${Math.round(this.layerOpacity(name) * 100)}%`;
         row.append(vis, nm, op, pct);
         d.append(row);
+        const unsure = this.unsure.get(name);
+        if (unsure !== undefined) {
+          const note = h("div", { class: "vc-note" });
+          note.dataset.unsure = String(unsure);
+          note.textContent = `${unsure} px unsure (${((unsure / layer.ids.length) * 100).toFixed(1)} %), hatched grey`;
+          d.append(note);
+        }
       }
     }
     const ids = this.classIds();
@@ -429,6 +559,95 @@ class AnnotatedImage implements ViewerInstance {
     return [d];
   }
 
+  /**
+   * Per scalar layer: show/hide and opacity (heatmaps), colormap, vmin/vmax sliders with auto
+   * (p01-p99), a threshold with the count it hides, and the colour bar; the card-or-cell scale once.
+   */
+  private scalarControls(): Node[] {
+    const hs = this.heatSettings;
+    const out: Node[] = [heading(this.base && !this.heat.length ? "Values" : "Scalar layers")];
+    const scale = h("select", { title: "One scale for every cell of the card (same colour, same value), or a scale per cell" });
+    for (const [v, t] of [["card", "scale shared by the card"], ["cell", "scale per cell"]] as const) {
+      const o = h("option", { value: v });
+      o.textContent = t;
+      scale.append(o);
+    }
+    scale.value = hs.scale;
+    scale.dataset.control = "heat-scale";
+    scale.addEventListener("change", () => this.set({ [HEAT_KEYS.scale]: scale.value }));
+    out.push(line(scale));
+    for (const l of this.scalars()) {
+      const name = l.meta.name;
+      const box = h("div", { class: "ai-heat" });
+      box.dataset.heat = name;
+      const head = h("div", { class: "ai-row" });
+      if (name !== "") {
+        const vis = checkbox("", this.heatVisible(l), (on) => this.set({ [HEAT_KEYS.visible]: { ...hs.visible, [name]: on } }));
+        vis.dataset.control = "heat-visible";
+        const nm = h("span", { class: "name" });
+        nm.textContent = displayText(l.meta.role === "confidence" ? `${name} (confidence of ${l.meta.of})` : name);
+        const op = h("input", { type: "range", min: "0", max: "1", step: "0.05", title: "opacity" });
+        op.value = String(this.heatOpacity(name));
+        op.dataset.control = "heat-opacity";
+        op.addEventListener("input", () => this.set({ [HEAT_KEYS.opacity]: { ...hs.opacity, [name]: Number(op.value) } }));
+        head.append(vis, nm, op);
+      }
+      const cmap = h("select", { title: "colormap" });
+      for (const c of COLORMAPS) {
+        const o = h("option", { value: c });
+        o.textContent = COLORMAP_LABELS[c];
+        cmap.append(o);
+      }
+      const cm = layerColormap(hs, name, l.meta.colormap);
+      cmap.value = cm;
+      cmap.dataset.control = "colormap";
+      cmap.addEventListener("change", () => this.set({ [HEAT_KEYS.colormap]: { ...hs.colormap, [name]: cmap.value } }));
+      head.append(cmap);
+      box.append(head);
+      const win = this.windowOf(l);
+      const shared = hs.scale === "card" ? this.group.statsOf(name) : [l.meta];
+      const [lo, hi] = sliderRange(shared.length ? shared : [l.meta], win);
+      const step = String((hi - lo) / 1000);
+      const slider = (control: string, value: number, title: string) => {
+        const r = h("input", { type: "range", min: String(lo), max: String(hi), step, title });
+        r.value = String(value);
+        r.dataset.control = control;
+        return r;
+      };
+      const vmin = slider("vmin", win[0], "vmin: values at or below are the first colour");
+      const vmax = slider("vmax", win[1], "vmax: values at or above are the last colour");
+      const setWindow = () => {
+        const a = Math.min(Number(vmin.value), Number(vmax.value));
+        const b = Math.max(Number(vmin.value), Number(vmax.value));
+        this.set({ [HEAT_KEYS.window]: { ...hs.window, [name]: [a, b] } });
+      };
+      vmin.addEventListener("input", setWindow);
+      vmax.addEventListener("input", setWindow);
+      const auto = h("button", { type: "button", title: "Window from the 1st to the 99th percentile" });
+      auto.textContent = "auto";
+      auto.dataset.control = "auto-window";
+      auto.setAttribute("aria-pressed", String(hs.window[name] === "auto"));
+      auto.addEventListener("click", () => this.set({ [HEAT_KEYS.window]: { ...hs.window, [name]: "auto" } }));
+      const wrow = h("div", { class: "ai-row" });
+      const wl = h("span", { class: "num" });
+      wl.textContent = "window";
+      wrow.append(wl, vmin, vmax, auto);
+      box.append(wrow, colorBar(cm, win[0], win[1]));
+      const t = layerThreshold(hs, name, l.meta.role);
+      const trow = h("div", { class: "ai-row" });
+      const tl = h("span", { class: "name" });
+      tl.textContent = l.meta.role === "confidence" ? "unsure below" : "show ≥";
+      const ts = slider("threshold", t ?? lo, l.meta.role === "confidence" ? "mask pixels under this confidence are unsure" : "values under this are not drawn");
+      ts.addEventListener("input", () => this.set({ [HEAT_KEYS.threshold]: { ...hs.threshold, [name]: Number(ts.value) } }));
+      const tv = h("span", { class: "num" });
+      tv.textContent = t === null ? "off" : l.meta.role === "confidence" ? fmt(t) : `${fmt(t)} · ${this.hiddenBy.get(name) ?? 0} px hidden`;
+      trow.append(tl, ts, tv);
+      box.append(trow);
+      out.push(box);
+    }
+    return out;
+  }
+
   /** Size stages to the largest that fit, in a row or a column, whichever shows them bigger. */
   private fit(): void {
     const n = this.stages.length;
@@ -477,7 +696,7 @@ class AnnotatedImage implements ViewerInstance {
 
   private hover(e: MouseEvent): void {
     const stage = this.stages.find((st) => st.root.contains(e.target as Node));
-    if (!stage || !this.layers.length) {
+    if (!stage || !this.layers.length && !this.scalars().length) {
       this.tip.style.display = "none";
       return;
     }
@@ -486,6 +705,13 @@ class AnnotatedImage implements ViewerInstance {
     const fy = (e.clientY - r.top) / r.height;
     if (fx < 0 || fy < 0 || fx >= 1 || fy >= 1) return;
     const lines: string[] = [];
+    // The exact stored value of each scalar layer under the pointer, with its pixel position.
+    for (const l of this.scalars()) {
+      const p = probeAt(l.values, l.meta, fx, fy);
+      if (!p) continue;
+      if (!lines.length) lines.push(`x ${p.x}, y ${p.y}`);
+      lines.push(`${l.meta.name || "value"}: ${p.text}`);
+    }
     for (const layer of this.layers) {
       const x = Math.floor(fx * layer.meta.width);
       const y = Math.floor(fy * layer.meta.height);
@@ -532,6 +758,10 @@ function pickComparison(layers: LoadedLayer[]) {
   return { a, b, iou: computeIoU(a.ids, b.ids), diff: differenceMask(a.ids, b.ids) };
 }
 
+function fmt(v: number): string {
+  return String(+v.toPrecision(4));
+}
+
 function matches(id: number, name: string, q: string): boolean {
   const t = q.trim().toLowerCase();
   return !t || name.toLowerCase().includes(t) || String(id) === t;
@@ -540,15 +770,20 @@ function matches(id: number, name: string, q: string): boolean {
 
 export const viewer: Viewer = {
   async mount(el: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): Promise<ViewerInstance> {
-    const layers = await Promise.all(
-      meta.masks.map(async (m): Promise<LoadedLayer> => {
-        const ids = await ctx.source.fetchMask(ref, m.name, ctx.signal);
-        if (ids.length !== m.width * m.height) {
-          throw new Error(`mask layer "${m.name}": expected ${m.width}×${m.height} class ids, got ${ids.length}`);
-        }
-        return { meta: m, ids, maxId: maxClassId(ids) };
-      }),
-    );
-    return new AnnotatedImage(el, ref, meta, ctx, layers);
+    const mask = async (m: MaskLayerMeta): Promise<LoadedLayer> => {
+      const ids = await ctx.source.fetchMask(ref, m.name, ctx.signal);
+      if (ids.length !== m.width * m.height) {
+        throw new Error(`mask layer "${m.name}": expected ${m.width}×${m.height} class ids, got ${ids.length}`);
+      }
+      return { meta: m, ids, maxId: maxClassId(ids) };
+    };
+    const scalar = async (m: HeatmapMeta): Promise<LoadedScalar> =>
+      ({ meta: m, values: decodeValues(await ctx.source.fetchHeatmap(ref, m.name, ctx.signal), m) });
+    const [layers, base, heat] = await Promise.all([
+      Promise.all(meta.masks.map(mask)),
+      meta.values ? scalar(meta.values) : null,
+      Promise.all((meta.heatmaps ?? []).map(scalar)),
+    ]);
+    return new AnnotatedImage(el, ref, meta, ctx, layers, base, heat);
   },
 };

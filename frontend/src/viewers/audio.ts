@@ -2,6 +2,7 @@
 // a spectrogram view (short-time FFT, log magnitude), and download of the original file.
 import { h } from "./viewer-dom";
 import type { ItemMeta, ItemRef } from "../api-types";
+import { colormapLut, lutIndex } from "./colormap";
 import { downloadLink } from "./image";
 import { downloadName } from "./events";
 import { setIcon } from "./icons";
@@ -115,12 +116,6 @@ function drawWave(canvas: HTMLCanvasElement, samples: Float32Array, progress: nu
   g.fillRect(played, 0, 1, height);
 }
 
-/** Magma-like ramp for dB values: dark for silence, bright for loud. */
-function heat(t: number): [number, number, number] {
-  const c = Math.min(1, Math.max(0, t));
-  return [Math.round(255 * Math.min(1, c * 1.6)), Math.round(255 * Math.max(0, c * 1.4 - 0.4)), Math.round(255 * (c < 0.5 ? c * 1.2 : 1.2 - c))];
-}
-
 function drawSpectrogram(canvas: HTMLCanvasElement, samples: Float32Array, progress: number): void {
   const g = canvas.getContext("2d");
   if (!g) return;
@@ -133,14 +128,12 @@ function drawSpectrogram(canvas: HTMLCanvasElement, samples: Float32Array, progr
   for (const v of spec) hi = Math.max(hi, v);
   const lo = hi - 80;
   const img = g.createImageData(frames, bins);
+  // Magma for dB: dark for silence, bright for loud.
+  const lut = colormapLut("magma");
   for (let f = 0; f < frames; f++) {
     for (let b = 0; b < bins; b++) {
-      const [r, gg, bl] = heat((spec[f * bins + b] - lo) / (hi - lo));
-      const o = ((bins - 1 - b) * frames + f) * 4; // low frequencies at the bottom
-      img.data[o] = r;
-      img.data[o + 1] = gg;
-      img.data[o + 2] = bl;
-      img.data[o + 3] = 255;
+      const k = lutIndex(spec[f * bins + b], lo, hi) * 4;
+      img.data.set(lut.subarray(k, k + 4), ((bins - 1 - b) * frames + f) * 4); // low frequencies at the bottom
     }
   }
   const tmp = document.createElement("canvas");

@@ -1,5 +1,6 @@
 // Point-cloud arrays -> render attributes: pure functions over typed arrays (no three.js), tested in Node.
 import type { Box3DMeta, PointCloudMeta } from "../api-types";
+import { colorAt, colormapLut, lutIndex } from "./colormap";
 import { classColor, hexToRgb } from "./segmentation/colors";
 
 export type ColorBy = "rgb" | "class" | "height";
@@ -39,16 +40,9 @@ export function classRGB(labels: ArrayLike<number>, overrides?: Record<string, s
   return out;
 }
 
-/** A perceptual blue-green-yellow ramp (viridis stops), t in [0, 1]. */
-const RAMP: [number, number, number][] = [
-  [68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37],
-];
+/** Viridis at t in [0, 1]: the height ramp and its legend. */
 export function ramp(t: number): [number, number, number] {
-  const x = Math.min(1, Math.max(0, t)) * (RAMP.length - 1);
-  const i = Math.min(RAMP.length - 2, Math.floor(x));
-  const f = x - i;
-  const [a, b] = [RAMP[i], RAMP[i + 1]];
-  return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
+  return colorAt("viridis", t);
 }
 
 /** rgb per point from its coordinate along the up axis (0 = x, 1 = y, 2 = z), min to max. */
@@ -62,13 +56,13 @@ export function heightRGB(positions: Float32Array, axis: 0 | 1 | 2): Uint8Array 
     if (v > hi) hi = v;
   }
   const span = hi - lo || 1;
-  const lut = Array.from({ length: 256 }, (_, k) => ramp(k / 255));
+  const lut = colormapLut("viridis");
   const out = new Uint8Array(n * 3);
   for (let p = 0; p < n; p++) {
-    const c = lut[Math.round(((positions[p * 3 + axis] - lo) / span) * 255)] ?? lut[0];
-    out[p * 3] = c[0];
-    out[p * 3 + 1] = c[1];
-    out[p * 3 + 2] = c[2];
+    const k = lutIndex(positions[p * 3 + axis], lo, lo + span) * 4;
+    out[p * 3] = lut[k];
+    out[p * 3 + 1] = lut[k + 1];
+    out[p * 3 + 2] = lut[k + 2];
   }
   return out;
 }

@@ -8,16 +8,17 @@ import { viewer as imageViewer } from "./image";
 import type { Viewer } from "./types";
 
 type ViewerModule = { viewer: Viewer };
+type ViewerChoice = Pick<ItemMeta, "kind" | "masks" | "boxes" | "heatmaps" | "values">;
 
 const modules = import.meta.glob<ViewerModule>([
   "./annotated-image.ts", "./object3d.ts", "./pointcloud.ts", "./molecule.ts",
   "./video.ts", "./audio.ts", "./html.ts", "./text.ts",
 ]);
 
-/** The module that shows an item: masks or boxes need the annotated image viewer. */
-export function viewerModuleFor(meta: Pick<ItemMeta, "kind" | "masks" | "boxes">): string {
+/** The module that shows an item: masks, boxes or scalar values need the annotated image viewer. */
+export function viewerModuleFor(meta: ViewerChoice): string {
   const kind: MediaKind = meta.kind;
-  if (kind === "image") return meta.masks.length || meta.boxes.length ? "annotated-image" : "image";
+  if (kind === "image") return meta.masks.length || meta.boxes.length || meta.heatmaps?.length || meta.values ? "annotated-image" : "image";
   return kind;
 }
 
@@ -47,7 +48,7 @@ function withFullScreen(v: Viewer): Viewer {
   };
 }
 
-export function loadViewer(meta: Pick<ItemMeta, "kind" | "masks" | "boxes">): Promise<Viewer> {
+export function loadViewer(meta: ViewerChoice): Promise<Viewer> {
   const name = viewerModuleFor(meta);
   if (name === "image") return Promise.resolve(imageViewer);
   let hit = loaded.get(name);
@@ -62,7 +63,7 @@ export function loadViewer(meta: Pick<ItemMeta, "kind" | "masks" | "boxes">): Pr
   return hit;
 }
 
-export function hasViewer(meta: Pick<ItemMeta, "kind" | "masks" | "boxes">): boolean {
+export function hasViewer(meta: ViewerChoice): boolean {
   const name = viewerModuleFor(meta);
   return name === "image" || name === "annotated-image" || `./${name}.ts` in modules;
 }

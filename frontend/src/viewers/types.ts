@@ -9,6 +9,7 @@ export interface ItemSource {
   fetchData(ref: ItemRef, signal?: AbortSignal): Promise<ArrayBuffer>;
   fetchMask(ref: ItemRef, layer: string, signal?: AbortSignal): Promise<Uint16Array>;      // class id per pixel, row-major
   fetchPoints(ref: ItemRef, array: PointArray, signal?: AbortSignal): Promise<ArrayBuffer>; // little-endian typed array
+  fetchHeatmap(ref: ItemRef, layer: string, signal?: AbortSignal): Promise<ArrayBuffer>;    // raw H×W values ("" = the item's own)
 }
 
 /** Grid-wide viewer settings (mask/box toggles, 3D camera sync ...). Viewers read their own keys. */

@@ -53,3 +53,28 @@ export function classCounts(ids: Uint16Array): Map<number, number> {
   for (let i = 0; i < ids.length; i++) counts.set(ids[i], (counts.get(ids[i]) ?? 0) + 1);
   return counts;
 }
+
+/** The grey hatch of "unsure" pixels: diagonal stripes of these two greys, 3 px each. */
+export const UNSURE_RGB: readonly [[number, number, number], [number, number, number]] = [[96, 96, 96], [200, 200, 200]];
+
+/**
+ * Marks a painted mask's pixels whose confidence is under `threshold` as unsure (grey hatch), over
+ * classes that are shown (a hidden class stays hidden). Returns how many pixels are unsure, shown
+ * or not; NaN confidence (no data) is not counted.
+ */
+export function paintUnsure(confidence: ArrayLike<number>, threshold: number, width: number, out: Uint8ClampedArray): number {
+  let unsure = 0;
+  for (let i = 0, o = 0; i < confidence.length; i++, o += 4) {
+    if (!(confidence[i] < threshold)) continue;
+    unsure++;
+    if (out[o + 3] === 0) continue;
+    const x = i % width;
+    const y = (i - x) / width;
+    const c = UNSURE_RGB[Math.floor((x + y) / 3) % 2];
+    out[o] = c[0];
+    out[o + 1] = c[1];
+    out[o + 2] = c[2];
+    out[o + 3] = 255;
+  }
+  return unsure;
+}
