@@ -2,7 +2,8 @@
 
 The frontend bundle in tb_media_panel/static/ is built from frontend/ by `npm run build`;
 building a wheel or sdist runs that build when npm is on PATH, so the bundle ships inside
-the package and users without Node can install it.
+the package and users without Node can install it. The sdist carries the built bundle (and
+not frontend/), so a wheel builds from it without Node.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from setuptools import Extension, find_packages, setup
+from setuptools import Extension, find_namespace_packages, setup
 from setuptools.command.build_py import build_py
 from setuptools.command.sdist import sdist
 
@@ -28,15 +29,33 @@ def build_frontend() -> None:
     subprocess.run(["npm", "run", "build"], cwd=frontend, check=True)
 
 
+BUNDLE = ROOT / "tb_media_panel" / "static" / "index.js"
+
+
+def require_bundle() -> None:
+    """A wheel or sdist without the bundle installs a Media tab that never loads: refuse it."""
+    if not BUNDLE.is_file():
+        raise SystemExit(
+            f"setup.py: the frontend bundle {BUNDLE.relative_to(ROOT)} is missing: expected it "
+            "built by `npm run build` in frontend/ (npm was not found on PATH, or this tree has "
+            "no frontend/ sources); build it with `make frontend`, or build from the sdist, "
+            "which carries it"
+        )
+
+
 class BuildPyWithFrontend(build_py):
     def run(self) -> None:
         build_frontend()
+        # An editable install (`make install`) builds the bundle afterwards with `make frontend`.
+        if not self.editable_mode:
+            require_bundle()
         super().run()
 
 
 class SdistWithFrontend(sdist):
     def run(self) -> None:
         build_frontend()
+        require_bundle()
         super().run()
 
 
@@ -64,6 +83,13 @@ EXTRAS = {
         "hypothesis>=6.100",
         "psutil>=5.9",
         "grpcio-tools>=1.60",
+        # the wheel test (tests/browser/test_wheel_install.py) and make compat: uv makes their
+        # fresh venvs in seconds
+        "build>=1.2",
+        "uv>=0.4",
+        # the executed notebook (tests/browser/test_notebook.py)
+        "nbclient>=0.10",
+        "ipykernel>=6.29",
     ],
 }
 EXTRAS["all"] = sorted({dep for name, deps in EXTRAS.items() if name != "dev" for dep in deps})
@@ -75,8 +101,13 @@ setup(
     long_description=(ROOT / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
-    packages=find_packages(include=["tb_media_panel", "tb_media_panel.*"]),
-    package_data={"tb_media_panel": ["static/**/*", "proto/*.proto", "py.typed"]},
+    # Namespace discovery lists static/ and its subfolders as packages, so the bundle is
+    # package data of a package setuptools knows (MANIFEST.in grafts it) rather than a folder
+    # "installed as data", which setuptools warns about and means to drop.
+    packages=find_namespace_packages(
+        include=["tb_media_panel", "tb_media_panel.*"], exclude=["*.__pycache__"]
+    ),
+    package_data={"tb_media_panel": ["proto/*.proto", "py.typed"]},
     include_package_data=True,
     install_requires=[
         "tensorboard>=2.14",

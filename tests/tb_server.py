@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,21 @@ def free_port() -> int:
 
 
 class TensorBoardServer:
-    def __init__(self, logdir: str, extra_args: list[str], log_path: Path) -> None:
+    def __init__(
+        self,
+        logdir: str,
+        extra_args: list[str],
+        log_path: Path,
+        command: Sequence[str] = (sys.executable, "-m", "tensorboard.main"),
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        """`command` starts TensorBoard (another install's `tensorboard`, say); `env` replaces
+        this process's environment for it."""
         self.logdir = logdir
         self.extra_args = extra_args
         self.log_path = log_path
+        self.command = list(command)
+        self.env = None if env is None else dict(env)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -33,11 +45,11 @@ class TensorBoardServer:
         """Launch and wait until `ready_path` answers (the default asks every plugin, which
         starts the Media panel's indexing)."""
         cmd = [
-            sys.executable, "-m", "tensorboard.main", "--logdir", self.logdir,
+            *self.command, "--logdir", self.logdir,
             "--host", "127.0.0.1", "--port", str(self.port), "--reload_interval", "1",
             *self.extra_args,
         ]
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+        env = dict(os.environ if self.env is None else self.env, TF_CPP_MIN_LOG_LEVEL="3")
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout
