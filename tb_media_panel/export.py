@@ -7,6 +7,7 @@ payloads as stored with a `manifest.json` of their metadata.
 
 from __future__ import annotations
 
+import bisect
 import io
 import json
 import posixpath
@@ -25,6 +26,7 @@ import numpy as np
 from tb_media_panel.media.image import encode_png
 from tb_media_panel.media.video import encode_video, write_video
 from tb_media_panel.reader import Item, Reader
+from tb_media_panel.store import CorruptRecord, LogdirIndex, MediaReader
 
 VIDEO_FORMATS = {".gif": "gif", ".mp4": "mp4", ".webm": "webm"}
 OUTPUTS = (*VIDEO_FORMATS, ".png", ".zip")
@@ -529,3 +531,81 @@ def parse_grid(text: str) -> tuple[str, str]:
     if len(axes) != 2 or axes[0] == axes[1] or any(a not in AXES for a in axes):
         raise ValueError(f"expected two different axes of {', '.join(AXES)}, as run,step; got {text!r}")
     return axes[0], axes[1]
+
+
+# ---- the panel's "Export as video" (the plugin's /export_video route) --------------------
+
+# A request encodes at most this many frames, and this many pixels over all of them: about
+# 10 s of encoding on one loaded core. 1,000 steps of 256x256 images fit; zoom the timeline
+# (the row's steps are its window) for more.
+MAX_PANEL_STEPS = 1000
+MAX_PANEL_PIXELS = 256 << 20
+VIDEO_KINDS = ("image", "video")
+
+
+class IndexReader(Reader):
+    """mp.Reader over the index and media reader a plugin already keeps: a route answers from
+    what TensorBoard's Media tab shows, and nothing is indexed twice."""
+
+    def __init__(self, index: LogdirIndex, media: MediaReader) -> None:  # no super(): it indexes
+        self.logdir = index.logdir
+        self._index = index
+        self._media = media
+
+
+def panel_video(
+    reader: Reader,
+    run: str,
+    tag: str,
+    index: int = 0,
+    step_min: int | None = None,
+    step_max: int | None = None,
+    overlay: bool = False,
+    fps: float = 4.0,
+) -> tuple[bytes, str]:
+    """An MP4 of item `index` of (run, tag) at every logged step from step_min to step_max,
+    and a file name for it. Unknown names raise KeyError; a selection over the bounds, of
+    another kind than images or videos, or with nothing in it, ExportError saying so."""
+    kind = reader.tags(run).get(tag)
+    if kind is None:
+        reader.steps(run, tag)  # raises the reader's KeyError naming the tag
+    if kind not in VIDEO_KINDS:
+        raise ExportError(
+            f"tag {tag!r} of run {run!r} holds {kind} items; a video is made of images or videos"
+        )
+    steps = reader.steps(run, tag)
+    first = 0 if step_min is None else bisect.bisect_left(steps, step_min)
+    stop = len(steps) if step_max is None else bisect.bisect_right(steps, step_max)
+    span = Selection([run], [tag], index, step_min, step_max).describe()
+    if stop - first > MAX_PANEL_STEPS:
+        raise ExportError(
+            f"steps: at most {MAX_PANEL_STEPS} steps a video, got {stop - first} in {span}; "
+            "pick fewer steps (zoom the timeline)"
+        )
+    try:
+        return _panel_video(reader, run, tag, index, steps[first:stop], span, overlay, fps)
+    except CorruptRecord as exc:  # the reader's message names the file: an HTTP answer must not
+        raise CorruptRecord(
+            f"a damaged record (at offset {exc.offset} of its event file) in {span}; "
+            "it is not exported",
+            exc.path,
+            exc.offset,
+        ) from None
+
+
+def _panel_video(
+    reader: Reader, run: str, tag: str, index: int, steps: list[int], span: str, overlay: bool, fps: float
+) -> tuple[bytes, str]:
+    items = [i for s in steps for i in reader.items(run, tag, s)[index : index + 1]]
+    if not items:
+        raise ExportError(f"nothing to export: no items in {span}")
+    pixels = len(items) * max(i.width for i in items) * max(i.height for i in items)
+    if pixels > MAX_PANEL_PIXELS:
+        raise ExportError(
+            f"steps: at most {MAX_PANEL_PIXELS:,} pixels over all frames, got {pixels:,} "
+            f"({len(items)} frames of up to {max(i.width for i in items)}x"
+            f"{max(i.height for i in items)}) in {span}; pick fewer steps"
+        )
+    data = video(items, "mp4", fps, overlay)
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{run}-{tag}-{items[0].step}-{items[-1].step}").strip("._")
+    return data, f"{name[:120] or 'export'}.mp4"
