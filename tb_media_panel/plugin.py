@@ -1,13 +1,14 @@
 """The TensorBoard plugin: registration and the HTTP routes of docs/http-api.md.
 
-Routes are thin: parse and check parameters, ask the store, respond. The store reads the
-event files itself (see tb_media_panel/store), so this works the same under
-`--load_fast=true`, `--load_fast=false` and the default, and never needs the multiplexer.
+Routes are thin: parse and check parameters, ask the store's query layer
+(`store.MediaReader`, typed results), respond with the JSON `http_json` builds from them or
+with a payload. The store reads the event files itself (see tb_media_panel/store), so this
+works the same under `--load_fast=true`, `--load_fast=false` and the default, and never needs
+the multiplexer.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
@@ -20,10 +21,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
+from tb_media_panel import http_json
 from tb_media_panel.records import PLUGIN_NAME
 from tb_media_panel.store import (
     DEFAULT_MAX_STEPS,
@@ -32,9 +33,8 @@ from tb_media_panel.store import (
     MediaReader,
     NotFound,
     Payload,
-    window,
 )
-from tb_media_panel.store.formats import HTML_TYPE, OCTET_STREAM, displayable, served_type
+from tb_media_panel.store.formats import HTML_TYPE, displayable
 from tb_media_panel.store.series import PURGE_NONE, PURGE_ON_RESTART, PURGE_PER_TAG
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,6 @@ MAX_INLINE_ITEM = 256 << 10  # largest image items_batch may carry inline (inlin
 MAX_INLINE_TOTAL = 8 << 20  # inline bytes per items_batch answer; later items are left to `data`
 INT64_MAX = (1 << 63) - 1
 INT64_MIN = -(1 << 63)
-MAX_SAFE_STEP = (1 << 53) - 1  # JavaScript's Number.MAX_SAFE_INTEGER: larger steps go as strings
 # Run and tag names come back in URLs: Python's HTTP server refuses request lines over 64 KiB
 # anyway, and a name is only ever looked up in a dict.
 MAX_NAME_CHARS = 1 << 16
@@ -114,7 +113,7 @@ def json_response(body: Any, status: int = 200) -> wrappers.Response:
 
 
 def error_response(status: int, message: str) -> wrappers.Response:
-    return json_response({"error": message}, status)
+    return json_response(http_json.error(message), status)
 
 
 def route(handler: Handler) -> Callable[..., Any]:
@@ -197,33 +196,6 @@ def item_address(request: wrappers.Request) -> tuple[str, str, int, int]:
         required_int(request, "step", minimum=INT64_MIN),
         required_int(request, "index"),
     )
-
-
-def wire_step(step: int) -> int | str:
-    """A step as JSON carries it exactly to JavaScript: a number while it is a safe integer,
-    else its decimal string."""
-    return step if -MAX_SAFE_STEP <= step <= MAX_SAFE_STEP else str(step)
-
-
-def wire_steps(steps: np.ndarray) -> list[int | str]:
-    if not len(steps) or (-MAX_SAFE_STEP <= steps.min() and steps.max() <= MAX_SAFE_STEP):
-        return steps.tolist()  # type: ignore[no-any-return]
-    return [wire_step(s) for s in steps.tolist()]
-
-
-def finite(values: Any) -> list[float]:
-    return [v if math.isfinite(v) else 0.0 for v in values.tolist()]
-
-
-def json_safe(value: Any) -> Any:
-    """Non-finite floats (from a damaged or crafted record) as 0.0, which JSON can carry."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else 0.0
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_safe(v) for v in value]
-    return value
 
 
 # ---- payload responses ---------------------------------------------------------------
@@ -351,11 +323,6 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
             self._refresh_started = time.monotonic()
             self.index.refresh()
 
-    def generation(self) -> int:
-        """A number that changes whenever the index does (a 48-bit digest of its state)."""
-        digest = hashlib.sha1(repr(self.index.state()).encode()).digest()
-        return int.from_bytes(digest[:6], "big")
-
     def stop(self) -> None:
         self._stop.set()
 
@@ -418,43 +385,22 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
             target.read_bytes(), headers=headers, content_type=mime or "application/octet-stream"
         )
 
-    def _runs_body(self) -> dict[str, Any]:
-        # taken before the rest: a change made while this answer is built is noticed by polling
-        generation = self.generation()
-        return {
-            "generation": generation,
-            "runs": [
-                {"name": name, "skipped_records": self.index.skipped_records(name)}
-                for name in self.index.run_names()
-            ],
-            "progress": vars(self.index.progress()),
-            "warnings": self.index.warnings(),
-        }
-
     def _serve_runs(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()
-        return json_response(self._runs_body())
+        return json_response(http_json.runs(self.reader.runs()))
 
     def _serve_reload(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()
         self.refresh()
-        return json_response(self._runs_body())
+        return json_response(http_json.runs(self.reader.runs()))
 
     def _serve_generation(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()
-        return json_response({"generation": self.generation()})
+        return json_response(http_json.generation(self.index.generation()))
 
     def _serve_tags(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()
-        run = request.args.get("run")
-        if run is not None and not self.index.has_run(run):
-            raise NotFound(f"unknown run {run!r}")
-        runs = [run] if run is not None else self.index.run_names()
-        tags = [
-            {**vars(t), "first_step": wire_step(t.first_step), "last_step": wire_step(t.last_step)}
-            for t in self.index.tag_summaries(runs)
-        ]
-        return json_response({"tags": tags})
+        return json_response(http_json.tags(self.reader.tags(request.args.get("run"))))
 
     def _serve_series(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()
@@ -472,43 +418,15 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
             raise BadRequest(
                 f"parameter 'include_purged' must be 0 or 1, got {include_purged[:40]!r}"
             )
-        runs = request.args.getlist("run") or self.index.run_names()
-        answered: dict[str, Any] = {}
-        errors: dict[str, str] = {}  # one unknown run does not fail the others
-        for run in runs:
-            if not self.index.has_run(run):
-                errors[run] = f"unknown run {run[:200]!r}"
-                continue
-            series = self.index.series(run, tag)
-            if series is None:
-                continue
-            table = self.index.step_table(series, include_purged == "1")
-            picked = window(table, step_min, step_max, max_steps)
-            answered[run] = {
-                "steps": wire_steps(picked.steps),
-                "counts": picked.counts.tolist(),
-                "wall_times": finite(picked.wall_times),
-                "total": picked.total,
-                "purged": self.index.purged(series),
-            }
-        if not answered:
-            raise NotFound(next(iter(errors.values()), f"no run has the tag {tag[:200]!r}"))
-        body = {
-            "tag": tag,
-            "step_min": None if step_min is None else wire_step(step_min),
-            "step_max": None if step_max is None else wire_step(step_max),
-            "runs": answered,
-        }
-        if errors:
-            body["errors"] = errors
-        return json_response(body)
+        runs = request.args.getlist("run") or None
+        answer = self.reader.series(tag, runs, step_min, step_max, max_steps, include_purged == "1")
+        return json_response(http_json.series(answer))
 
     def _serve_items(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()
         run, tag = text_param(request, "run"), text_param(request, "tag")
         step = required_int(request, "step", minimum=INT64_MIN)
-        found = self.reader.items(run, tag, step)
-        return json_response(json_safe({**found, "step": wire_step(step)}))
+        return json_response(http_json.step_items(self.reader.items(run, tag, step)))
 
     def _serve_items_batch(self, request: wrappers.Request) -> wrappers.Response:
         """`items` for many (run, tag, step) at once: one round trip per screenful of cells."""
@@ -527,51 +445,10 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
         # Beyond int64 (a step a client rounded) is that address's error, not the request's.
         steps = [parse_int("step", raw, -(10**19), 10**19) for raw in raw_steps]
         inline_max = int_param(request, "inline_max", 0, maximum=MAX_INLINE_ITEM) or 0
-        inline_left = MAX_INLINE_TOTAL
-        results = []
-        for run, tag, step in zip(runs, tags, steps, strict=True):
-            try:
-                if earlier:
-                    actual = self._at_or_before(run, tag, min(max(step, INT64_MIN), INT64_MAX))
-                elif INT64_MIN <= step <= INT64_MAX:
-                    actual = step
-                else:
-                    raise NotFound(f"no step {step}: steps are 64-bit integers")
-                if actual is None:
-                    results.append(
-                        {"run": run, "tag": tag, "step": None, "wall_time": None, "items": []}
-                    )
-                else:
-                    found = self.reader.items(run, tag, actual)
-                    for item in found["items"]:
-                        size = item["size"]
-                        if item["kind"] == "image" and 0 < size <= min(inline_max, inline_left):
-                            self._inline(item, run, tag, actual)
-                            inline_left -= size
-                    results.append({**found, "step": wire_step(actual)})
-            except (NotFound, CorruptRecord) as exc:
-                results.append({"run": run, "tag": tag, "step": wire_step(step), "error": str(exc)})
-        return json_response(json_safe({"results": results}))
-
-    def _inline(self, item: dict[str, Any], run: str, tag: str, step: int) -> None:
-        """The image itself in the metadata, so a screenful of small images is one round trip:
-        only when it is of an allow-listed image type its bytes match (never active content,
-        even as a blob the frontend builds from it)."""
-        payload = self.reader.data(run, tag, step, item["index"])
-        data = payload.read(0, payload.size)
-        if item["mime"] != OCTET_STREAM and served_type("image", data) == item["mime"]:
-            item["inline"] = base64.b64encode(data).decode()
-
-    def _at_or_before(self, run: str, tag: str, step: int) -> int | None:
-        """The latest logged step <= `step` of the series (what a run shows for a slider step)."""
-        if not self.index.has_run(run):
-            raise NotFound(f"unknown run {run!r}")
-        series = self.index.series(run, tag)
-        if series is None:
-            raise NotFound(f"run {run!r} has no media tag {tag!r}")
-        steps = self.index.step_table(series).steps
-        i = int(np.searchsorted(steps, step, side="right")) - 1
-        return None if i < 0 else int(steps[i])
+        results = self.reader.items_batch(
+            list(zip(runs, tags, steps, strict=True)), earlier, inline_max, MAX_INLINE_TOTAL
+        )
+        return json_response(http_json.batch(results))
 
     def _serve_data(self, request: wrappers.Request) -> wrappers.Response:
         self.ensure_indexed()

@@ -4,10 +4,11 @@
     for item in r.items("exp1", "samples", r.steps("exp1", "samples")[-1]):
         pixels = item.to_numpy()
 
-A thin layer over the panel's own store (`store.LogdirIndex` and `store.MediaReader`): the
-same runs, tags and steps the panel shows, the same metadata, payloads, mask class ids and
-point arrays its routes serve. Only decoding a payload into an array (PIL, PyAV, `wave`) is
-done here, because the panel leaves that to the browser.
+A thin layer over the panel's own store (`store.LogdirIndex` and its query layer
+`store.MediaReader`): the same runs, tags and steps the panel shows, the same typed item
+descriptions (`store.ItemMeta`), payloads, mask class ids and point arrays its routes serve.
+Only decoding a payload into an array (PIL, PyAV, `wave`) is done here, because the panel
+leaves that to the browser.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from tb_media_panel.store import CorruptRecord, LogdirIndex, MediaReader, NotFound
+from tb_media_panel import http_json
+from tb_media_panel.store import CorruptRecord, ItemMeta, LogdirIndex, MediaReader, NotFound, StepItems
+from tb_media_panel.store.results import ClassLabel
 from tb_media_panel.store.series import PURGE_NONE, PURGE_ON_RESTART, PURGE_PER_TAG
 
 PURGE_RULES = (PURGE_PER_TAG, PURGE_ON_RESTART, PURGE_NONE)
@@ -52,38 +55,32 @@ class PointCloudData:
 class Item:
     """One logged item: its metadata, its payload as stored (`bytes`) and decoded arrays.
 
-    Metadata is read by `Reader.items`; the payload, masks and point arrays when first asked
-    for. A record found damaged raises `CorruptRecord` naming its file and offset."""
+    Metadata is read by `Reader.items`, with the payloads of a small record (the one read
+    that checks its CRC brings them); a large record's payload, masks and point arrays are
+    read when first asked for. A record found damaged raises `CorruptRecord` naming its file
+    and offset."""
 
-    def __init__(
-        self,
-        reader: Reader,
-        run: str,
-        tag: str,
-        step: int,
-        wall_time: float,
-        source: str,
-        meta: dict[str, Any],
-    ) -> None:
+    def __init__(self, reader: Reader, found: StepItems, source: str, meta: ItemMeta) -> None:
         self._reader = reader
-        self._meta = meta
-        self.run, self.tag, self.step, self.wall_time = run, tag, step, wall_time
+        self._found = found
+        self.meta = meta  # everything the store knows of the item (store.ItemMeta)
+        self.run, self.tag, self.step, self.wall_time = found.run, found.tag, found.step, found.wall_time
         self.source = source  # "media_panel", or the TensorBoard plugin that logged it
-        self.index: int = meta["index"]
-        self.kind: str = meta["kind"]
-        self.caption: str = meta["caption"]
+        self.index = meta.index
+        self.kind = meta.kind
+        self.caption = meta.caption
         # the payload's type as the panel serves it: checked against its first bytes
-        self.mime: str = meta["mime"]
-        self.format: str = meta["format"]
-        self.size: int = meta["size"]
-        self.width: int = meta["width"]
-        self.height: int = meta["height"]
-        self.fps: float = meta["fps"]
-        self.frames: int = meta["frames"]
-        self.sample_rate: int = meta["sample_rate"]
-        self.channels: int = meta["channels"]
-        self.duration: float = meta["duration"]
-        self.title: str = meta["title"]
+        self.mime = meta.mime
+        self.format = meta.format
+        self.size = meta.size
+        self.width = meta.width
+        self.height = meta.height
+        self.fps = meta.fps
+        self.frames = meta.frames
+        self.sample_rate = meta.sample_rate
+        self.channels = meta.channels
+        self.duration = meta.duration
+        self.title = meta.title
 
     def __repr__(self) -> str:
         return (
@@ -94,7 +91,7 @@ class Item:
     @property
     def metadata(self) -> dict[str, Any]:
         """Everything known of the item, JSON-ready: what the panel's items route answers."""
-        return {k: v for k, v in self._meta.items() if k != "key"}
+        return {k: v for k, v in http_json.item(self.meta).items() if k != "key"}
 
     @property
     def _address(self) -> tuple[str, str, int, int]:
@@ -109,13 +106,14 @@ class Item:
         give their text as UTF-8 and its meshes a binary PLY, as the panel serves them."""
         if self.kind == "pointcloud" and self.source == "mesh":
             return b""
-        payload = self._reader._call(self._reader._media.data, *self._address)
-        if payload.key != self._meta["key"]:
-            raise RuntimeError(
-                f"step {self.step} of tag {self.tag!r} of run {self.run!r} was logged again "
-                "since it was listed; call Reader.refresh() and items() again"
-            )
-        return self._reader._call(payload.read, 0, payload.size)
+        reader = self._reader
+        # usually already read with the metadata (one CRC-checked read of the step's record)
+        return reader._call(  # type: ignore[no-any-return]
+            reader._media.payload_bytes,
+            self._found,
+            self.meta,
+            hint="; call Reader.refresh() and items() again",
+        )
 
     @property
     def text(self) -> str:
@@ -141,21 +139,21 @@ class Item:
     def masks(self) -> dict[str, np.ndarray]:
         """Segmentation layers: name -> HxW uint16 class ids."""
         found = {}
-        for i, layer in enumerate(self._meta["masks"]):
+        for i, layer in enumerate(self.meta.masks):
             # the route's own decoding: a one-channel PNG of exactly the image's size
             payload = self._reader._call(
                 self._reader._media.mask, *self._address, str(i), unreadable=ValueError
             )
             ids = np.frombuffer(payload.read(0, payload.size), dtype="<u2")
-            found[layer["name"]] = ids.reshape(self.height, self.width)
+            found[layer.name] = ids.reshape(self.height, self.width)
         return found
 
     def class_labels(self, layer: str) -> dict[int, str]:
         """{class id: name} of a mask or box layer."""
-        for layer_meta in (*self._meta["masks"], *self._meta["boxes"]):
-            if layer_meta["name"] == layer:
-                return {c["id"]: c["name"] for c in layer_meta["class_labels"]}
-        names = [m["name"] for m in (*self._meta["masks"], *self._meta["boxes"])]
+        for layer_meta in (*self.meta.masks, *self.meta.boxes):
+            if layer_meta.name == layer:
+                return _names(layer_meta.class_labels)
+        names = [m.name for m in (*self.meta.masks, *self.meta.boxes)]
         raise NotLogged(f"item has no mask or box layer {layer!r}; layers: {names}")
 
     @property
@@ -163,29 +161,29 @@ class Item:
         """Box layers: name -> boxes in the form `mp.Boxes` takes, so they can be logged again
         with `mp.Boxes(item.boxes[name], item.class_labels(name))`."""
         return {
-            layer["name"]: [
+            layer.name: [
                 {
-                    "position": {k: b[k] for k in ("min_x", "min_y", "max_x", "max_y")},
-                    "domain": layer["domain"],
-                    "class_id": b["class_id"],
-                    "scores": b["scores"],
-                    "box_caption": b["caption"],
+                    "position": {"min_x": b.min_x, "min_y": b.min_y, "max_x": b.max_x, "max_y": b.max_y},
+                    "domain": layer.domain,
+                    "class_id": b.class_id,
+                    "scores": dict(b.scores),
+                    "box_caption": b.caption,
                 }
-                for b in layer["boxes"]
+                for b in layer.boxes
             ]
-            for layer in self._meta["boxes"]
+            for layer in self.meta.boxes
         }
 
     @cached_property
     def point_cloud(self) -> PointCloudData:
-        cloud = self._meta["point_cloud"]
+        cloud = self.meta.point_cloud
         if self.kind != "pointcloud" or cloud is None:
             raise TypeError(f"item of kind {self.kind!r} is not a point cloud")
 
         def array(name: str, dtype: str, columns: int) -> np.ndarray | None:
-            if name == "colors" and not cloud["has_colors"]:
+            if name == "colors" and not cloud.has_colors:
                 return None
-            if name == "labels" and not cloud["label_bytes"]:
+            if name == "labels" and not cloud.label_bytes:
                 return None
             payload = self._reader._call(self._reader._media.points, *self._address, name)
             values = np.frombuffer(payload.read(0, payload.size), dtype=dtype)
@@ -196,11 +194,32 @@ class Item:
         return PointCloudData(
             positions=positions,
             colors=array("colors", "u1", 3),
-            labels=array("labels", LABEL_DTYPES.get(cloud["label_bytes"], "u1"), 1),
-            class_labels={c["id"]: c["name"] for c in cloud["class_labels"]},
-            boxes=cloud["boxes"],
-            vectors=cloud["vectors"],
+            labels=array("labels", LABEL_DTYPES.get(cloud.label_bytes, "u1"), 1),
+            class_labels=_names(cloud.class_labels),
+            boxes=[
+                {
+                    "center": list(b.center),
+                    "size": list(b.size),
+                    "rotation": list(b.rotation),
+                    "label": b.label,
+                    "score": b.score,
+                    "color": None if b.color is None else list(b.color),
+                }
+                for b in cloud.boxes
+            ],
+            vectors=[
+                {
+                    "start": list(v.start),
+                    "end": list(v.end),
+                    "color": None if v.color is None else list(v.color),
+                }
+                for v in cloud.vectors
+            ],
         )
+
+
+def _names(labels: tuple[ClassLabel, ...]) -> dict[int, str]:
+    return {c.id: c.name for c in labels}
 
 
 class Reader:
@@ -255,7 +274,7 @@ class Reader:
             int(step),
             hint=f" ({skipped} damaged records of the run were skipped)" if skipped else "",
         )
-        return [Item(self, run, tag, int(step), found["wall_time"], source, meta) for meta in found["items"]]
+        return [Item(self, found, source, meta) for meta in found.items]
 
     # ---- helpers ---------------------------------------------------------------------
 
@@ -353,10 +372,10 @@ def _points(item: Item) -> np.ndarray:
 
 
 def _text(item: Item) -> np.ndarray:
-    table = item._meta.get("text")
+    table = item.meta.text
     if table is None:  # a media_panel text item: its payload is the text
         return np.array(item.text)
-    return np.array(table["rows"], dtype=str).reshape(table["shape"])
+    return np.array(table.rows, dtype=str).reshape(table.shape)
 
 
 _DECODERS: dict[str, Callable[[Item], np.ndarray]] = {

@@ -14,6 +14,7 @@ from tensorboard.compat.proto import tensor_pb2, tensor_shape_pb2, types_pb2
 from tensorboard.plugins.mesh import plugin_data_pb2
 from tensorboard.util import tensor_util
 
+from tb_media_panel import http_json
 from tb_media_panel.compat import event_pb2, summary_pb2
 from tb_media_panel.eventfile import frame_record
 from tb_media_panel.store import LogdirIndex, MediaReader
@@ -73,8 +74,8 @@ def test_mesh_batch_of_empty_meshes_is_skipped_not_listed(tmp_path: Path, batch:
     assert set(summaries) == {"fine"}  # no batch of a trillion items, no loop over it
     assert summaries["fine"].max_items == 2
     assert index.skipped_records("run") == 1
-    items = MediaReader(index).items("run", "fine", 1)["items"]
-    assert [item["point_cloud"]["num_points"] for item in items] == [4, 4]
+    items = MediaReader(index).items("run", "fine", 1).items
+    assert [item.point_cloud.num_points for item in items if item.point_cloud] == [4, 4]
 
 
 def test_mesh_claiming_more_vertices_than_its_bytes_hold_is_skipped(tmp_path: Path) -> None:
@@ -104,8 +105,8 @@ def test_mesh_items_json_is_bounded_by_the_record(tmp_path: Path) -> None:
 
     index.read = counted  # type: ignore[method-assign]
     answer = MediaReader(index).items("run", "m", 0)
-    assert len(answer["items"]) == 2000
-    assert len(json.dumps(answer)) < 1000 * record_bytes
+    assert len(answer.items) == 2000
+    assert len(json.dumps(http_json.step_items(answer))) < 1000 * record_bytes
     assert sum(reads) <= 2 * record_bytes  # the tensor is read and decoded once, not per item
 
 
@@ -166,7 +167,7 @@ def test_images_audio_and_text_count_what_they_hold_not_what_their_shape_claims(
     summaries = {s.tag: s.max_items for s in index.tag_summaries(["run"])}
     assert summaries == {"img": 1, "snd": 1, "txt": 1}
     reader = MediaReader(index)
-    assert reader.items("run", "snd", 0)["items"][0]["caption"] == "label"
+    assert reader.items("run", "snd", 0).items[0].caption == "label"
     text = reader.data("run", "txt", 0, 0)
     assert text.read(0, text.size) == b"only\ntwo"
 

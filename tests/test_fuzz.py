@@ -37,9 +37,10 @@ from tensorboard.util import tensor_util
 from werkzeug.test import Client
 
 import tb_media_panel as mp
+from tb_media_panel import http_json
 from tb_media_panel.compat import event_pb2, summary_pb2
 from tb_media_panel.eventfile import frame_record
-from tb_media_panel.plugin import MediaPanelPlugin, json_safe
+from tb_media_panel.plugin import MediaPanelPlugin
 from tb_media_panel.proto import media_pb2
 from tb_media_panel.records import decode_item
 from tb_media_panel.store.decode.audio import wav_info
@@ -399,9 +400,9 @@ def test_item_record_decodes_or_raises_value_error(data: bytes) -> None:
         record = decode_item(data)
     except ValueError:
         return
-    meta = describe_record(0, record, len(record.data))
-    json.dumps(json_safe(meta), allow_nan=False)
-    assert meta["kind"] == record.kind
+    meta = describe_record(0, record, len(record.data), OCTET_STREAM, "")
+    json.dumps(http_json.item(meta), allow_nan=False)
+    assert meta.kind == record.kind
 
 
 @fuzz

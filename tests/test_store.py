@@ -70,9 +70,9 @@ def test_items_read_back_exactly(tmp_path: Path) -> None:
     write_run(tmp_path / "a" / "events.out.tfevents.1", range(3), items=3)
     reader = MediaReader(indexed(tmp_path))
     meta = reader.items("a", "samples", 2)
-    assert [m["caption"] for m in meta["items"]] == ["2:0", "2:1", "2:2"]
-    assert [m["size"] for m in meta["items"]] == [100, 101, 102]
-    assert meta["wall_time"] == 3.5
+    assert [m.caption for m in meta.items] == ["2:0", "2:1", "2:2"]
+    assert [m.size for m in meta.items] == [100, 101, 102]
+    assert meta.wall_time == 3.5
     payload = reader.data("a", "samples", 2, 1)
     assert payload.read(0, payload.size) == bytes([2]) * 101
     assert payload.read(10, 20) == bytes([2]) * 10
@@ -197,7 +197,7 @@ def test_rotated_file_replaced_by_a_shorter_one_is_read_again(tmp_path: Path) ->
     write_run(path, range(100, 102))
     index.refresh()
     assert steps_of(index, "run") == [100, 101]
-    assert MediaReader(index).items("run", "samples", 101)["items"][0]["caption"] == "101:0"
+    assert MediaReader(index).items("run", "samples", 101).items[0].caption == "101:0"
 
 
 def test_file_rewritten_with_same_length_but_other_content_is_read_again(tmp_path: Path) -> None:

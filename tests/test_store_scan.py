@@ -147,7 +147,7 @@ def test_large_file_is_indexed_the_same_on_a_worker_thread(tmp_path: Path) -> No
     index = LogdirIndex(str(tmp_path))
     index.refresh()
     reader = MediaReader(index)
-    assert reader.items("run", "samples", 299)["items"][2]["caption"] == "299:2"
+    assert reader.items("run", "samples", 299).items[2].caption == "299:2"
     payload = reader.data("run", "samples", 123, 1)
     assert payload.read(0, payload.size) == bytes([123]) * 20_001
 

@@ -21,6 +21,7 @@ counted twice, and a corrupt header that later becomes a valid record is no long
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -42,6 +43,7 @@ from tb_media_panel.store.files import (
     printable_name,
     read_range,
 )
+from tb_media_panel.store.results import IndexProgress, SeriesWindow, TagSummary
 from tb_media_panel.store.scanner import (
     CHECK_ON_READ_MIN_BYTES,
     FOOTER_BYTES,
@@ -131,43 +133,6 @@ class FileState:
     small: SmallRecords = field(default_factory=SmallRecords)
     skipped: int = 0  # records of this incarnation skipped, counted in its run's total
     corrupt: set[int] = field(default_factory=set)  # records found corrupt when read
-
-
-@dataclass(frozen=True)
-class IndexProgress:
-    """How far the latest refresh got through what it listed. `done` once it has indexed
-    every complete record there; a refresh that finds nothing new stays done."""
-
-    files_done: int = 0
-    files_total: int = 0
-    bytes_done: int = 0
-    bytes_total: int = 0
-    done: bool = False
-
-
-@dataclass(frozen=True)
-class TagSummary:
-    run: str
-    tag: str
-    kind: str
-    source: str
-    step_count: int
-    first_step: int
-    last_step: int
-    max_items: int
-    purged: int  # logged steps hidden, as TensorBoard hides them (a restarted job)
-    description: str  # the summary description logged with the tag (markdown), or ""
-    # Changes whenever the series does, so the panel redraws what is on screen. A token, not
-    # content: two indexes of the same bytes hold equal summaries whatever their versions.
-    version: int = field(compare=False)
-
-
-@dataclass(frozen=True)
-class SeriesWindow:
-    steps: np.ndarray
-    counts: np.ndarray
-    wall_times: np.ndarray
-    total: int
 
 
 class LogdirIndex:
@@ -492,6 +457,11 @@ class LogdirIndex:
                 sum(s.offset for s in states),
                 sum(r.skipped_records for r in self._runs.values()),
             )
+
+    def generation(self) -> int:
+        """A number that changes whenever the index does (a 48-bit digest of `state`)."""
+        digest = hashlib.sha1(repr(self.state()).encode()).digest()
+        return int.from_bytes(digest[:6], "big")
 
     def read(self, file_id: int, offset: int, size: int) -> bytes:
         """Indexed bytes of a file, once their record is known to be intact."""

@@ -253,8 +253,10 @@ class MediaReader:
             tensor = source.read(item.offset, item.length)
             text = _decoded(text_of_tensor, tensor, "text summary").encode()
             table: TextTable = _decoded(text_table, tensor, "text summary")
-            return ItemMeta(
-                **_blank(index, item.kind, item.format),
+            return _plain(
+                index,
+                item.kind,
+                item.format,
                 mime=indexed_type(item.kind, item.format),
                 size=len(text),
                 key=key,
@@ -271,8 +273,11 @@ class MediaReader:
             if item.caption_length:
                 caption = source.read(item.caption_offset, item.caption_length)
                 fields["caption"] = caption.decode("utf-8", "replace")
-        return ItemMeta(
-            **{**_blank(index, item.kind, item.format), **fields},
+        return _plain(
+            index,
+            item.kind,
+            item.format,
+            **fields,
             mime=indexed_type(item.kind, item.format),
             size=item.data_length,
             width=item.width,
@@ -493,13 +498,9 @@ def _decoded(decode: Callable[[bytes], Any], data: bytes, what: str) -> Any:
         raise NotFound(f"{what} unreadable: {exc}") from exc
 
 
-def _blank(index: int, kind: str, fmt: str) -> dict[str, Any]:
-    """The fields of an item whose record says nothing more (TensorBoard's own plugins)."""
-    return {
-        "index": index,
-        "kind": kind,
-        "mime": OCTET_STREAM,
-        "format": fmt,
+def _plain(index: int, kind: str, fmt: str, **fields: Any) -> ItemMeta:
+    """An item whose record says no more than `fields` (TensorBoard's own plugins)."""
+    blank: dict[str, Any] = {
         "caption": "",
         "size": 0,
         "width": 0,
@@ -511,11 +512,13 @@ def _blank(index: int, kind: str, fmt: str) -> dict[str, Any]:
         "duration": 0,
         "title": "",
     }
+    return ItemMeta(index=index, kind=kind, format=fmt, **{**blank, **fields})
 
 
 def _describe_mesh(arrays: MeshArrays, index: int, key: str) -> ItemMeta:
     if arrays.faces is not None:
-        return ItemMeta(**{**_blank(index, "object3d", "ply"), "size": len(binary_ply(arrays))}, key=key)
+        size = len(binary_ply(arrays))
+        return _plain(index, "object3d", "ply", mime=OCTET_STREAM, size=size, key=key)
     cloud = PointCloudMeta(
         num_points=len(arrays.positions),
         label_bytes=0,
@@ -524,8 +527,8 @@ def _describe_mesh(arrays: MeshArrays, index: int, key: str) -> ItemMeta:
         boxes=(),
         vectors=(),
     )
-    fields = {**_blank(index, "pointcloud", ""), "size": arrays.positions.nbytes}
-    return ItemMeta(**fields, key=key, point_cloud=cloud)
+    size = arrays.positions.nbytes
+    return _plain(index, "pointcloud", "", mime=OCTET_STREAM, size=size, key=key, point_cloud=cloud)
 
 
 def _labels(labels: Iterable[media_pb2.ClassLabel]) -> tuple[ClassLabel, ...]:
