@@ -71,8 +71,8 @@ const CSS = `
 .ai-row input[type=range]{width:80px}
 .ai-row input[type=color]{width:18px;height:16px;padding:0;border:1px solid #999;background:none}
 .ai-heat{padding:2px 0 4px;border-bottom:1px solid #eee}
-.ai-heat .ai-row input[type=range]{width:70px}
-.ai-heat select{max-width:120px}
+.ai-heat .ai-row input[type=range]{width:70px;flex:1}
+.ai-heat select{flex:1}
 ${COLORBAR_CSS}
 `;
 
@@ -591,6 +591,7 @@ class AnnotatedImage implements ViewerInstance {
         op.dataset.control = "heat-opacity";
         op.addEventListener("input", () => this.set({ [HEAT_KEYS.opacity]: { ...hs.opacity, [name]: Number(op.value) } }));
         head.append(vis, nm, op);
+        box.append(head);
       }
       const cmap = h("select", { title: "colormap" });
       for (const c of COLORMAPS) {
@@ -602,8 +603,6 @@ class AnnotatedImage implements ViewerInstance {
       cmap.value = cm;
       cmap.dataset.control = "colormap";
       cmap.addEventListener("change", () => this.set({ [HEAT_KEYS.colormap]: { ...hs.colormap, [name]: cmap.value } }));
-      head.append(cmap);
-      box.append(head);
       const win = this.windowOf(l);
       const shared = hs.scale === "card" ? this.group.statsOf(name) : [l.meta];
       const [lo, hi] = sliderRange(shared.length ? shared : [l.meta], win);
@@ -629,10 +628,10 @@ class AnnotatedImage implements ViewerInstance {
       auto.setAttribute("aria-pressed", String(hs.window[name] === "auto"));
       auto.addEventListener("click", () => this.set({ [HEAT_KEYS.window]: { ...hs.window, [name]: "auto" } }));
       const wrow = h("div", { class: "ai-row" });
-      const wl = h("span", { class: "num" });
-      wl.textContent = "window";
-      wrow.append(wl, vmin, vmax, auto);
-      box.append(wrow, colorBar(cm, win[0], win[1]));
+      wrow.append(cmap, auto);
+      const srow = h("div", { class: "ai-row" });
+      srow.append(vmin, vmax);
+      box.append(wrow, srow, colorBar(cm, win[0], win[1]));
       const t = layerThreshold(hs, name, l.meta.role);
       const trow = h("div", { class: "ai-row" });
       const tl = h("span", { class: "name" });

@@ -132,6 +132,8 @@ export function colorBar(name: ColormapName, lo: number, hi: number): HTMLElemen
     const s = h("span");
     s.textContent = t.text;
     s.style.left = `${t.at * 100}%`;
+    // Labels near an end stay inside the bar's width.
+    s.style.transform = `translateX(${t.at < 0.08 ? 0 : t.at > 0.92 ? -100 : -50}%)`;
     ticks.append(s);
   }
   const ends = h("div", { class: "cm-ends" });
@@ -148,7 +150,6 @@ export const COLORBAR_CSS = `
 .cm-bar{display:flex;flex-direction:column;gap:1px;min-width:140px;font-size:10px;color:#616161}
 .cm-strip{width:100%;height:10px;display:block;image-rendering:auto;border:1px solid #bdbdbd;box-sizing:border-box}
 .cm-ticks{position:relative;height:12px}
-.cm-ticks>span{position:absolute;transform:translateX(-50%);white-space:nowrap}
-.cm-ticks>span:first-child{transform:none}
+.cm-ticks>span{position:absolute;white-space:nowrap}
 .cm-ends{display:flex;justify-content:space-between;font-variant-numeric:tabular-nums;color:#212121}
 `;
