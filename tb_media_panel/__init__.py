@@ -8,6 +8,7 @@
 from typing import TYPE_CHECKING, Any
 
 from tb_media_panel import summary
+from tb_media_panel.batches import segmentation_batch
 from tb_media_panel.media.audio import Audio
 from tb_media_panel.media.heatmap import Heatmap
 from tb_media_panel.media.html import Html
@@ -49,5 +50,6 @@ __all__ = [
     "Video",
     "Writer",
     "log",
+    "segmentation_batch",
     "summary",
 ]

@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Errors of the sub-command print its own usage line.
     demo.set_defaults(handler=run_demo, command_parser=demo)
     add_export_parser(commands)
+    add_import_wandb_parser(commands)
     return parser
 
 
@@ -186,6 +187,34 @@ def run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     # exec, not a child process: Ctrl-C and the exit status belong to TensorBoard directly.
     os.execv(sys.executable, command)
     return 0  # not reached
+
+
+def add_import_wandb_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "import-wandb",
+        help="write a W&B run's media and scalars into a TensorBoard logdir",
+        description=(
+            "Read a W&B run directory (wandb/run-* or wandb/offline-run-*) from its own files and "
+            "write its media (masks, boxes, videos, audio, 3D, molecules, HTML) and its scalars "
+            "into DIR/<run name>. The wandb package is not needed."
+        ),
+    )
+    parser.add_argument("path", metavar="PATH", help="a W&B run directory")
+    parser.add_argument("--logdir", required=True, type=_nonempty, metavar="DIR", help="where to write")
+    parser.set_defaults(handler=run_import_wandb, command_parser=parser)
+
+
+def run_import_wandb(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from tb_media_panel.wandb_import import WandbRunError, import_run
+
+    try:
+        result = import_run(args.path, args.logdir)
+    except WandbRunError as exc:
+        parser.exit(1, f"tb-media-panel import-wandb: error: {exc}\n")
+    for key, why in result.skipped.items():
+        print(f"skipped {key}: {why}", file=sys.stderr)
+    print(f"wrote {result.media} media records and {result.scalars} scalars to {result.run_dir}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,6 +15,11 @@ def as_media_list(media_or_list: Any) -> list[Media]:
     """A single item or a list (the *index* axis of one step); no cap on its length."""
     if isinstance(media_or_list, Media):
         return [media_or_list]
+    first = media_or_list[0] if isinstance(media_or_list, (list, tuple)) and media_or_list else media_or_list
+    if type(first).__module__.startswith("wandb."):  # wandb.Image etc., for people moving off W&B
+        from tb_media_panel.wandb_import import from_wandb
+
+        return from_wandb(media_or_list)
     if isinstance(media_or_list, Sequence) and not isinstance(media_or_list, (str, bytes)):
         items = list(media_or_list)
         if not items:
