@@ -25,6 +25,7 @@ import tb_media_panel as mp
 from tests.conftest import require
 
 PIXELS = np.random.default_rng(7).integers(0, 255, (8, 6, 3), dtype=np.uint8)
+DEPTH = np.random.default_rng(8).random((8, 6), dtype=np.float32)
 
 TF_SCRIPT = textwrap.dedent(
     """
@@ -73,6 +74,7 @@ def logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         global_step=4,
     )
     mp.log(torch_writer, "mp_via_torch", mp.Image(PIXELS), 5)
+    mp.log(torch_writer, "mp_heatmap", mp.Image(PIXELS, heatmaps={"depth": mp.Heatmap(DEPTH)}), 6)
     torch_writer.close()
 
     tbx = require("tensorboardX")
@@ -91,6 +93,10 @@ def logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
         timeout=300,
     )
+
+    with mp.Writer(str(root / "mp_scalar")) as writer:  # scalar images: no payload, values
+        for step in range(2):
+            writer.add("depth", [mp.Heatmap(DEPTH), mp.Image(DEPTH.astype(np.float16))], step=step)
 
     with mp.Writer(str(root / "mp_truncated")) as writer:
         for step in range(4):
@@ -118,7 +124,9 @@ def tb_get(server, path: str) -> tuple[int, bytes]:
 def test_real_logs_through_tensorboard(logdir: Path, tensorboard_factory, load_fast: str) -> None:
     server = tensorboard_factory(logdir, f"--load_fast={load_fast}")
     runs = {r["name"]: r["skipped_records"] for r in server.get_json("runs")["runs"]}
-    assert runs == {"mp_corrupt": 1, "mp_truncated": 0, "tbx": 0, "tf": 0, "torch": 0}
+    assert runs == {
+        "mp_corrupt": 1, "mp_scalar": 0, "mp_truncated": 0, "tbx": 0, "tf": 0, "torch": 0
+    }
 
     tags = {(t["run"], t["tag"]): t for t in server.get_json("tags")["tags"]}
     expected = {
@@ -128,6 +136,8 @@ def test_real_logs_through_tensorboard(logdir: Path, tensorboard_factory, load_f
         ("torch", "torch_audio"): ("audio", "audio", 1, 1),
         ("torch", "torch_mesh"): ("object3d", "mesh", 1, 1),
         ("torch", "mp_via_torch"): ("image", "media_panel", 1, 1),
+        ("torch", "mp_heatmap"): ("image", "media_panel", 1, 1),
+        ("mp_scalar", "depth"): ("image", "media_panel", 2, 2),
         ("tbx", "tbx_image"): ("image", "images", 1, 1),
         ("tbx", "tbx_note"): ("text", "text", 1, 1),
         ("tbx", "mp_via_tbx"): ("image", "media_panel", 1, 2),
@@ -160,6 +170,10 @@ def test_real_logs_through_tensorboard(logdir: Path, tensorboard_factory, load_f
     assert gif.startswith(b"GIF8") and headers["Content-Type"] == "image/gif"
     audio = server.get_json("items?run=tf&tag=tf_audio&step=1")["items"][0]
     assert (audio["sample_rate"], audio["channels"], audio["duration"]) == (8000, 1, 0.1)
+    status, _, depth = server.get("heatmap?run=torch&tag=mp_heatmap&step=6&index=0&layer=depth")
+    assert status == 200 and depth == DEPTH.tobytes()
+    status, _, depth16 = server.get("heatmap?run=mp_scalar&tag=depth&step=1&index=1")
+    assert depth16 == DEPTH.astype(np.float16).astype(np.float32).tobytes()
     status, headers, ply = server.get("data?run=torch&tag=torch_mesh&step=4&index=0")
     assert ply.startswith(b"ply\nformat binary_little_endian 1.0\nelement vertex 4\n")
     assert b"element face 2\n" in ply
@@ -169,7 +183,7 @@ def test_real_logs_through_tensorboard(logdir: Path, tensorboard_factory, load_f
     assert listing["media_panel"]["tab_name"] == "Media"
     # TensorBoard's own loaders and dashboards still work beside the plugin
     status, body = tb_get(server, "/data/runs")
-    assert status == 200 and set(json.loads(body)) >= {"torch", "tf", "mp_corrupt"}
+    assert status == 200 and set(json.loads(body)) >= {"torch", "tf", "mp_corrupt", "mp_scalar"}
     status, body = tb_get(server, "/data/plugin/scalars/tags")
     assert status == 200 and "torch_loss" in json.loads(body)["torch"]
     status, body = tb_get(server, "/data/plugin/images/tags")
