@@ -6,12 +6,14 @@ import { AXES, GALLERY_BY, cardSettings, clampCell } from "../state/settings";
 import type { Store } from "../state/store";
 import { placeBeside } from "../viewers/viewer-chrome";
 import { h } from "./dom";
+import { downloadViewPng } from "./export-view";
 import { ALL_TAGS_CARD } from "./layout";
 
 export class CardLayoutMenu {
   readonly pop: HTMLElement;
   private key: string | null = null;
   private button: HTMLElement | null = null;
+  private title = "";
 
   constructor(private readonly store: Store) {
     this.pop = h("div", { class: "mp-card-menu", role: "dialog", popover: "manual" });
@@ -47,6 +49,7 @@ export class CardLayoutMenu {
   open(key: string, title: string, button: HTMLElement): void {
     this.button?.setAttribute("aria-expanded", "false");
     this.key = key;
+    this.title = title;
     this.button = button;
     button.setAttribute("aria-expanded", "true");
     this.pop.setAttribute("aria-label", `Layout of ${title}`);
@@ -156,6 +159,22 @@ export class CardLayoutMenu {
       else cards[key] = { height: own.height };
       this.store.set({ cards });
     });
+    const png = h("button", {
+      class: "mp-link-btn", text: "Download view as PNG", "data-control": "download-png",
+      title: "The cells on screen at their logged resolution, with masks, boxes and labels as shown",
+    });
+    png.addEventListener("click", () => {
+      const card = this.button?.closest<HTMLElement>(".mp-card");
+      if (!card) return;
+      png.disabled = true;
+      downloadViewPng(card, this.title)
+        .then(() => (png.dataset.state = "done"), (err: unknown) => {
+          png.dataset.state = "error";
+          png.title = `Could not make the picture: ${err instanceof Error ? err.message : String(err)}`;
+        })
+        .finally(() => (png.disabled = false));
+    });
+    rows.push(h("div", { class: "mp-menu-line" }, png));
     rows.push(h("div", { class: "mp-menu-line mp-menu-foot" },
       h("span", { class: "mp-field-label", text: Object.keys(own).length ? "this card's own layout" : "the toolbar's defaults" }), defaults));
     this.pop.replaceChildren(...rows);

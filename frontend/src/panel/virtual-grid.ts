@@ -6,6 +6,8 @@ import type { ViewerSettings } from "../viewers/types";
 import { Cell } from "./cell";
 import type { CellEnv } from "./cell";
 import { dragWidth, h } from "./dom";
+import { exportVideoButton } from "./export-view";
+import type { VideoSpan } from "./export-view";
 import type { CellAddress } from "./layout";
 
 export interface GridModel {
@@ -44,6 +46,33 @@ const SCREEN_MARGIN = 240;
 
 interface Rect { left: number; top: number; right: number; bottom: number }
 
+/** The part of a grid on screen, for "Download view as PNG" (export-view.ts). */
+export interface GridView {
+  rows: number[];
+  cols: number[];
+  cellW: number;
+  cellH: number;
+  rowLabels: boolean;
+  colLabels: boolean;
+  cell(r: number, c: number): HTMLElement | null;
+  rowLabel(r: number): string;
+  colLabel(c: number): string;
+}
+
+const GRIDS = new WeakMap<Element, VirtualGrid>();
+
+/** The grid whose element is `el`. */
+export function gridOf(el: Element): VirtualGrid | undefined {
+  return GRIDS.get(el);
+}
+
+/** A label's words, without its controls' (play, export). */
+function labelText(el: HTMLElement): string {
+  const copy = el.cloneNode(true) as HTMLElement;
+  for (const b of copy.querySelectorAll("button")) b.remove();
+  return (copy.textContent ?? "").trim();
+}
+
 function intersect(a: Rect, b: Rect): Rect {
   return { left: Math.max(a.left, b.left), top: Math.max(a.top, b.top), right: Math.min(a.right, b.right), bottom: Math.min(a.bottom, b.bottom) };
 }
@@ -67,6 +96,7 @@ export class VirtualGrid {
     this.inner = h("div", { class: "mp-grid-inner" });
     this.scroller = h("div", { class: "mp-grid-scroll mp-clip" }, h("div", { class: "mp-grid-plane" }, this.labels, this.inner));
     this.el = h("div", { class: "mp-grid" }, this.scroller);
+    GRIDS.set(this.el, this);
     this.scroller.addEventListener("scroll", () => this.updateVisible(), { passive: true });
     if (model.labelWidth && model.labelW > 0) {
       const handle = h("div", { class: "mp-label-resize", "aria-label": "Resize the row labels", title: "Drag to widen or narrow the row labels" });
@@ -230,12 +260,12 @@ export class VirtualGrid {
     if (m.rowLabel) this.syncLabels(this.rowLabels, keepRows, this.labels, (r) => {
       const el = m.rowLabel!(r);
       Object.assign(el.style, { top: `${m.headerH + r * (m.cellH + m.gap)}px`, height: `${m.cellH}px` });
-      return el;
+      return this.withExport(el, "row", r);
     });
     if (m.colLabel) this.syncLabels(this.colLabels, keepCols, this.inner, (c) => {
       const el = m.colLabel!(c);
       Object.assign(el.style, { left: `${this.colLeft(c)}px`, width: `${m.cellW}px`, height: `${m.headerH}px` });
-      return el;
+      return this.withExport(el, "col", c);
     });
     // A grid scrolling inside its card keeps its column labels at the top of what is shown;
     // one scrolling with the page keeps them under its card's pinned header.
@@ -306,6 +336,55 @@ export class VirtualGrid {
 
   updateSettings(settings: ViewerSettings): void {
     for (const cell of this.cells.values()) cell.update(settings);
+  }
+
+  /** What is on screen: the visible rows and columns, their mounted cells and label words. */
+  view(): GridView | null {
+    const m = this.model;
+    const range = this.visibleRange(0);
+    if (!range) return null;
+    const span = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+    return {
+      rows: span(range.r0, range.r1), cols: span(range.c0, range.c1), cellW: m.cellW, cellH: m.cellH,
+      rowLabels: !!m.rowLabel && m.labelW > 0, colLabels: !!m.colLabel && m.headerH > 0,
+      cell: (r, c) => this.cells.get(`${r},${c}`)?.el ?? null,
+      rowLabel: (r) => (m.rowLabel ? labelText(this.rowLabels.get(r) ?? m.rowLabel(r)) : ""),
+      colLabel: (c) => (m.colLabel ? labelText(this.colLabels.get(c) ?? m.colLabel(c)) : ""),
+    };
+  }
+
+  /** A row or column over the steps of one series of images or videos gets "Export as video". */
+  private withExport(el: HTMLElement, axis: "row" | "col", i: number): HTMLElement {
+    const span = this.seriesAlong(axis, i);
+    if (!span) return el;
+    const env = axis === "row" ? this.model.env(i, 0) : this.model.env(0, i);
+    const cells = () => [...this.cells.entries()].filter(([k]) => Number(k.split(",")[axis === "row" ? 0 : 1]) === i).map(([, c]) => c.el);
+    const annotated = () => cells().some((c) => c.querySelector(".ai-stage canvas, .ai-box") !== null);
+    el.append(exportVideoButton(env.data.api, span, annotated));
+    return el;
+  }
+
+  /** The one series (run, tag, index) a row or column runs over, with its first and last step,
+   * when its cells are that series at different steps and it holds images or videos. */
+  private seriesAlong(axis: "row" | "col", i: number): VideoSpan | null {
+    const m = this.model;
+    const n = axis === "row" ? m.cols : m.rows;
+    if (n < 2 || (m.group ?? 1) > 1) return null;
+    let first: CellAddress | null = null;
+    let from = Infinity;
+    let to = -Infinity;
+    for (let k = 0; k < n; k++) {
+      const a = axis === "row" ? m.address(i, k) : m.address(k, i);
+      if (!a) return null;
+      first ??= a;
+      if (a.run !== first.run || a.tag !== first.tag || a.index !== first.index) return null;
+      from = Math.min(from, a.step);
+      to = Math.max(to, a.step);
+    }
+    if (!first || from === to) return null;
+    const kind = (axis === "row" ? m.env(i, 0) : m.env(0, i)).data.tags.get(first.tag)?.kind;
+    if (kind !== "image" && kind !== "video") return null;
+    return { run: first.run, tag: first.tag, index: first.index, from, to };
   }
 
   /** Cells of row r that are mounted (to play a row of videos together). */
