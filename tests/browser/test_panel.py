@@ -50,7 +50,9 @@ def current_step(frame: Any) -> str:
 
 
 def hash_state(page: Any) -> str:
-    frag = urllib.parse.urlsplit(page.url).fragment
+    # The page's own address, not Playwright's `page.url`: that follows a pushState only once
+    # Playwright handles its event, which a wait that only reads it never lets happen.
+    frag = urllib.parse.urlsplit(page.evaluate("location.href")).fragment
     for part in frag.split("&"):
         if part.startswith("mp="):
             return urllib.parse.unquote(part[3:])
