@@ -25,7 +25,7 @@ import numpy as np
 from tb_media_panel.proto import media_pb2
 from tb_media_panel.records import decode_item
 from tb_media_panel.store.decode.audio import wav_info
-from tb_media_panel.store.decode.media_panel import scalar_meta, scalar_values
+from tb_media_panel.store.decode.media_panel import scalar_array, scalar_meta, scalar_values
 from tb_media_panel.store.decode.mesh import MeshArrays, binary_ply, mesh_batch
 from tb_media_panel.store.decode.text import TextTable, text_of_tensor, text_table
 from tb_media_panel.store.formats import (
@@ -394,7 +394,27 @@ class MediaReader:
         return _in_memory(OCTET_STREAM, ids, token, run, tag, step, index, "mask", layer)
 
     def heatmap(self, run: str, tag: str, step: int, index: int, layer: str) -> Payload:
-        """A heatmap layer's values (`layer` "": a scalar image's own), as docs/format.md says."""
+        """A heatmap layer's values as served (`layer` "": a scalar image's own), as
+        docs/format.md says."""
+        chosen, found = self._scalar_layer(run, tag, step, index, layer)
+        try:
+            values = scalar_values(chosen)
+        except ValueError as exc:
+            raise NotFound(f"heatmap layer unreadable: {exc}") from None
+        token = self._token(found)
+        return _in_memory(OCTET_STREAM, values, token, run, tag, step, index, "heatmap", layer)
+
+    def heatmap_array(self, run: str, tag: str, step: int, index: int, layer: str) -> np.ndarray:
+        """A heatmap layer (`layer` "": a scalar image's own values) in its stored dtype."""
+        chosen, _ = self._scalar_layer(run, tag, step, index, layer)
+        try:
+            return scalar_array(chosen)
+        except ValueError as exc:
+            raise NotFound(f"heatmap layer unreadable: {exc}") from None
+
+    def _scalar_layer(
+        self, run: str, tag: str, step: int, index: int, layer: str
+    ) -> tuple[media_pb2.ScalarLayer, ItemLocation]:
         found = self._item(run, tag, step, index)
         if isinstance(found, tuple) or found.layout != LAYOUT_MEDIA_ITEM:
             raise NotFound(f"item {index} at step {step} of tag {tag!r} has no heatmaps")
@@ -408,12 +428,7 @@ class MediaReader:
             chosen = record.heatmaps[names.index(layer)]
         else:
             raise NotFound(f"item has no heatmap layer {layer!r}; layers: {names[:20]}")
-        try:
-            values = scalar_values(chosen)
-        except ValueError as exc:
-            raise NotFound(f"heatmap layer unreadable: {exc}") from None
-        token = self._token(found)
-        return _in_memory(OCTET_STREAM, values, token, run, tag, step, index, "heatmap", layer)
+        return chosen, found
 
     def points(self, run: str, tag: str, step: int, index: int, array: str) -> Payload:
         found = self._item(run, tag, step, index)

@@ -139,7 +139,14 @@ def scalar_meta(layer: media_pb2.ScalarLayer) -> HeatmapMeta | None:
 
 def scalar_values(layer: media_pb2.ScalarLayer) -> bytes:
     """The layer's HxW values as served: little-endian, row-major, float16 widened to float32
-    (exactly). Inflates at most the declared size; ValueError when the layer is malformed."""
+    (exactly); ValueError when the layer is malformed."""
+    array = scalar_array(layer)
+    return (array.astype("<f4") if array.dtype == np.float16 else array).tobytes()
+
+
+def scalar_array(layer: media_pb2.ScalarLayer) -> np.ndarray:
+    """The layer's HxW array in its stored dtype, inflating at most its declared size;
+    ValueError when the layer is malformed."""
     size = _scalar_size(layer)
     if not size:
         raise ValueError(
@@ -159,9 +166,7 @@ def scalar_values(layer: media_pb2.ScalarLayer) -> bytes:
         raise ValueError(f"values unreadable: {exc}") from None
     if len(raw) != size or not inflater.eof:
         raise ValueError(f"expected {size} bytes of values, got a stream of another size")
-    if layer.dtype == "float16":
-        return np.frombuffer(raw, "<f2").astype("<f4").tobytes()
-    return raw
+    return np.frombuffer(raw, SCALAR_DTYPES[layer.dtype]).reshape(layer.height, layer.width)
 
 
 def _scalar_size(layer: media_pb2.ScalarLayer) -> int:
