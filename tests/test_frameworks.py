@@ -85,3 +85,24 @@ def test_transformers_callback_logs_through_the_tensorboard_callbacks_writer(
     found = scalars(tmp_path / "runs" / "transformers")
     assert [step for step, _ in found["eval/loss"]] == [3, 6]
     assert [step for step, _ in found["train/loss"]] == [1, 2, 3, 4, 5, 6]
+
+
+def test_segmentation_batch_takes_ids_or_scores_and_names_a_bad_argument(tmp_path: Path) -> None:
+    images = np.zeros((2, 3, 4, 5), np.uint8)  # channels first
+    ids = np.array([np.eye(4, 5, dtype=np.int64), np.ones((4, 5), np.int64)])
+    scores_last = np.stack([1 - ids, ids], axis=-1).astype(np.float32)  # N x H x W x K
+    with mp.Writer(str(tmp_path / "run")) as w:
+        w.add("ids", mp.segmentation_batch(images, ids, ids, captions=["a", "b"]), step=0)
+        w.add("scores", mp.segmentation_batch(images, scores_last, ids, captions=["a", "b"]), step=0)
+    reader = mp.Reader(str(tmp_path))
+    for tag in ("ids", "scores"):
+        items = reader.items("run", tag, 0)
+        assert [(i.caption, i.width, i.height) for i in items] == [("a", 5, 4), ("b", 5, 4)]
+        for item, want in zip(items, ids, strict=True):
+            np.testing.assert_array_equal(item.masks["prediction"], want)
+            np.testing.assert_array_equal(item.masks["ground_truth"], want)
+    bad = r"predictions: expected N x 4 x 5 class ids .* got ndarray of shape \(2, 3, 3\)"
+    with pytest.raises(ValueError, match=bad):
+        mp.segmentation_batch(images, np.zeros((2, 3, 3), np.int64))
+    with pytest.raises(ValueError, match="targets: expected 2 masks, one per image, got 1"):
+        mp.segmentation_batch(images, ids, ids[:1])

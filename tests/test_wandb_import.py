@@ -12,6 +12,7 @@ import pytest
 
 import tb_media_panel as mp
 from tb_media_panel.cli import main
+from tests.conftest import require
 from tests.wandb_runs import (
     CLASS_LABELS,
     POINTS,
@@ -137,3 +138,43 @@ def test_not_a_run_directory_is_an_error_naming_path(
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
     assert "PATH: expected a W&B run directory" in err and str(tmp_path) in err
+
+
+def write_record_log(path: Path, records: list[Any]) -> None:
+    """A `.wandb` log of small records, framed as wandb frames them (each fits its block)."""
+    import struct
+    import zlib
+
+    from tb_media_panel.wandb_import import FILE_HEADER
+
+    out = bytearray(FILE_HEADER)
+    for record in records:
+        data = record.SerializeToString()
+        out += struct.pack("<IHB", zlib.crc32(b"\x01" + data), len(data), 1) + data
+    path.write_bytes(bytes(out))
+
+
+def test_paths_outside_the_run_and_hostile_names_stay_out(tmp_path: Path) -> None:
+    require("wandb")
+    from wandb.proto import wandb_internal_pb2 as pb
+
+    from tb_media_panel.wandb_import import import_run
+
+    secret = tmp_path / "secret.png"  # a real image, outside the run's files/
+    secret.write_bytes(mp.Image(np.zeros((2, 2), np.uint8)).to_record().data)
+    run_dir = tmp_path / "wandb" / "offline-run-x"
+    (run_dir / "files").mkdir(parents=True)
+    item = pb.HistoryItem
+    write_record_log(run_dir / "run-x.wandb", [
+        pb.Record(run=pb.RunRecord(run_id="x", display_name="../../escaped")),
+        pb.Record(history=pb.HistoryRecord(item=[
+            item(nested_key=["img", "_type"], value_json='"image-file"'),
+            item(nested_key=["img", "path"], value_json='"../../../secret.png"'),
+            item(key="loss", value_json="0.5"),
+            item(key="_step", value_json="0"),
+        ])),
+    ])
+    result = import_run(run_dir, str(tmp_path / "out"))
+    assert Path(result.run_dir) == tmp_path / "out" / "escaped"
+    assert result.media == 0 and "img" in result.skipped and "secret.png" in result.skipped["img"]
+    assert scalars(Path(result.run_dir)) == {"loss": [(0, 0.5)]}
