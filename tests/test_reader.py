@@ -168,6 +168,29 @@ def test_images_masks_and_boxes_read_back_as_logged(mp_logdir: Path, fixture_pat
     assert np.array_equal(jpeg.to_numpy(), np.asarray(Image.open(gecko).convert("RGB")))
 
 
+def test_png_files_of_every_colour_type_read_back_as_pil_reads_them(tmp_path: Path) -> None:
+    """8-bit L, RGB and RGBA go through libspng (fast), the rest through PIL: one array either way."""
+    pixels = RNG.integers(0, 256, (6, 5, 4), dtype=np.uint8)
+    made = {
+        "rgb_interlaced": (Image.fromarray(pixels[:, :, :3]), {"transparency": (1, 2, 3), "interlace": 1}),
+        "grey": (Image.fromarray(pixels[:, :, 0]), {}),
+        "rgba": (Image.fromarray(pixels), {}),
+        "grey_alpha": (Image.fromarray(pixels).convert("LA"), {}),
+        "palette": (Image.fromarray(pixels[:, :, :3]).convert("P"), {}),
+    }
+    with mp.Writer(str(tmp_path / "run")) as writer:
+        for name, (image, options) in made.items():
+            image.save(tmp_path / f"{name}.png", **options)
+            writer.add(name, mp.Image(str(tmp_path / f"{name}.png")), step=0)
+    reader = mp.Reader(tmp_path)
+    for name in made:
+        (item,) = reader.items("run", name, 0)
+        with Image.open(tmp_path / f"{name}.png") as expected:
+            want = np.asarray(expected.convert("RGB") if expected.mode == "P" else expected)
+        got = item.to_numpy()
+        assert got.dtype == want.dtype and np.array_equal(got, want), name
+
+
 def test_videos_read_back_as_frames(mp_logdir: Path, fixture_path) -> None:
     reader = mp.Reader(mp_logdir)
     clips = reader.items("run", "video/frames", 1)

@@ -36,9 +36,16 @@ def check_payload(
     caller need not read them again.
 
     Raises FileNotFoundError when the file is shorter than the payload."""
+    stop = start + length
+    if length <= CHECK_PIECE_BYTES:  # the usual case: payload and footer in one read
+        data = reader.read(start, length + 4)
+        if len(data) != length + 4:
+            raise FileNotFoundError(f"file ends at byte {start + len(data)}, inside an indexed record")
+        intact = masked_crc32c(memoryview(data)[:length]) == int.from_bytes(data[length:], "little")
+        return intact, data[max(keep[0], start) - start : min(keep[1], stop) - start]
     crc = 0
     kept = bytearray()
-    pos, stop = start, start + length
+    pos = start
     while pos < stop:
         piece = reader.read(pos, min(CHECK_PIECE_BYTES, stop - pos))
         if not piece:
