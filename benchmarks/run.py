@@ -60,6 +60,8 @@ GOALS: dict[str, tuple[str, float] | None] = {
     "index_resident_bytes_per_item": None,
     "reader_items_per_s": ("min", 2000.0),
     "export_mp4_100_steps_s": ("max", 3.0),
+    "heatmap_recolor_ms": ("max", 50.0),
+    "heatmap_first_paint_ms": None,
 }
 
 
@@ -77,6 +79,7 @@ SUITES: dict[str, str] = {
     "molecules": "molecule_timing",
     "memory": "index_memory",
     "reader": "reader_export",
+    "heatmaps": "heatmap_panel",
 }
 
 

@@ -325,7 +325,8 @@ class AnnotatedImage implements ViewerInstance {
     if (canvas.dataset.paint === key) return;
     const g = canvas.getContext("2d");
     if (!g) return;
-    const img = g.createImageData(canvas.width, canvas.height);
+    let img = pixels.get(canvas);
+    if (!img) pixels.set(canvas, (img = g.createImageData(canvas.width, canvas.height)));
     const hidden = paintValues(l.values, { lut: colormapLut(cmap), lo, hi, threshold }, img.data);
     g.putImageData(img, 0, 0);
     this.hiddenBy.set(name, hidden);
@@ -745,6 +746,8 @@ function present(layer: LoadedLayer, id: number): boolean {
   return set.has(id);
 }
 const presence = new WeakMap<LoadedLayer, Set<number>>();
+/** Each scalar canvas's pixel buffer, kept: a recolour rewrites it rather than allocating 256 KB per cell. */
+const pixels = new WeakMap<HTMLCanvasElement, ImageData>();
 
 /** The pair to compare: prediction-like vs truth-like names first, else the first two compatible layers. */
 function pickComparison(layers: LoadedLayer[]) {

@@ -74,8 +74,8 @@ export interface PaintOptions {
  * recolour (20 cells of 256×256 = 1.3 M values; heatmap_recolor_ms in BENCHMARKS.md).
  */
 export function paintValues(values: ArrayLike<number>, o: PaintOptions, out: Uint8ClampedArray): number {
-  const lut32 = new Uint32Array(o.lut.buffer, o.lut.byteOffset, LUT_SIZE);
-  const px = new Uint32Array(out.buffer, out.byteOffset, values.length);
+  const lut32 = new Int32Array(o.lut.buffer, o.lut.byteOffset, LUT_SIZE); // Int32: the pixels stay small integers in V8 (Uint32 above 2^31 are doubles)
+  const px = new Int32Array(out.buffer, out.byteOffset, values.length);
   const span = o.hi - o.lo;
   const k = span > 0 ? (LUT_SIZE - 1) / span : 0;
   const lo = o.lo;
