@@ -137,3 +137,52 @@ def test_turning_a_protein_turns_the_rest_of_its_row(server: Any, page: Any) -> 
     )
     assert np.abs(picture(other_row) - before["other"]).mean() < 0.5
     assert not page.errors
+
+
+def listener_counts(page: Any) -> dict[str, int]:
+    """Listeners on the panel frame's window and body, by type, as DevTools lists them."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        contexts: list[dict[str, Any]] = []
+        cdp.on("Runtime.executionContextCreated", lambda e: contexts.append(e["context"]))
+        cdp.send("Runtime.enable")  # announces the existing contexts
+        tree = cdp.send("Page.getFrameTree")["frameTree"]
+        frames = [f["frame"] for f in tree.get("childFrames", [])]
+        panel = next(f["id"] for f in frames if "plugin_entry" in f["url"])
+        main = [c for c in contexts if c["auxData"].get("isDefault")]
+        ctx = next(c["id"] for c in main if c["auxData"]["frameId"] == panel)
+        counts: dict[str, int] = {}
+        for name in ("window", "document.body"):
+            ref = cdp.send("Runtime.evaluate", {"expression": name, "contextId": ctx})["result"]["objectId"]
+            for entry in cdp.send("DOMDebugger.getEventListeners", {"objectId": ref})["listeners"]:
+                key = f"{name}:{entry['type']}"
+                counts[key] = counts.get(key, 0) + 1
+        return counts
+    finally:
+        cdp.detach()
+
+
+def test_viewers_put_to_sleep_leave_no_listeners_behind(server: Any, page: Any) -> None:
+    # 3Dmol adds a window resize and body mouseup/touchend listener per viewer and never removes
+    # them: every viewer ever woken (and its scene) stayed alive, and a window resize redrew them all.
+    frame = open_media_tab(page, server.url, "tags=^protein$&cell=200")
+    live = frame.locator('.mol-host[data-live="1"][data-frames]')
+    still = frame.locator("img.mol-still[src]:visible")
+    until(lambda: live.count() == 8 and still.count() == 1, "8 live cells and a still")
+    before = listener_counts(page)
+    wakes = 12
+    for i in range(wakes):
+        # Pointing at the still wakes it and puts the least recently used live cell to sleep.
+        box = still.first.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        until(lambda: live.count() == 8 and still.count() == 1, f"wake {i + 1}: 8 live, a still", timeout=20)
+        page.mouse.move(0, 0)
+    after = listener_counts(page)
+    # The kinds 3Dmol adds (Playwright's own mouse adds others to the window).
+    kinds = ("window:resize", "document.body:mouseup", "document.body:touchend")
+    grown = {k: after.get(k, 0) - before.get(k, 0) for k in kinds}
+    assert all(n <= 0 for n in grown.values()), f"listeners added by {wakes} wakes: {grown}"
+    # The live viewers still end their drags on a mouseup anywhere in the frame.
+    assert after.get("document.body:mouseup", 0) >= 8, after
+    assert not page.errors

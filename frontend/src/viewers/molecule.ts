@@ -116,6 +116,8 @@ class MoleculeView implements ViewerInstance {
   private readonly host: HTMLDivElement;
   private readonly still: HTMLImageElement;
   private viewer: $3Dmol.GLViewer | null = null;
+  /** Removes the live viewer's listeners on the window and the body. */
+  private detach = () => {};
   private view: unknown[] | null = null;
   private settings: ViewerSettings;
   private protein = false;
@@ -269,7 +271,8 @@ class MoleculeView implements ViewerInstance {
     if (synced) this.view = synced;
     pendingStills.delete(this);
     this.host.style.display = "block";
-    const v = $3Dmol.createViewer(this.host, { backgroundColor: "white", antialias: false, cartoonQuality: 4 } as $3Dmol.ViewerSpec);
+    const { viewer: v, detach } = createViewer(this.host, { backgroundColor: "white", antialias: false, cartoonQuality: 4 } as $3Dmol.ViewerSpec);
+    this.detach = detach;
     // 3Dmol's own size and visibility observers call its resize on their first callback, right
     // after creation, and each resize rebuilds its framebuffer and three shader programs (twice)
     // and draws a frame; this view's own observer resizes it when the size really changes.
@@ -310,6 +313,8 @@ class MoleculeView implements ViewerInstance {
     const canvas = v.getCanvas();
     pendingFollowers.delete(this);
     quietly(v, () => v.clear());
+    this.detach();
+    this.detach = () => {};
     this.viewer = null;
     this.models.clear();
     this.host.replaceChildren();
@@ -495,23 +500,90 @@ function quietly(v: $3Dmol.GLViewer, fn: () => void): void {
 
 /** A compiled shader program as 3Dmol's renderer keeps it (one list per renderer). */
 interface ProgramInfo { program: WebGLProgram; code: string; usedTimes: number }
-const programs: ProgramInfo[] = [];
+/** 3Dmol's renderer, as far as sharing its programs goes. */
+interface RendererLike { _gl?: object; _programs?: ProgramInfo[]; buildProgram: (...args: unknown[]) => unknown }
+/** The compiled programs of each WebGL context (3Dmol's viewers share one where OffscreenCanvas exists). */
+const programLists = new WeakMap<object, ProgramInfo[]>();
+let programsShared = false;
 
 /**
- * Give a new viewer the shader programs the others compiled. 3Dmol's viewers draw with one
- * WebGL context, yet each renderer compiles its own programs, and in software WebGL compiling
- * and linking them was a good part of every viewer's first frame. A program in the shared list
- * is never deleted (its use count stays above zero): there are a few dozen kinds at most.
+ * Make every 3Dmol renderer build its shader programs from one list per WebGL context. Each
+ * renderer compiles its own otherwise, three of them (screen, SSAO, blur) as it is created, and in
+ * software WebGL compiling a program and its first draw cost 30-250 ms a viewer. A program in a
+ * shared list is never deleted (its use count stays above zero): there are a few dozen kinds at
+ * most. 3Dmol does not export its renderer class, hence its prototype from the first viewer.
  */
 function sharePrograms(v: $3Dmol.GLViewer): void {
-  const renderer = (v as unknown as { renderer?: { _programs?: ProgramInfo[] } }).renderer;
-  if (!renderer || !Array.isArray(renderer._programs)) return;
+  const renderer = (v as unknown as { renderer?: RendererLike }).renderer;
+  if (programsShared || !renderer?._gl || !Array.isArray(renderer._programs)) return;
+  programsShared = true;
+  const listOf = (r: RendererLike): ProgramInfo[] | null => {
+    if (!r._gl) return null;
+    let list = programLists.get(r._gl);
+    if (!list) programLists.set(r._gl, (list = []));
+    return list;
+  };
+  // The first viewer's programs, compiled before this was in place.
+  const first = listOf(renderer)!;
   for (const p of renderer._programs) {
-    if (programs.some((q) => q.code === p.code)) continue;
     p.usedTimes++;
-    programs.push(p);
+    first.push(p);
   }
-  renderer._programs = programs;
+  renderer._programs = first;
+  const proto = Object.getPrototypeOf(renderer) as RendererLike;
+  const build = proto.buildProgram;
+  proto.buildProgram = function (this: RendererLike, ...args: unknown[]) {
+    const list = listOf(this);
+    if (!list) return build.apply(this, args);
+    this._programs = list;
+    const n = list.length;
+    const program = build.apply(this, args);
+    for (let i = n; i < list.length; i++) list[i].usedTimes++;
+    return program;
+  };
+}
+
+/**
+ * A 3Dmol viewer, and a function that removes the listeners it adds to `window` (resize) and
+ * `document.body` (mouseup, touchend) and never removes: each keeps the viewer, its scene and
+ * geometry alive after it is cleared, and a window resize redrew every viewer ever made.
+ */
+function createViewer(host: HTMLElement, spec: $3Dmol.ViewerSpec): { viewer: $3Dmol.GLViewer; detach: () => void } {
+  const added: [EventTarget, string, EventListenerOrEventListenerObject, boolean | EventListenerOptions | undefined][] = [];
+  const targets: EventTarget[] = [window, document.body];
+  const own = targets.map((t) => Object.getOwnPropertyDescriptor(t, "addEventListener"));
+  for (const t of targets) {
+    const add = t.addEventListener;
+    Object.defineProperty(t, "addEventListener", {
+      configurable: true,
+      writable: true,
+      value(type: string, fn: EventListenerOrEventListenerObject | null, opts?: boolean | AddEventListenerOptions) {
+        if (fn) added.push([t, type, fn, opts]);
+        add.call(t, type, fn, opts);
+      },
+    });
+  }
+  let viewer: $3Dmol.GLViewer;
+  try {
+    viewer = $3Dmol.createViewer(host, spec);
+  } finally {
+    targets.forEach((t, i) => {
+      const d = own[i];
+      if (d) Object.defineProperty(t, "addEventListener", d);
+      else delete (t as Partial<EventTarget>).addEventListener;
+    });
+  }
+  const remove = (keep: (type: string) => boolean) => {
+    for (let i = added.length - 1; i >= 0; i--) {
+      const [t, type, fn, opts] = added[i];
+      if (keep(type)) continue;
+      t.removeEventListener(type, fn, opts);
+      added.splice(i, 1);
+    }
+  };
+  // Its window resize draws a frame; the view's own observer resizes it when its cell changes size.
+  remove((type) => type !== "resize");
+  return { viewer, detach: () => remove(() => false) };
 }
 
 function touch(view: MoleculeView): void {
