@@ -14,8 +14,11 @@ from tensorboard.plugins.base_plugin import TBContext
 
 import tb_media_panel as mp
 from tb_media_panel import export
+from tb_media_panel.compat import summary_pb2
 from tb_media_panel.plugin import MediaPanelPlugin
+from tb_media_panel.summary import metadata, tensor_proto
 from tests.test_export import STEPS, decoded_frames, frame
+from tests.test_fuzz import event, file_of
 from tests.test_plugin_routes import Routes
 
 DAMAGED = 20  # the step whose payload is damaged in run "damaged"
@@ -40,6 +43,13 @@ def logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with mp.Writer(str(root / "damaged")) as writer:
         for step in STEPS:
             writer.add("samples", mp.Image(frame(step)), step=step)
+    # an image record whose payload (with its CRCs right) is no image: starts like a PNG, then junk
+    record = mp.Image(frame(0)).to_record()
+    record.data = b"\x89PNG\r\n\x1a\n" + b"junk" * 40
+    (root / "junk").mkdir()
+    tensor = tensor_proto([record.SerializeToString()])
+    value = summary_pb2.Summary.Value(tag="samples", metadata=metadata(), tensor=tensor)
+    (root / "junk" / "events.out.tfevents.1.junk").write_bytes(file_of([event(0, value), event(1, value)]))
     return root
 
 
@@ -133,3 +143,8 @@ def test_a_record_damaged_after_indexing_is_a_404_that_names_no_path(
     # the steps before it still export
     frames = decoded_frames(routes.get("export_video", "run=damaged&tag=samples&steps=0:10").get_data())
     assert len(frames) == 2
+
+
+def test_a_payload_that_is_no_image_is_a_400_naming_its_step(routes: Routes) -> None:
+    message = error(routes, "run=junk&tag=samples", 400)
+    assert "step 0 of tag 'samples' of run 'junk' could not be decoded" in message
