@@ -213,6 +213,9 @@ def run_import_wandb(args: argparse.Namespace, parser: argparse.ArgumentParser) 
         parser.exit(1, f"tb-media-panel import-wandb: error: {exc}\n")
     for key, why in result.skipped.items():
         print(f"skipped {key}: {why}", file=sys.stderr)
+    if result.damaged_bytes:
+        print(f"skipped {result.damaged_bytes} damaged bytes of the record log (a crashed job's?)",
+              file=sys.stderr)
     print(f"wrote {result.media} media records and {result.scalars} scalars to {result.run_dir}")
     return 0
 

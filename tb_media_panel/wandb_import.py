@@ -43,7 +43,8 @@ BLOCK = 32 * 1024
 CHUNK_HEADER = struct.Struct("<IHB")  # CRC-32 (IEEE) of type byte + data, length, chunk type
 FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
 # A record is one history row or config update; one this large is not a W&B record.
-MAX_RECORD_BYTES = 256 << 20
+MAX_RECORD_BYTES = 64 << 20
+MAX_KEY_DEPTH = 32  # of a nested key; deeper values are not media or scalars W&B logs
 
 # Field numbers of wandb/proto/wandb_internal.proto that the import reads.
 RECORD_HISTORY, RECORD_CONFIG, RECORD_RUN = 2, 5, 17
@@ -71,7 +72,6 @@ class Run:
     run_id: str = ""
     name: str = ""
     config: dict[str, Any] = field(default_factory=dict)
-    history: list[dict[str, Any]] = field(default_factory=list)
     skipped_bytes: int = 0  # chunks whose CRC failed or that a crash cut off
 
 
@@ -81,6 +81,7 @@ class ImportResult:
     media: int = 0  # (tag, step) records of media written
     scalars: int = 0
     skipped: dict[str, str] = field(default_factory=dict)  # key -> why
+    damaged_bytes: int = 0  # of the record log: chunks whose checksum failed, a cut-off tail
 
 
 # -- the record log ---------------------------------------------------------------------------
@@ -152,10 +153,10 @@ def _items(buf: bytes, start: int, end: int) -> Iterator[tuple[list[str], Any]]:
             elif num == ITEM_VALUE_JSON:
                 value_json = _text(buf, value)
         path = [key] if key else nested
-        if path and value_json:
+        if path and len(path) <= MAX_KEY_DEPTH and value_json:
             try:
                 yield path, json.loads(value_json)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 continue
 
 
@@ -168,46 +169,65 @@ def _assign(target: dict[str, Any], path: list[str], value: Any) -> None:
     target[path[-1]] = value
 
 
-def read_run(log_path: Path) -> Run:
-    run = Run()
-    skipped: list[int] = []
+def _bodies(log_path: Path, skipped: list[int] | None = None) -> Iterator[tuple[bytes, int, tuple[int, int]]]:
+    """(record, field number, span) of each record's message field."""
     with open(log_path, "rb") as stream:
         for record in records(stream, skipped):
             try:
-                _read_record(record, run)
+                found = [
+                    (num, span) for num, wire_type, span, _ in wire.fields(record, 0, len(record))
+                    if wire_type == wire.LENGTH_DELIMITED
+                ]
             except wire.WireError:
-                skipped.append(len(record))
+                if skipped is not None:
+                    skipped.append(len(record))
+                continue
+            for num, span in found:
+                yield record, num, span
+
+
+def read_run(log_path: Path) -> Run:
+    """The run's id, name and config: a first pass over the log, history rows left unparsed."""
+    run = Run()
+    skipped: list[int] = []
+    for buf, num, span in _bodies(log_path, skipped):
+        try:
+            if num == RECORD_CONFIG:
+                for path, value in _items(buf, *span):
+                    _assign(run.config, path, value)
+            elif num == RECORD_RUN:
+                for rnum, rtype, rspan, _ in wire.fields(buf, *span):
+                    if rtype != wire.LENGTH_DELIMITED:
+                        continue
+                    if rnum == RUN_ID:
+                        run.run_id = _text(buf, rspan)
+                    elif rnum == RUN_DISPLAY_NAME:
+                        run.name = _text(buf, rspan)
+                    elif rnum == RUN_CONFIG:
+                        for path, value in _items(buf, *rspan):
+                            _assign(run.config, path, value)
+        except wire.WireError:
+            skipped.append(span[1] - span[0])
     run.skipped_bytes = sum(skipped)
     return run
 
 
-def _read_record(buf: bytes, run: Run) -> None:
-    for num, wire_type, span, _ in wire.fields(buf, 0, len(buf)):
-        if wire_type != wire.LENGTH_DELIMITED:
+def history(log_path: Path) -> Iterator[dict[str, Any]]:
+    """The history rows, one at a time (a long run has millions), as nested dicts."""
+    for buf, num, span in _bodies(log_path):
+        if num != RECORD_HISTORY:
             continue
-        if num == RECORD_HISTORY:
-            row: dict[str, Any] = {}
+        row: dict[str, Any] = {}
+        try:
             for path, value in _items(buf, *span):
                 _assign(row, path, value)
             for step_span in _spans(buf, *span, HISTORY_STEP):
                 for snum, stype, svalue, _ in wire.fields(buf, *step_span):
                     if snum == 1 and stype == wire.VARINT:
                         row.setdefault("_step", wire.as_int64(svalue))
-            run.history.append(row)
-        elif num == RECORD_CONFIG:
-            for path, value in _items(buf, *span):
-                _assign(run.config, path, value)
-        elif num == RECORD_RUN:
-            for rnum, rtype, rspan, _ in wire.fields(buf, *span):
-                if rtype != wire.LENGTH_DELIMITED:
-                    continue
-                if rnum == RUN_ID:
-                    run.run_id = _text(buf, rspan)
-                elif rnum == RUN_DISPLAY_NAME:
-                    run.name = _text(buf, rspan)
-                elif rnum == RUN_CONFIG:
-                    for path, value in _items(buf, *rspan):
-                        _assign(run.config, path, value)
+        except wire.WireError:
+            continue
+        yield row
 
 
 # -- W&B media entries -> our media ------------------------------------------------------------
@@ -477,10 +497,11 @@ def _scalar(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _flatten(row: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+def _flatten(row: dict[str, Any], prefix: str = "", depth: int = 0) -> Iterator[tuple[str, Any]]:
     for key, value in row.items():
         if isinstance(value, dict) and "_type" not in value:
-            yield from _flatten(value, f"{prefix}{key}/")
+            if depth < MAX_KEY_DEPTH:
+                yield from _flatten(value, f"{prefix}{key}/", depth + 1)
         else:
             yield prefix + key, value
 
@@ -488,17 +509,18 @@ def _flatten(row: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]
 def import_run(path: str | Path, logdir: str) -> ImportResult:
     """Write a W&B run's media and scalars into `logdir/<run name>`."""
     path = Path(path)
-    run = read_run(run_log(path))
+    log = run_log(path)
+    run = read_run(log)
     resolve = _resolver(path / "files")
     labels = (run.config.get("_wandb") or {}).get("mask/class_labels") or {}
     if isinstance(labels, dict) and "value" in labels and isinstance(labels["value"], dict):
         labels = labels["value"]  # a synced run's config keeps each key's value under "value"
-    result = ImportResult(run_dir=logdir.rstrip("/") + "/" + run_dir_name(run, path))
+    result = ImportResult(logdir.rstrip("/") + "/" + run_dir_name(run, path), damaged_bytes=run.skipped_bytes)
     writer = EventFileWriter(result.run_dir)
     try:
-        for index, row in enumerate(run.history):
+        for index, row in enumerate(history(log)):
             step = row.get("_step", index)
-            step = step if isinstance(step, int) and step >= 0 else index
+            step = step if isinstance(step, int) and 0 <= step < 1 << 63 else index
             wall_time = row.get("_timestamp") if _scalar(row.get("_timestamp")) else 0.0
             values = []
             for tag, value in _flatten(row):

@@ -4,6 +4,8 @@ by `wandb` in offline mode: every item, its annotations and every step come thro
 from __future__ import annotations
 
 import shutil
+import struct
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,6 @@ import pytest
 
 import tb_media_panel as mp
 from tb_media_panel.cli import main
-from tests.conftest import require
 from tests.wandb_runs import (
     CLASS_LABELS,
     POINTS,
@@ -117,7 +118,9 @@ def test_wandb_objects_log_through_mp_log(logged: tuple[Path, Path]) -> None:
     check_media(reader, "objects", {tag: [5] for tag in TAGS})
 
 
-def test_cut_off_record_log_imports_what_precedes_the_cut(logged: tuple[Path, Path], tmp_path: Path) -> None:
+def test_cut_off_record_log_imports_what_precedes_the_cut(
+    logged: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     run_dir = tmp_path / "offline-run-cut"
     shutil.copytree(logged[0], run_dir)
     (log,) = run_dir.glob("*.wandb")
@@ -128,6 +131,7 @@ def test_cut_off_record_log_imports_what_precedes_the_cut(logged: tuple[Path, Pa
     reader = mp.Reader(str(tmp_path / "out"))
     steps = reader.steps(RUN_NAME, "pred")
     assert steps and steps == list(range(len(steps)))
+    assert "damaged bytes of the record log" in capsys.readouterr().err
 
 
 def test_not_a_run_directory_is_an_error_naming_path(
@@ -140,39 +144,51 @@ def test_not_a_run_directory_is_an_error_naming_path(
     assert "PATH: expected a W&B run directory" in err and str(tmp_path) in err
 
 
-def write_record_log(path: Path, records: list[Any]) -> None:
-    """A `.wandb` log of small records, framed as wandb frames them (each fits its block)."""
-    import struct
-    import zlib
+def field(number: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field (every field the import reads is one)."""
+    def varint(n: int) -> bytes:
+        out = bytearray()
+        while n >= 0x80:
+            out.append(n & 0x7F | 0x80)
+            n >>= 7
+        return bytes(out + bytes([n]))
 
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+def write_record_log(path: Path, records: list[bytes]) -> None:
+    """A `.wandb` log of small records, framed as wandb frames them (each fits its block)."""
     from tb_media_panel.wandb_import import FILE_HEADER
 
     out = bytearray(FILE_HEADER)
-    for record in records:
-        data = record.SerializeToString()
+    for data in records:
         out += struct.pack("<IHB", zlib.crc32(b"\x01" + data), len(data), 1) + data
     path.write_bytes(bytes(out))
 
 
-def test_paths_outside_the_run_and_hostile_names_stay_out(tmp_path: Path) -> None:
-    require("wandb")
-    from wandb.proto import wandb_internal_pb2 as pb
+def history_item(path: list[str], value_json: str) -> bytes:
+    # HistoryItem: nested_key = 2 (repeated), value_json = 16 (wandb_internal.proto)
+    return b"".join(field(2, part.encode()) for part in path) + field(16, value_json.encode())
 
+
+def test_paths_outside_the_run_and_hostile_names_stay_out(tmp_path: Path) -> None:
     from tb_media_panel.wandb_import import import_run
 
     secret = tmp_path / "secret.png"  # a real image, outside the run's files/
     secret.write_bytes(mp.Image(np.zeros((2, 2), np.uint8)).to_record().data)
     run_dir = tmp_path / "wandb" / "offline-run-x"
     (run_dir / "files").mkdir(parents=True)
-    item = pb.HistoryItem
+    items = [
+        history_item(["img", "_type"], '"image-file"'),
+        history_item(["img", "path"], '"../../../secret.png"'),
+        history_item(["loss"], "0.5"),
+        history_item(["deep"], "[" * 12_000 + "]" * 12_000),  # json's recursion limit
+        history_item(["_step"], "0"),
+    ]
+    # Record.run = 17 (RunRecord: run_id = 1, display_name = 8); Record.history = 2 (item = 1)
     write_record_log(run_dir / "run-x.wandb", [
-        pb.Record(run=pb.RunRecord(run_id="x", display_name="../../escaped")),
-        pb.Record(history=pb.HistoryRecord(item=[
-            item(nested_key=["img", "_type"], value_json='"image-file"'),
-            item(nested_key=["img", "path"], value_json='"../../../secret.png"'),
-            item(key="loss", value_json="0.5"),
-            item(key="_step", value_json="0"),
-        ])),
+        field(17, field(1, b"x") + field(8, b"../../escaped")),
+        field(2, b"".join(field(1, item) for item in items)),
     ])
     result = import_run(run_dir, str(tmp_path / "out"))
     assert Path(result.run_dir) == tmp_path / "out" / "escaped"
