@@ -66,6 +66,17 @@ def steps_of(index: LogdirIndex, run: str, tag: str = "samples") -> list[int]:
     return index.step_table(series).steps.tolist()
 
 
+def test_a_step_logged_as_an_empty_list_answers_no_items(tmp_path: Path) -> None:
+    run = tmp_path / "run" / "events.out.tfevents.1"
+    run.parent.mkdir()
+    run.write_bytes(header_record() + media_event("samples", 4, []) + media_event("samples", 5, [b"x"]))
+    reader = MediaReader(indexed(tmp_path))
+    empty = reader.items("run", "samples", 4)
+    assert (empty.step, empty.items) == (4, [])
+    (batch,) = reader.items_batch([("run", "samples", 4)], earlier=False, inline_max=0, inline_total=0)
+    assert batch.found == empty and not batch.error
+
+
 def test_items_read_back_exactly(tmp_path: Path) -> None:
     write_run(tmp_path / "a" / "events.out.tfevents.1", range(3), items=3)
     reader = MediaReader(indexed(tmp_path))

@@ -235,9 +235,11 @@ class MediaReader:
             described = [
                 _describe_mesh(arrays, i, key) for i, arrays in enumerate(self._mesh_batch(items))
             ]
-        else:
+        elif items:
             source = _StepBytes(self.index, items)
             described = [self._describe(item, i, source) for i, item in enumerate(items)]
+        else:  # a record that logged an empty list at the step
+            described = []
         return StepItems(run, tag, step, wall_time, described)
 
     def _describe(self, item: ItemLocation, index: int, source: _StepBytes) -> ItemMeta:
