@@ -6,7 +6,8 @@ default cartoon + side chains), laid out as the default grid (x = step, y = run)
 
 - molecule_grid_settle_ms: from navigating to TensorBoard's Media tab until every molecule cell
   on screen holds its first frame (drawn by its live viewer, or the picture of one). Median of
-  `--repeats`, each in a fresh browser context (nothing cached);
+  `--repeats`, each cold: a new browser (no HTTP cache, and no shader programs its GPU process
+  compiled for an earlier load);
   `molecule_cells_draw_ms`: the same end from the start of the first molecule's `data` request
   (the panel frame's Resource Timing), which leaves out TensorBoard's own page load;
 - molecule_rotate_ms_per_frame: a held drag on the first live cell, `--moves` mouse moves; each from
@@ -18,6 +19,7 @@ default cartoon + side chains), laid out as the default grid (x = step, y = run)
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
@@ -98,21 +100,21 @@ def protein_fixture() -> str:
     return (require_fixtures_dir() / "protein_1crn.pdb").read_text()
 
 
-def open_grid(browser: Any, url: str) -> tuple[Any, Any, float, float]:
-    """(context, frame, ms from navigation until every molecule cell is drawn, the same from
-    the first molecule request)."""
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
+def open_grid(browser: Any, url: str) -> tuple[Any, float, float]:
+    """(frame, ms from navigation until every molecule cell is drawn, the same from the first
+    molecule request)."""
+    page = browser.new_page(viewport=VIEWPORT)
     t0 = time.perf_counter()
     page.goto(media_url(url, STATE))
     frame = media_frame(page)
     frame.wait_for_function(ALL_DRAWN, arg=RUNS * STEPS, polling="raf", timeout=180_000)
     ms = (time.perf_counter() - t0) * 1e3
-    return context, frame, ms, float(frame.evaluate(SINCE_FIRST_DATA))
+    return frame, ms, float(frame.evaluate(SINCE_FIRST_DATA))
 
 
 def measure(repeats: int, moves: int) -> dict[str, list[float]]:
-    """Page loads (settle, draw) and the drag's ms per frame, in one browser."""
+    """Page loads (settle, draw), each in a new browser, and the drag's ms per frame (first load);
+    the load average (1 min) as each load started."""
     from playwright.sync_api import sync_playwright
 
     pdb = protein_fixture()
@@ -120,12 +122,13 @@ def measure(repeats: int, moves: int) -> dict[str, list[float]]:
         work = Path(tmp)
         logdir = work / "molecules"
         write_logdir(logdir, pdb)
-        browser = launch(p)
-        try:
-            with serving(logdir, work) as server:
-                settles, draws, frames = [], [], []
-                for i in range(repeats):
-                    context, frame, ms, draw = open_grid(browser, server.url)
+        with serving(logdir, work) as server:
+            settles, draws, frames, loads = [], [], [], []
+            for i in range(repeats):
+                browser = launch(p)
+                try:
+                    loads.append(os.getloadavg()[0])
+                    frame, ms, draw = open_grid(browser, server.url)
                     settles.append(ms)
                     draws.append(draw)
                     if i == 0:
@@ -133,10 +136,9 @@ def measure(repeats: int, moves: int) -> dict[str, list[float]]:
                         if shown != RUNS * STEPS:
                             raise RuntimeError(f"{shown} of {RUNS * STEPS} molecule cells fit the screen")
                         frames = [float(t) for t in frame.evaluate(DRAG, moves)]
-                    context.close()
-        finally:
-            browser.close()
-    return {"settles": settles, "draws": draws, "frames": frames}
+                finally:
+                    browser.close()
+    return {"settles": settles, "draws": draws, "frames": frames, "loads": loads}
 
 
 def run(quick: bool) -> dict[str, float]:
@@ -167,12 +169,13 @@ def main() -> None:
     print(
         f"  grid settle (every cell drawn): median {statistics.median(settles):.0f} ms "
         f"(loads: {', '.join(f'{v:.0f}' for v in settles)}); from the first molecule request "
-        f"{statistics.median(t['draws']):.0f} ms"
+        f"{statistics.median(t['draws']):.0f} ms (loads: {', '.join(f'{v:.0f}' for v in t['draws'])})"
     )
     print(
         f"  rotation: median {statistics.median(frames):.0f} ms per frame, max {max(frames):.0f} ms "
         f"over {len(frames)} moves"
     )
+    print(f"  load average (1 min) at each load: {', '.join(f'{v:.1f}' for v in t['loads'])}")
 
 
 if __name__ == "__main__":
