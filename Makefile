@@ -10,7 +10,7 @@ BUNDLE := tb_media_panel/static/index.js
 # The scanner's native core: `pip install -e` compiles it in place (setup.py ext_modules).
 NATIVE_SOURCES := tb_media_panel/store/_scan.c
 
-.PHONY: install install-demo frontend demo test test-python test-frontend lint proto bench bench-quick fuzz stress screenshots clean
+.PHONY: install install-demo frontend demo test test-python test-frontend lint proto bench bench-quick fuzz stress screenshots compat clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,11 @@ fuzz: install
 
 stress: install
 	$(PY) -m pytest -q -p no:cacheprovider -m stress tests/stress
+
+# The oldest and newest supported installs (Python, TensorBoard, protobuf), each in a fresh venv
+# from the sdist, run the tests that touch TensorBoard and one browser test (scripts/compat.py).
+compat: install
+	$(PY) -m scripts.compat
 
 clean:
 	rm -rf $(VENV) frontend/node_modules tb_media_panel/static build dist *.egg-info tb_media_panel/store/_scan.*.so

@@ -65,6 +65,12 @@ EXTRAS = {
     "tf": ["tensorflow-cpu>=2.16"],
     "open3d": ["open3d-cpu>=0.18"],
     "rdkit": ["rdkit>=2023.9"],
+    # docs/frameworks.md's examples; torch stays at the pin above (neither needs another torch).
+    "lightning": ["pytorch-lightning>=2.1"],
+    "transformers": ["transformers[torch]>=4.40"],
+    # `import-wandb` reads W&B runs without wandb; these log the runs its tests import
+    # (soundfile: wandb.Audio of an array).
+    "wandb": ["wandb>=0.16", "soundfile>=0.12"],
     # moviepy 1.x: torch's SummaryWriter.add_video imports moviepy.editor, gone in moviepy 2.
     "demo": [
         "scikit-image>=0.22",
@@ -100,7 +106,18 @@ setup(
     description="A TensorBoard plugin: a media panel for images, masks, video, audio, 3D and molecules",
     long_description=(ROOT / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
+    # The supported range, tested oldest and newest by `make compat` (scripts/compat.py):
+    # Python 3.10-3.13, TensorBoard 2.14.1-2.21, protobuf 3.20 (4.x with TensorBoard <= 2.20)
+    # to current. TensorBoard before 2.21 also needs setuptools < 81 (it imports pkg_resources).
     python_requires=">=3.10",
+    classifiers=[
+        "Framework :: TensorBoard",
+        "Programming Language :: Python :: 3 :: Only",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
+    ],
     # Namespace discovery lists static/ and its subfolders as packages, so the bundle is
     # package data of a package setuptools knows (MANIFEST.in grafts it) rather than a folder
     # "installed as data", which setuptools warns about and means to drop.
@@ -110,13 +127,13 @@ setup(
     package_data={"tb_media_panel": ["proto/*.proto", "py.typed"]},
     include_package_data=True,
     install_requires=[
-        "tensorboard>=2.14",
+        "tensorboard>=2.14.1",  # 2.14.0 imports six without requiring it
         "numpy>=1.23",
         "pillow>=9",
         "pyspng>=0.1.4",  # mp.Reader's PNG decoding: ~7x PIL's speed on small images
         "protobuf>=3.20",
         "werkzeug>=2",
-        "av>=11",
+        "av>=12",  # the oldest PyAV with binary wheels on PyPI: 11 is an sdist needing FFmpeg headers
         "crc32c>=2.4",
         "tqdm>=4.60",  # the export command's progress bar
     ],

@@ -18,34 +18,18 @@ from typing import Any
 
 import pytest
 
+from scripts.compat import path_without_node, uv
 from tests.browser.conftest import open_media_tab, until
 from tests.conftest import require, unavailable
 from tests.tb_server import TensorBoardServer
 
 REPO = Path(__file__).resolve().parents[2]
-NODE_PROGRAMS = {"node", "nodejs", "npm", "npx", "corepack"}
-
-
-def path_without_node(bin_dir: Path) -> str:
-    """A PATH with every program of this one but Node's: one folder of links, since /usr/bin
-    holds npm beside the compiler and the shell the build needs."""
-    bin_dir.mkdir()
-    for folder in os.environ.get("PATH", "").split(os.pathsep):
-        if not Path(folder).is_dir():
-            continue
-        for program in Path(folder).iterdir():
-            link = bin_dir / program.name
-            if program.name not in NODE_PROGRAMS and not link.exists() and not link.is_symlink():
-                link.symlink_to(program)
-    return str(bin_dir)
 
 
 def uv_program() -> str:
     """uv (the dev extra) makes the fresh venv in seconds instead of pip's half a minute."""
     require("uv")
-    from uv import find_uv_bin
-
-    return find_uv_bin()
+    return uv()
 
 
 def native_core_expected() -> bool:
