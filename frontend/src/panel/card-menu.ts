@@ -2,7 +2,7 @@
 // what the card uses (its own setting, else the toolbar's default) and sets the card's own.
 // One dialog for the panel, outside the cards: a card rebuilt by a change keeps it open.
 import type { Axis, CardOverride, GalleryBy, PanelState } from "../state/settings";
-import { AXES, GALLERY_BY, cardSettings, clampCell } from "../state/settings";
+import { AXES, GALLERY_BY, SIZES, cardSettings, clampCell } from "../state/settings";
 import type { Store } from "../state/store";
 import { placeBeside } from "../viewers/viewer-chrome";
 import { h } from "./dom";
@@ -128,7 +128,7 @@ export class CardLayoutMenu {
     } else {
       rows.push(h("div", { class: "mp-menu-line" }, select("tile by", "Tile by", c.galleryBy, GALLERY_BY, (v: GalleryBy) => this.set({ galleryBy: v }))));
     }
-    const size = h("input", { class: "mp-range", type: "range", min: 48, max: 512, step: 8, value: c.cell, "aria-label": "Cell size", "data-control": "Cell size" });
+    const size = h("input", { class: "mp-range", type: "range", ...SIZES.cellSlider, value: c.cell, "aria-label": "Cell size", "data-control": "Cell size" });
     size.addEventListener("change", () => this.set({ cell: clampCell(Number(size.value)) }));
     rows.push(
       h("div", { class: "mp-menu-line" }, h("label", { class: "mp-field" }, h("span", { class: "mp-field-label", text: "size" }), size),

@@ -2,6 +2,7 @@
 // more labelled grid sections, a corner handle that resizes it (dragging sideways sets the
 // card's width, so narrower cards sit side by side; up/down sets its cell size), and a
 // full-screen toggle.
+import { clampCardWidth, clampCell } from "../state/settings";
 import type { ViewerSettings } from "../viewers/types";
 import { setIcon } from "../viewers/icons";
 import { h, nameEl, notice } from "./dom";
@@ -132,8 +133,8 @@ export class Card {
     });
     handle.addEventListener("pointermove", (e) => {
       if (!start) return;
-      nextWidth = Math.round(Math.max(240, Math.min(model.fullWidth, start.width + e.clientX - start.x)));
-      nextCell = Math.round(Math.max(48, Math.min(1024, model.cell + (e.clientY - start.y) / 2)));
+      nextWidth = clampCardWidth(start.width + e.clientX - start.x, model.fullWidth);
+      nextCell = clampCell(model.cell + (e.clientY - start.y) / 2);
       // The outline follows the pointer; the grid is rebuilt once, on release.
       this.el.style.flex = `0 0 ${nextWidth}px`;
       sizeTip.textContent = `${nextWidth >= model.fullWidth ? "full" : `${nextWidth} px`} wide · ${nextCell} px cells`;

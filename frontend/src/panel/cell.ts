@@ -6,7 +6,7 @@ import { ViewerUnavailable, loadViewer } from "../viewers/registry";
 import type { ItemNavigator, ViewerContext, ViewerInstance, ViewerSettings } from "../viewers/types";
 import type { PanelData } from "./data";
 import { errorText } from "./data";
-import { h } from "./dom";
+import { displayText, h } from "./dom";
 import type { CellAddress } from "./layout";
 
 export interface CellEnv {
@@ -101,7 +101,7 @@ export class Cell {
     if (!this.env.data.hasSeries(run, tag)) {
       // A grid of several tags meets runs that never logged one of them: an empty cell, no error.
       this.setState("empty", "no data");
-      this.el.title = `${run} has no ${tag}`;
+      this.el.title = displayText(`${run} has no ${tag}`);
       this.setBadge(null, step);
       return;
     }
@@ -175,7 +175,7 @@ export class Cell {
     this.el.dataset.step = actual === null ? "" : String(actual);
     this.el.classList.toggle("mp-earlier", earlier);
     this.badge.textContent = earlier ? `step ${actual}` : "";
-    this.badge.title = earlier ? `${this.addr.run} has no item at step ${requested}; showing step ${actual}, the nearest earlier` : "";
+    this.badge.title = earlier ? displayText(`${this.addr.run} has no item at step ${requested}; showing step ${actual}, the nearest earlier`) : "";
   }
 
   destroy(): void {

@@ -1,7 +1,7 @@
 // The toolbar: layout mode, axes (or what a gallery tiles by), item index, cell size and the
 // image settings. Its controls are built once; `update` shows the state in them.
 import type { Axis, GalleryBy, PanelState } from "../state/settings";
-import { AXES, GALLERY_BY, clampCell } from "../state/settings";
+import { AXES, GALLERY_BY, SIZES, clampCell } from "../state/settings";
 import type { Store } from "../state/store";
 import { setIcon } from "../viewers/icons";
 import { h } from "./dom";
@@ -78,7 +78,7 @@ export class Toolbar {
     this.index = h("input", { class: "mp-number", type: "number", min: 0, "aria-label": "Item index" });
     this.index.addEventListener("change", () => store.set({ index: Math.max(0, Math.floor(Number(this.index.value) || 0)) }));
     this.indexField = h("label", { class: "mp-field" }, h("span", { class: "mp-field-label", text: "index" }), this.index);
-    this.size = h("input", { class: "mp-range", type: "range", min: 48, max: 512, step: 8, "aria-label": "Cell size" });
+    this.size = h("input", { class: "mp-range", type: "range", ...SIZES.cellSlider, "aria-label": "Cell size" });
     this.size.addEventListener("change", () => store.set({ cell: clampCell(Number(this.size.value)) }));
     this.fit = select("image", "Image size", ["fit", "original"] as const, (v) => store.set({ fit: v }));
     this.pixelated = toggle("pixelated", () => store.set({ pixelated: !store.state.pixelated }));

@@ -2,6 +2,7 @@
 // page, so DOM nodes and requests scale with the screen, not with steps × runs. A grid much
 // taller than the screen scrolls inside its card, so a thousand step rows never bury the other
 // cards.
+import { SIZES } from "../state/settings";
 import type { ViewerSettings } from "../viewers/types";
 import { Cell } from "./cell";
 import type { CellEnv } from "./cell";
@@ -37,8 +38,6 @@ export interface GridModel {
  * are mounted only once the visible cells have loaded, so they never delay what is on screen.
  */
 const OVERSCAN = 1;
-/** How narrow or wide the user can drag the row-label column. */
-export const LABEL_LIMITS = { min: 40, max: 640 };
 /** Extra space between column groups. */
 export const GROUP_GAP = 14;
 /** Room kept on screen above a grid that scrolls inside its card (toolbar, timeline, header). */
@@ -101,7 +100,7 @@ export class VirtualGrid {
     if (model.labelWidth && model.labelW > 0) {
       const handle = h("div", { class: "mp-label-resize", "aria-label": "Resize the row labels", title: "Drag to widen or narrow the row labels" });
       this.labels.append(handle);
-      dragWidth(handle, LABEL_LIMITS, () => this.model.labelW, (px) => this.setLabelW(px), (px) => model.labelWidth?.(px));
+      dragWidth(handle, SIZES.labelWidth, () => this.model.labelW, (px) => this.setLabelW(px), (px) => model.labelWidth?.(px));
     }
     this.applySize();
   }

@@ -2,11 +2,12 @@
 // chrome, like TensorBoard's sidebar width, not part of what a shared link shows, so they are
 // kept in localStorage rather than in the URL.
 import type { Axis } from "../state/settings";
+import { SIZES } from "../state/settings";
 import { LABEL_W } from "./card-model";
 import { clampTo as clamp } from "./dom";
-import { LABEL_LIMITS } from "./virtual-grid";
 
-export const SIDE_W = { min: 180, max: 640, initial: 260 };
+const LABEL_LIMITS = SIZES.labelWidth;
+export const SIDE_W = { ...SIZES.sideWidth, initial: 260 };
 
 function stored(key: string): number | null {
   try {

@@ -1,4 +1,5 @@
 // The panel's view settings and their URL form: everything a shared link must reopen.
+import { clampTo } from "../panel/dom";
 import type { ViewerSettings } from "../viewers/types";
 
 export type Axis = "step" | "run" | "index" | "tag";
@@ -66,21 +67,32 @@ export function defaultState(): PanelState {
   };
 }
 
-const MIN_CELL = 48;
-const MAX_CELL = 1024;
-export const MIN_CARD_WIDTH = 240;
-export const MIN_CARD_HEIGHT = 120;
+/**
+ * Every size the user sets, in px: the one source for the link's decoder, the sliders, the drag
+ * handles and full screen.
+ */
+export const SIZES = {
+  cell: { min: 48, max: 1024 },
+  /** The cell-size sliders' range; a card's corner and full screen go on up to `cell.max`. */
+  cellSlider: { min: 48, max: 512, step: 8 },
+  cardWidth: { min: 240, max: 8192 },
+  cardHeight: { min: 120, max: 8192 },
+  /** The row-label column and the sidebar (kept in localStorage, see widths.ts). */
+  labelWidth: { min: 40, max: 640 },
+  sideWidth: { min: 180, max: 640 },
+} as const;
 
 export function clampCardHeight(px: number): number {
-  return Math.round(Math.min(8192, Math.max(MIN_CARD_HEIGHT, px)));
+  return clampTo(px, SIZES.cardHeight);
 }
 
-export function clampCardWidth(px: number): number {
-  return Math.round(Math.min(8192, Math.max(MIN_CARD_WIDTH, px)));
+/** A card's width, never wider than `room` (the page's width) when given. */
+export function clampCardWidth(px: number, room: number = SIZES.cardWidth.max): number {
+  return clampTo(px, { min: SIZES.cardWidth.min, max: Math.max(SIZES.cardWidth.min, Math.min(room, SIZES.cardWidth.max)) });
 }
 
 export function clampCell(px: number): number {
-  return Math.round(Math.min(MAX_CELL, Math.max(MIN_CELL, px)));
+  return clampTo(px, SIZES.cell);
 }
 
 function isAxis(v: string | null): v is Axis {

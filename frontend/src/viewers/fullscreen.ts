@@ -8,7 +8,7 @@ import { downloadName } from "./events";
 import { setIcon } from "./icons";
 import { loadViewer, viewerModuleFor } from "./registry";
 import type { ItemNavigator, ViewerContext, ViewerInstance } from "./types";
-import { ensureStyle, h } from "./viewer-dom";
+import { displayText, ensureStyle, h } from "./viewer-dom";
 
 const CSS = `
 .fs-btn{position:absolute;top:4px;right:4px;z-index:4;width:24px;height:24px;padding:0;display:flex;align-items:center;justify-content:center;border:1px solid rgba(0,0,0,.14);border-radius:12px;background:rgba(255,255,255,.92);color:#455a64;cursor:pointer;opacity:0;transition:opacity .12s}
@@ -113,7 +113,7 @@ class FullScreen {
   private label(ref: ItemRef): void {
     this.ref = ref;
     const title = titleOf(ref);
-    this.name.textContent = title;
+    this.name.textContent = displayText(title);
     this.overlay.setAttribute("aria-label", `${title} full screen`);
     this.overlay.dataset.run = ref.run;
     this.overlay.dataset.step = String(ref.step);
@@ -143,7 +143,7 @@ class FullScreen {
     this.download.hidden = false;
     this.download.href = this.ctx.source.downloadUrl(ref);
     this.download.download = downloadName(ref, meta.format);
-    this.caption.textContent = meta.caption;
+    this.caption.textContent = displayText(meta.caption);
     this.caption.hidden = !meta.caption;
     const plain = viewerModuleFor(meta) === "image";
     this.zoomTools.hidden = !plain;

@@ -2,18 +2,15 @@
 // reach neither TensorBoard nor the panel; the html route adds its own CSP sandbox too.
 import type { ItemMeta, ItemRef } from "../api-types";
 import type { Viewer, ViewerContext, ViewerInstance } from "./types";
+import { h } from "./viewer-dom";
 
 export const viewer: Viewer = {
   async mount(host: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): Promise<ViewerInstance> {
-    const root = document.createElement("div");
-    root.className = "mp-viewer mp-html-viewer";
-    const frame = document.createElement("iframe");
-    frame.className = "mp-html";
-    frame.setAttribute("sandbox", "allow-scripts");
-    frame.setAttribute("referrerpolicy", "no-referrer");
-    frame.title = meta.title || `${ref.tag} at step ${ref.step}`;
+    const frame = h("iframe", {
+      class: "mp-html", sandbox: "allow-scripts", referrerpolicy: "no-referrer", title: meta.title || `${ref.tag} at step ${ref.step}`,
+    });
     frame.src = ctx.source.htmlUrl(ref);
-    root.append(frame);
+    const root = h("div", { class: "mp-viewer mp-html-viewer" }, frame);
     host.append(root);
     await new Promise<void>((resolve) => {
       frame.addEventListener("load", () => resolve(), { once: true });

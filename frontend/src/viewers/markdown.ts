@@ -12,6 +12,7 @@
 // shown by their alt text: loading them would fetch URLs chosen by whoever wrote the log.
 import MarkdownIt from "markdown-it";
 import type { Token } from "markdown-it";
+import { h, prose } from "./viewer-dom";
 
 const parser = new MarkdownIt("default", { html: false, linkify: false, typographer: false });
 // Every link parses as a link; safeHref then decides whether it gets an address (an unsafe one
@@ -24,12 +25,6 @@ const TAGS: Record<string, keyof HTMLElementTagNameMap> = {
   ul: "ul", ol: "ol", li: "li", table: "table", thead: "thead", tbody: "tbody", tr: "tr", th: "th",
   td: "td", em: "em", strong: "strong", s: "del",
 };
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (text) e.textContent = text;
-  return e;
-}
 
 /** A link's href when it is a web address; anything else (javascript:, data:, relative) gets none. */
 export function safeHref(url: string): string | null {
@@ -44,8 +39,7 @@ export function safeHref(url: string): string | null {
 
 /** Render markdown `source` into a container element of class `mp-md`. */
 export function renderMarkdown(source: string): HTMLElement {
-  const root = el("div");
-  root.className = "mp-md";
+  const root = h("div", { class: "mp-md" });
   build(parser.parse(source, {}), root);
   return root;
 }
@@ -84,16 +78,11 @@ function opened(t: Token): HTMLElement | null {
   if (t.type === "link_open") {
     const href = safeHref(String(t.attrGet("href") ?? ""));
     if (!href) return null;
-    const a = el("a");
-    a.href = href;
-    a.target = "_blank";
-    a.rel = "noopener noreferrer";
-    a.title = href;
-    return a;
+    return h("a", { href, target: "_blank", rel: "noopener noreferrer", title: href });
   }
   const tag = TAGS[t.tag];
   if (!tag) return null;
-  const e = el(tag);
+  const e = h(tag);
   const start = t.type === "ordered_list_open" ? Number(t.attrGet("start") ?? 1) : 1;
   if (start !== 1 && Number.isSafeInteger(start)) e.setAttribute("start", String(start));
   const align = /^text-align:(left|right|center)$/.exec(String(t.attrGet("style") ?? ""));
@@ -106,32 +95,25 @@ function leaf(t: Token): Node[] {
     case "text":
     case "text_special":
       // A soft break reads as a space; text arrives with entities and escapes already resolved.
-      return [document.createTextNode(t.content)];
+      return [prose(t.content)];
     case "softbreak":
-      return [document.createTextNode(" ")];
+      return [prose(" ")];
     case "hardbreak":
-      return [el("br")];
+      return [h("br")];
     case "code_inline":
-      return [el("code", t.content)];
+      return [h("code", {}, prose(t.content))];
     case "fence":
     case "code_block": {
-      const code = el("code", t.content.replace(/\n$/, ""));
       const lang = t.info.trim().split(/\s+/)[0];
-      if (lang) code.dataset.lang = lang;
-      const pre = el("pre");
-      pre.append(code);
-      return [pre];
+      return [h("pre", {}, h("code", { "data-lang": lang || undefined }, prose(t.content.replace(/\n$/, ""))))];
     }
     case "hr":
-      return [el("hr")];
-    case "image": {
+      return [h("hr")];
+    case "image":
       // The picture is not fetched: its alt text stands for it.
-      const alt = el("span", t.children?.map((c) => c.content).join("") ?? t.content);
-      alt.className = "mp-md-img";
-      return [alt];
-    }
+      return [h("span", { class: "mp-md-img" }, prose(t.children?.map((c) => c.content).join("") ?? t.content))];
     default:
       // html_inline / html_block never come (html: false); any other leaf shows as its text.
-      return t.content ? [document.createTextNode(t.content)] : [];
+      return t.content ? [prose(t.content)] : [];
   }
 }

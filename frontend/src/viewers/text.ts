@@ -6,7 +6,7 @@ import type { ItemMeta, ItemRef, TextCells } from "../api-types";
 import { renderMarkdown } from "./markdown";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
 import { CellMenu, heading, line } from "./viewer-chrome";
-import { checkbox, ensureStyle, h } from "./viewer-dom";
+import { checkbox, ensureStyle, h, prose } from "./viewer-dom";
 
 /** Markdown on (TensorBoard's default) or off: a grid-wide setting, as the dashboard's switch. */
 export const MARKDOWN_KEY = "text.markdown";
@@ -26,33 +26,16 @@ const CSS = `
 /** One cell's content: its markdown, or its characters as they are. */
 function cell(source: string, markdown: boolean): HTMLElement {
   if (markdown) return renderMarkdown(source);
-  const pre = h("pre", { class: "mp-text-plain" });
-  pre.textContent = source;
-  return pre;
+  return h("pre", { class: "mp-text-plain" }, prose(source));
 }
 
 /** The text's elements: a scalar alone, anything else a table of its rows. */
 export function renderText(text: TextCells, markdown: boolean): HTMLElement[] {
   if (text.shape.length === 0) return [cell(text.rows[0]?.[0] ?? "", markdown)];
   const out: HTMLElement[] = [];
-  if (text.rank > 2) {
-    const note = h("div", { class: "mp-text-note" });
-    note.textContent = `A rank-${text.rank} tensor: its first 2-D slice is shown.`;
-    out.push(note);
-  }
-  const body = h("tbody");
-  for (const row of text.rows) {
-    const tr = h("tr");
-    for (const c of row) {
-      const td = h("td");
-      td.append(cell(c, markdown));
-      tr.append(td);
-    }
-    body.append(tr);
-  }
-  const table = h("table", { class: "mp-text-table" });
-  table.append(body);
-  out.push(table);
+  if (text.rank > 2) out.push(h("div", { class: "mp-text-note", text: `A rank-${text.rank} tensor: its first 2-D slice is shown.` }));
+  const body = h("tbody", {}, ...text.rows.map((row) => h("tr", {}, ...row.map((c) => h("td", {}, cell(c, markdown))))));
+  out.push(h("table", { class: "mp-text-table" }, body));
   return out;
 }
 
@@ -65,14 +48,9 @@ class TextView implements ViewerInstance {
   constructor(host: HTMLElement, private readonly text: TextCells, meta: ItemMeta, private readonly ctx: ViewerContext) {
     ensureStyle("tbmp-text", CSS);
     this.markdown = readMarkdown(ctx.settings);
-    this.root = h("div", { class: "mp-viewer mp-text-viewer" });
     this.body = h("div", { class: "mp-text" });
-    this.root.append(this.body);
-    if (meta.caption) {
-      const cap = h("div", { class: "mp-caption" });
-      cap.textContent = meta.caption;
-      this.root.append(cap);
-    }
+    // The caption is a name-like string: shown through displayText, as every caption is.
+    this.root = h("div", { class: "mp-viewer mp-text-viewer" }, this.body, meta.caption ? h("div", { class: "mp-caption", text: meta.caption }) : null);
     this.menu = new CellMenu(this.root, () => this.menuContents(), "Text display", "text-menu");
     host.append(this.root);
     this.draw();

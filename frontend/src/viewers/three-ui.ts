@@ -1,7 +1,7 @@
 // The controls shared by the 3D viewers: the cell root, selects, the overlay list and a legend.
 import { overlayShown, rankOverlays } from "./overlay-pairs";
 import { heading } from "./viewer-chrome";
-import { checkbox, displayText, ensureStyle, h } from "./viewer-dom";
+import { checkbox, ensureStyle, h } from "./viewer-dom";
 import { SYNC_KEY, type CameraSync } from "./scene-settings";
 import type { ViewerSettings } from "./types";
 
@@ -37,12 +37,7 @@ export function select(
   value: string,
   onChange: (v: string) => void,
 ): HTMLSelectElement {
-  const s = h("select", { title });
-  for (const [v, t] of options) {
-    const o = h("option", { value: v });
-    o.textContent = t;
-    s.append(o);
-  }
+  const s = h("select", { title }, ...options.map(([v, t]) => h("option", { value: v, text: t })));
   s.value = value;
   s.addEventListener("change", () => onChange(s.value));
   return s;
@@ -60,18 +55,9 @@ export function syncSelect(value: CameraSync, set: (p: ViewerSettings) => void):
 }
 
 export function legendRow(color: string, text: string, extra?: string): HTMLDivElement {
-  const row = h("div", { class: "v3d-row" });
   const sw = h("span", { class: "v3d-sw" });
   sw.style.background = color;
-  const name = h("span");
-  name.textContent = displayText(text);
-  row.append(sw, name);
-  if (extra) {
-    const n = h("span", { class: "num" });
-    n.textContent = extra;
-    row.append(n);
-  }
-  return row;
+  return h("div", { class: "v3d-row" }, sw, h("span", { text }), extra ? h("span", { class: "num", text: extra }) : null);
 }
 
 export interface OverlayItem { tag: string; color: string; own: boolean }
@@ -84,17 +70,11 @@ export function overlayRows(
   set: (p: ViewerSettings) => void,
 ): HTMLDivElement[] {
   return items.map((it) => {
-    const row = h("div", { class: "v3d-row" });
-    row.dataset.overlay = it.tag;
     const cb = checkbox("", it.own || isShown(it.tag), (on) => set({ [OVERLAY_SHOWN_KEY]: { ...shown, [it.tag]: on } }));
     if (it.own) cb.querySelector("input")!.disabled = true; // the cell's own item is always shown
     const sw = h("span", { class: "v3d-sw" });
     sw.style.background = it.color;
-    const name = h("span");
-    name.textContent = displayText(it.tag);
-    name.title = displayText(it.tag);
-    row.append(cb, sw, name);
-    return row;
+    return h("div", { class: "v3d-row", "data-overlay": it.tag }, cb, sw, h("span", { text: it.tag, title: it.tag }));
   });
 }
 
@@ -121,10 +101,8 @@ export function overlayControls(
   const menu: Node[] = [heading("Overlay")];
   menu.push(...overlayRows([own, ...paired], isShown, shown, set));
   if (rest.length) {
-    const more = h("details");
-    const summary = h("summary");
-    summary.textContent = paired.length ? `other tags (${rest.length})` : `overlay another tag (${rest.length})`;
-    more.append(summary, ...overlayRows(rest, isShown, shown, set));
+    const summary = h("summary", { text: paired.length ? `other tags (${rest.length})` : `overlay another tag (${rest.length})` });
+    const more = h("details", {}, summary, ...overlayRows(rest, isShown, shown, set));
     more.open = rest.some((it) => isShown(it.tag));
     menu.push(more);
   }
@@ -142,7 +120,5 @@ export function readFlags(s: ViewerSettings, key: string): Record<string, boolea
 }
 
 export function message(root: HTMLElement, text: string): void {
-  const m = h("div", { class: "v3d-msg" });
-  m.textContent = displayText(text);
-  root.append(m);
+  root.append(h("div", { class: "v3d-msg", text }));
 }

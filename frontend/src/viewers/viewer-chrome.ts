@@ -232,9 +232,7 @@ function tuneIcon(): SVGSVGElement {
 
 /** A section heading in a popover. */
 export function heading(text: string): HTMLHeadingElement {
-  const el = h("h4");
-  el.textContent = text;
-  return el;
+  return h("h4", { text });
 }
 
 /** A row of controls in a popover. */

@@ -6,6 +6,15 @@ import { h } from "../panel/dom";
 
 export { displayText, h } from "../panel/dom";
 
+/**
+ * A text summary's own characters, as TensorBoard's text dashboard shows them: prose in any
+ * script keeps its joiners and direction marks. Names, captions and labels, which could pose as
+ * others, go through `h`'s displayText instead.
+ */
+export function prose(text: string): Text {
+  return document.createTextNode(text);
+}
+
 /** Insert a stylesheet once per document; viewers are lazy modules, so they bring their own CSS. */
 export function ensureStyle(id: string, css: string): void {
   if (document.getElementById(id)) return;
@@ -17,11 +26,8 @@ export function ensureStyle(id: string, css: string): void {
 
 /** A labelled checkbox calling back with its new state. */
 export function checkbox(text: string, checked: boolean, onChange: (on: boolean) => void): HTMLLabelElement {
-  const label = h("label");
   const cb = h("input", { type: "checkbox" });
   cb.checked = checked;
   cb.addEventListener("change", () => onChange(cb.checked));
-  label.append(cb);
-  if (text) label.append(document.createTextNode(text));
-  return label;
+  return h("label", {}, cb, text);
 }
