@@ -8,6 +8,10 @@ writes the demo logdir (unless a complete one is already there) and then runs
     tb-media-panel export --logdir D --tag T [--run R] [--index I] [--steps A:B] [--overlay] --to OUT
 
 writes logged media out (see export.py).
+
+    tb-media-panel import-wandb PATH --logdir D
+
+writes a W&B run directory's media and scalars into D/<run name> (see wandb_import.py).
 """
 
 from __future__ import annotations

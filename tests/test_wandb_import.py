@@ -15,6 +15,7 @@ import pytest
 import tb_media_panel as mp
 from tb_media_panel.cli import main
 from tests.wandb_runs import (
+    BOX_CORNERS,
     CLASS_LABELS,
     POINTS,
     RUN_NAME,
@@ -84,8 +85,17 @@ def check_media(reader: Any, run: str, steps: dict[str, list[int]]) -> None:
     (box,) = cloud.boxes
     assert box["label"] == "car" and box["score"] == pytest.approx(0.8)
     np.testing.assert_allclose(box["center"], [0, 0, 0.5], atol=1e-6)
-    # a 2 x 1 x 1 box turned about z: its extents in some order, and the rotation maps them back
+    # the oriented box has the logged corners: center + R(rotation) @ (+-size / 2)
     assert sorted(box["size"]) == pytest.approx([1, 1, 2])
+    w, x, y, z = box["rotation"]
+    rotation = np.array([
+        [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+        [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+        [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
+    ])
+    signs = np.array(list(np.ndindex(2, 2, 2))) * 2 - 1
+    corners = np.asarray(box["center"]) + (signs * np.asarray(box["size"]) / 2) @ rotation.T
+    assert sorted(map(tuple, corners.round(5) + 0.0)) == sorted(map(tuple, np.array(BOX_CORNERS, float)))
 
     protein = only(reader, run, "protein", steps["protein"][0])
     assert protein.format == "pdb" and "CRAMBIN" in protein.text
