@@ -1,5 +1,5 @@
 """Getting media out of the panel, in Chromium against a real `tensorboard --logdir`: a card's
-"Download view as PNG" (cells at their logged resolution, masks as shown, labels) and a row's
+"Download view as PNG" (cells at their logged resolution, masks and boxes as shown, labels) and a row's
 "Export as video" (an MP4 of the row's steps, encoded by the server)."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tests.tb_server import TensorBoardServer
 RUNS = ("a", "b")
 STEPS = (0, 10, 20)
 W, H = 24, 16  # logged size: far smaller than a cell on screen, and not square
-RED, BLUE = (255, 0, 0), (0, 0, 255)
+RED, BLUE, GREEN = (255, 0, 0), (0, 0, 255), (0, 255, 0)
 OPACITY = 0.5  # set in the panel (the default is 0.6)
 
 
@@ -40,13 +40,25 @@ def mask() -> np.ndarray:
     return ids
 
 
+def boxes() -> dict[str, Any]:
+    mp = require("tb_media_panel")
+    car = {"name": "car", "color": "#00ff00"}
+
+    def box(x0: int, y0: int, x1: int, y1: int, score: float) -> dict[str, Any]:
+        position = {"min_x": x0, "min_y": y0, "max_x": x1, "max_y": y1}
+        return {"position": position, "domain": "pixel", "class_id": 3, "scores": {"score": score}}
+
+    found, weak = box(12, 1, 22, 9, 0.9), box(2, 8, 10, 15, 0.2)
+    return {"det": mp.Boxes([found, weak], class_labels={3: car})}
+
+
 def write_logdir(root: Path) -> Path:
     mp = require("tb_media_panel")
     labels = {0: "background", 1: {"name": "cat", "color": "#ff0000"}, 2: {"name": "dog", "color": "#0000ff"}}
     for r, run in enumerate(RUNS):
         with mp.Writer(str(root / run)) as writer:
             for step in STEPS:
-                seg = mp.Image(image(r, step), masks={"pred": mp.Mask(mask(), labels)})
+                seg = mp.Image(image(r, step), masks={"pred": mp.Mask(mask(), labels)}, boxes=boxes())
                 writer.add("seg", seg, step=step)
                 writer.add("plain", mp.Image(image(r, step)[::-1, ::-1].copy()), step=step)
     return root
@@ -61,7 +73,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoardServ
     tb.stop()
 
 
-VIEWER = {"seg.layerOpacity": {"pred": OPACITY}, "seg.hiddenClasses": {"2": True}}
+VIEWER = {
+    "seg.layerOpacity": {"pred": OPACITY},
+    "seg.hiddenClasses": {"2": True},
+    "box.thresholds": {"score": 0.5},
+}
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +141,9 @@ def test_download_view_as_png_has_the_logged_pixels_with_masks_as_shown(shown: t
         assert np.abs(cat - (OPACITY * np.array(RED) + (1 - OPACITY) * base)).max() <= 2, cat
         dog = png[y + 12, x + 16].astype(int)  # class 2, hidden: the image itself
         assert np.abs(dog - base).max() <= 1, dog
+        # the box over the score threshold is outlined in its class colour; the one under it is not
+        assert np.abs(png[y + 6, x + 12].astype(int) - GREEN).max() <= 2, png[y + 6, x + 12]
+        assert np.abs(png[y + 11, x + 2].astype(int) - base).max() <= 1, png[y + 11, x + 2]
     assert not page.errors
 
 

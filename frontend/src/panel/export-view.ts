@@ -211,6 +211,10 @@ function annotatedTile(stagesEl: HTMLElement): Tile | null {
       stages.forEach((stage, i) => {
         g.save();
         g.translate(column ? x : x + i * (w + PAD), column ? y + i * (hgt + PAD) : y);
+        // as on screen (the box layer hides its overflow): nothing spills onto a neighbour
+        g.beginPath();
+        g.rect(0, 0, w, hgt);
+        g.clip();
         drawStage(g, stage, w, hgt);
         g.restore();
       });
