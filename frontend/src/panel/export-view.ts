@@ -70,6 +70,8 @@ export async function composeView(card: HTMLElement, title: string): Promise<HTM
     const grid = gridOf(el);
     if (!grid) continue;
     await grid.settled();
+    // A viewer may be ready before its <img> has loaded (masks over it are drawn first).
+    await Promise.all([...el.querySelectorAll("img")].map((img) => (img.complete ? undefined : img.decode().catch(() => undefined))));
     const view = grid.view();
     if (!view) continue;
     const tiles = new Map<string, Tile>();
