@@ -153,6 +153,17 @@ def test_one_scale_per_card_gives_one_colour_per_value_and_a_scale_per_cell_does
     until(lambda: tip.count() and "x 3, y 2" in tip.inner_text(), "the probe shows the pixel's position")
     shown = tip.inner_text().split("value: ")[1].split("\n")[0]
     assert np.float32(shown) == values[2, 3]
+    # full screen keeps the card's scale
+    frame.locator(f'{CARD.format("depth")} .mp-cell[data-step="0"] [data-control="fullscreen"]').first.click()
+    big = frame.locator('.mp-lightbox canvas.ai-values[data-heat=""]')
+    until(
+        lambda: (
+            big.count() and json.loads(big.get_attribute("data-paint") or "null") == ["viridis", 0, 10, None]
+        ),
+        "the full-screen view draws with the card's window",
+    )
+    page.keyboard.press("Escape")
+    until(lambda: not frame.locator(".mp-lightbox").count(), "full screen closed")
     # a scale per cell, chosen in the menu, lands in the URL and recolours each cell on its own
     frame.locator(f'{CARD.format("depth")} .mp-cell[data-step="0"] [data-control="drawer"]').first.click()
     frame.locator('.vc-pop:popover-open [data-control="heat-scale"]').select_option("cell")

@@ -140,7 +140,7 @@ class AnnotatedImage implements ViewerInstance {
     this.observer.observe(this.stagesEl);
     const stats = new Map(this.scalars().map((l) => [l.meta.name, l.meta] as const));
     this.member = { stats, rescale: () => this.paintScalars() };
-    this.group = scaleGroupFor(el);
+    this.group = scaleGroupFor(el, ref.tag);
     if (stats.size) this.group.join(this.member);
     this.render();
   }

@@ -167,12 +167,15 @@ export class ScaleGroup {
 }
 
 const groups = new WeakMap<Element, ScaleGroup>();
+/** The group a tag's cells joined last: the full-screen view (outside every card) uses its card's scale. */
+const byTag = new Map<string, ScaleGroup>();
 
-/** The scale group of the card holding `el` (a cell outside any card, e.g. full screen, has its own). */
-export function scaleGroupFor(el: Element): ScaleGroup {
+/** The scale group of the card holding `el`; outside a card (full screen), that of the card showing `tag`. */
+export function scaleGroupFor(el: Element, tag: string): ScaleGroup {
   const card = el.closest("[data-card]");
-  if (!card) return new ScaleGroup();
+  if (!card) return byTag.get(tag) ?? new ScaleGroup();
   let g = groups.get(card);
   if (!g) groups.set(card, (g = new ScaleGroup()));
+  byTag.set(tag, g);
   return g;
 }
