@@ -38,6 +38,19 @@ def native_core_expected() -> bool:
     return shutil.which(cc) is not None
 
 
+def assert_samples_shown(frame: Any) -> None:
+    """The Media tab (its iframe) shows media_logdir's `samples` card with every picture loaded."""
+    frame.locator(".mp-tag-btn", has=frame.locator(".mp-tag-name", has_text="samples")).first.click()
+    cells = frame.locator('[data-card="samples"] .mp-cell')
+    until(lambda: cells.count() > 0 and all(
+        s == "ready" for s in cells.evaluate_all("els => els.map(e => e.dataset.state)")
+    ), "the samples card's cells load")
+    widths = frame.locator('[data-card="samples"] .mp-cell img').evaluate_all(
+        "els => els.map(i => i.complete ? i.naturalWidth : 0)"
+    )
+    assert widths and all(w == 64 for w in widths), widths
+
+
 @dataclass
 class Installed:
     sdist: Path
@@ -111,16 +124,7 @@ def test_the_installed_wheel_serves_the_media_tab_with_media(
     server = TensorBoardServer(str(media_logdir), [], tmp_path / "tb.log", command=[tensorboard], env=env)
     server.start()
     try:
-        frame = open_media_tab(page, server.url)
-        frame.locator(".mp-tag-btn", has=frame.locator(".mp-tag-name", has_text="samples")).first.click()
-        cells = frame.locator('[data-card="samples"] .mp-cell')
-        until(lambda: cells.count() > 0 and all(
-            s == "ready" for s in cells.evaluate_all("els => els.map(e => e.dataset.state)")
-        ), "the samples card's cells load")
-        widths = frame.locator('[data-card="samples"] .mp-cell img').evaluate_all(
-            "els => els.map(i => i.complete ? i.naturalWidth : 0)"
-        )
-        assert widths and all(w == 64 for w in widths), widths
+        assert_samples_shown(open_media_tab(page, server.url))
         assert not page.errors
     finally:
         server.stop()
