@@ -61,6 +61,9 @@ GOALS: dict[str, tuple[str, float] | None] = {
     "reader_items_per_s": ("min", 2000.0),
     "export_mp4_100_steps_s": ("max", 3.0),
     "heatmap_recolor_ms": ("max", 50.0),
+    "heatmap_log_per_s": ("min", 200.0),  # 512x512 float32, mp.Writer
+    "heatmap_log_per_cpu_s": None,
+    "heatmap_bytes_per_log": ("max", 1_050_000.0),
     "heatmap_first_paint_ms": None,
 }
 
@@ -80,6 +83,7 @@ SUITES: dict[str, str] = {
     "memory": "index_memory",
     "reader": "reader_export",
     "heatmaps": "heatmap_panel",
+    "heatmap_log": "heatmap",
 }
 
 

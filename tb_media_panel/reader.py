@@ -124,7 +124,8 @@ class Item:
         return self.bytes.decode("utf-8", "replace")
 
     def to_numpy(self) -> np.ndarray:
-        """image: HxWxC uint8, or HxW in the stored dtype for a one-channel image; video:
+        """image: HxWxC uint8, or HxW in the stored dtype for a one-channel image (a scalar
+        image: its values as logged, e.g. uint16, float16 or float32, NaN for no data); video:
         TxHxWxC uint8 RGB (PyAV); audio: (samples, channels) float32 in [-1, 1]; point cloud:
         (N, 3) float32 positions; text: the table TensorBoard shows, as an array of str."""
         decode = _DECODERS.get(self.kind)
@@ -148,6 +149,17 @@ class Item:
             ids = np.frombuffer(payload.read(0, payload.size), dtype="<u2")
             found[layer.name] = ids.reshape(self.height, self.width)
         return found
+
+    @property
+    def heatmaps(self) -> dict[str, np.ndarray]:
+        """Heatmap layers (and masks' confidences, "<mask>.confidence"): name -> HxW array in
+        the stored dtype."""
+        return {
+            layer.name: self._reader._call(
+                self._reader._media.heatmap_array, *self._address, layer.name, unreadable=ValueError
+            )
+            for layer in self.meta.heatmaps
+        }
 
     def class_labels(self, layer: str) -> dict[int, str]:
         """{class id: name} of a mask or box layer."""
@@ -316,6 +328,10 @@ class Reader:
 
 
 def _image(item: Item) -> np.ndarray:
+    if item.format == "scalar":  # a scalar image: no payload, its values
+        return item._reader._call(  # type: ignore[no-any-return]
+            item._reader._media.heatmap_array, *item._address, "", unreadable=ValueError
+        )
     from PIL import Image
 
     data = item.bytes

@@ -326,3 +326,23 @@ ERRORS = [
 def test_bad_input_names_the_argument(make: Any, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         make()
+
+
+# ---- mp.Reader -------------------------------------------------------------------------------
+
+
+def test_reader_gives_stored_dtypes_and_heatmap_layers(logdir: Path) -> None:
+    reader = mp.Reader(logdir)
+    for dtype, (_, array) in SERVED.items():
+        (item,) = reader.items("run", f"dtype/{dtype}", 1)
+        values = item.to_numpy()
+        assert values.dtype == array.dtype and values.tobytes() == array.tobytes()
+    (seg,) = reader.items("run", "seg", 2)
+    layers = seg.heatmaps
+    assert list(layers) == ["depth", "pred.confidence"]
+    np.testing.assert_array_equal(layers["depth"], DEPTH)
+    assert seg.to_numpy().shape == (H, W, 3)
+    assert seg.metadata["heatmaps"][1]["of"] == "pred"
+    (forged,) = reader.items("run", "forged", 4)[3:4]
+    with pytest.raises(ValueError, match="dtype 'complex64'"):
+        forged.to_numpy()

@@ -16,7 +16,7 @@ from tb_media_panel.records import MAX_SCALAR_PIXELS, SCALAR_DTYPES
 COLORMAPS = ("viridis", "magma", "turbo", "gray", "rdbu")
 SCALAR_FORMAT = "scalar"  # MediaItem.format of an image whose pixels are its `values`
 _WIDE_INTEGERS = (np.dtype(np.int32), np.dtype(np.uint32))  # int64/uint64 fit in one of these
-_SAMPLE = 1 << 14  # bytes of a layer deflated to see whether deflating the rest pays
+_SAMPLE = 1 << 13  # bytes of a layer deflated to see whether deflating the rest pays
 # Percentiles of larger layers come from this many evenly strided values: an exact partition
 # of 512x512 values would be most of the cost of logging one.
 _PERCENTILE_SAMPLE = 1 << 14
@@ -100,25 +100,28 @@ def scalar_layer(
         raise ValueError(f"vmin, vmax: expected vmin < vmax, got vmin={low_bound:g}, vmax={high_bound:g}")
     cmap = check_colormap(colormap)
     array = scalar_array(values, argument)
+    flat = array.ravel()
     nan_count = 0
-    finite = array.ravel()
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
-        nan_count = int(np.count_nonzero(np.isnan(array)))
-        finite = array[np.isfinite(array)]
+    low, high = flat.min(), flat.max()
+    sample = flat[:: -(-flat.size // _PERCENTILE_SAMPLE)]
+    if array.dtype.kind == "f" and not (np.isfinite(low) and np.isfinite(high)):
+        nan_count = int(np.count_nonzero(np.isnan(flat)))
+        finite = flat[np.isfinite(flat)]
         if not finite.size:
             raise ValueError(
                 f"{argument}: expected at least one finite value (NaN means no data), "
                 f"got {describe(array)} with no finite value"
             )
-    stride = -(-finite.size // _PERCENTILE_SAMPLE)
-    p01, p99 = np.percentile(finite[::stride], [1, 99])
+        low, high = finite.min(), finite.max()
+        sample = finite[:: -(-finite.size // _PERCENTILE_SAMPLE)]
+    p01, p99 = np.percentile(sample, [1, 99])
     layer = media_pb2.ScalarLayer(
         width=array.shape[1],
         height=array.shape[0],
         dtype=array.dtype.name,
         colormap=cmap,
-        min=float(finite.min()),
-        max=float(finite.max()),
+        min=float(low),
+        max=float(high),
         p01=float(p01),
         p99=float(p99),
         nan_count=nan_count,
