@@ -114,6 +114,7 @@ def test_download_view_as_png_has_the_logged_pixels_with_masks_as_shown(shown: t
     card.locator(".mp-card-layout-btn").click()
     button = frame.locator('.mp-card-menu [data-control="download-png"]')
     button.wait_for()
+    card.locator(".mp-grid-rowlabels .mp-axis-label").first.hover()  # shows its mp4 control
     screenshot(page, "card-menu-export.png")
     with page.expect_download() as download:
         button.click()

@@ -5,6 +5,7 @@
 // Both save a Blob through a `download` link: the file is never opened in TensorBoard's origin.
 import type { MediaApi } from "../api";
 import { stepKey } from "../api";
+import { ensureStyle } from "../viewers/viewer-dom";
 import { displayText, h } from "./dom";
 import type { GridView } from "./virtual-grid";
 import { gridOf } from "./virtual-grid";
@@ -302,9 +303,18 @@ export interface VideoSpan {
   to: number;
 }
 
+// Over the label's start, shown while the label is hovered (or the control focused, busy or
+// failed): it takes no room from the name, whose tail is what tells sweeps apart.
+const VIDEO_CSS = `
+.mp-axis-label .mp-export-video{position:absolute;left:0;top:50%;transform:translateY(-50%);z-index:1;opacity:0;background:var(--mp-surface);border-radius:3px;font-size:11px;line-height:16px}
+.mp-axis-label:hover .mp-export-video,.mp-export-video:focus-visible,.mp-export-video[data-state=exporting],.mp-export-video[data-state=error]{opacity:1}
+.mp-export-video[data-state=error]{color:#c62828}
+`;
+
 /** The "Export as video" control of a row or column header: the server encodes the MP4
  * (`export_video`), with masks and boxes burned in when the cells show them. */
 export function exportVideoButton(api: MediaApi, span: VideoSpan, annotated: () => boolean): HTMLButtonElement {
+  ensureStyle("tbmp-export-video", VIDEO_CSS);
   const what = `${span.tag} of ${span.run}, steps ${span.from} to ${span.to}`;
   const b = h("button", {
     class: "mp-row-play mp-export-video", "aria-label": "Export as video", text: "mp4",
