@@ -222,12 +222,14 @@ class AnnotatedImage implements ViewerInstance {
   // ---- rendering --------------------------------------------------------------------------
 
   private render(): void {
-    this.buildStages();
+    const rebuilt = this.buildStages();
     this.paintScalars();
     this.paintMasks();
     this.drawBoxes();
     this.menu.refresh();
-    this.fit();
+    // Sizes change only with the stages, and captions with the boxes: a recolour of a card's
+    // cells then forces no layout per cell (each fit reads the cell's size).
+    if (rebuilt || this.meta.boxes.length) this.fit();
   }
 
   /** Which stages the layout needs: [names of mask layers drawn on each; heatmaps go with the image]. */
@@ -246,10 +248,11 @@ class AnnotatedImage implements ViewerInstance {
     return s.hideImage ? rest : [imageStage, ...rest];
   }
 
-  private buildStages(): void {
+  /** Builds the stages the layout needs; false when they are already there. */
+  private buildStages(): boolean {
     const plan = this.stagePlan();
     const key = JSON.stringify(plan);
-    if (this.stagesEl.dataset.plan === key) return;
+    if (this.stagesEl.dataset.plan === key) return false;
     this.stagesEl.dataset.plan = key;
     this.stagesEl.replaceChildren();
     this.stages = plan.map((p) => {
@@ -289,6 +292,7 @@ class AnnotatedImage implements ViewerInstance {
     // The badge sits on the picture the IoU is about: the image's stage, else the first one.
     const home = this.stages.find((st) => st.root.dataset.stage === "over" || st.root.dataset.stage === "image") ?? this.stages[0];
     if (this.miou && home) home.root.append(this.miou);
+    return true;
   }
 
   private valuesCanvas(l: LoadedScalar): HTMLCanvasElement {
