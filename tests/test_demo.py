@@ -121,6 +121,10 @@ def test_segmentation_has_prediction_and_ground_truth_masks_and_boxes(served) ->
         layers = {b["name"]: b for b in item["boxes"]}
         assert set(layers) == {"prediction", "ground_truth"}
         assert layers["ground_truth"]["boxes"], "every validation photo has shapes"
+        # a probability mask (its confidence layer) and the scene's depth in metres, NaN beyond range
+        depth, confidence = item["heatmaps"]
+        assert (depth["name"], depth["nan_count"] > 0) == ("depth", True)
+        assert (confidence["role"], confidence["of"]) == ("confidence", "prediction")
         for box in layers["prediction"]["boxes"]:
             assert 0.0 <= box["scores"]["score"] <= 1.0
 
@@ -134,6 +138,8 @@ def test_segmentation_has_prediction_and_ground_truth_masks_and_boxes(served) ->
         return body
 
     assert mask(first) != mask(last)
+    depth_mm = items(served, run, "segmentation/depth_mm", 0)
+    assert {(i["format"], i["values"]["dtype"]) for i in depth_mm} == {("scalar", "uint16")}
 
 
 def test_media_change_over_steps_and_differ_between_runs(served) -> None:

@@ -1,6 +1,7 @@
 """Segmentation: a tiny dilated conv net learns to find circles, squares and triangles pasted on
 scikit-image's sample photos (the cat among them). Each logged step shows the same validation
-photos with "prediction" and "ground_truth" mask layers and boxes with scores."""
+photos with "prediction" (a probability mask: class and confidence per pixel) and
+"ground_truth" mask layers, boxes with scores, and a heatmap layer of the scene's depth."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ MIN_BOX_PIXELS = 12  # predicted blobs smaller than this are noise, not objects
 # In pixels, not a fraction of the image: the net sees shapes of the same size in the small
 # training crops and the larger logged photos.
 SHAPE_RADIUS = (8.0, 13.0)
+# The scene's depth in metres: the photo is a ground plane from FAR_M (top) to NEAR_M (bottom),
+# each shape a card nearer than the one under it; a sensor sees nothing beyond MAX_RANGE_M.
+FAR_M, NEAR_M, MAX_RANGE_M = 12.0, 2.0, 11.5
 
 
 @dataclass
@@ -27,6 +31,7 @@ class Scene:
     image: np.ndarray  # (H, W, 3) uint8
     mask: np.ndarray  # (H, W) int64 class ids
     boxes: list[tuple[int, int, int, int, int]]  # (class_id, min_x, min_y, max_x, max_y) pixels
+    depth: np.ndarray  # (H, W) float32 metres, NaN where out of range
 
 
 def photos() -> list[np.ndarray]:
@@ -57,6 +62,9 @@ def paste_shapes(background: np.ndarray, rng: np.random.Generator, count: int) -
     size = image.shape[0]
     mask = np.zeros((size, size), dtype=np.int64)
     instances = np.zeros((size, size), dtype=np.int64)
+    rows = np.linspace(FAR_M, NEAR_M, size, dtype=np.float32)
+    depth = np.repeat(rows[:, None], size, axis=1)
+    depth[depth > MAX_RANGE_M] = np.nan
     classes: list[int] = []
     for n in range(1, count + 1):
         cls = int(rng.integers(1, 4))
@@ -80,13 +88,14 @@ def paste_shapes(background: np.ndarray, rng: np.random.Generator, count: int) -
         image[rr, cc] = colour
         mask[rr, cc] = cls
         instances[rr, cc] = n
+        depth[rr, cc] = 1.8 - 0.25 * n + 0.01 * (rr - cy)  # later shapes are nearer, tilted
         classes.append(cls)
     boxes = []
     for n, cls in enumerate(classes, start=1):
         ys, xs = np.nonzero(instances == n)
         if len(ys) >= MIN_BOX_PIXELS:
             boxes.append((cls, int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
-    return Scene(image, mask, boxes)
+    return Scene(image, mask, boxes, depth)
 
 
 def training_scenes(size: int, view: int, count: int, seed: int) -> list[Scene]:
@@ -234,14 +243,21 @@ def log(w: MediaSink, run: RunConfig, cfg: DemoConfig, metrics: Metrics) -> None
     for step, probabilities in predictions.items():
         items = []
         for scene, probs in zip(validation, probabilities, strict=True):
-            predicted = probs.argmax(axis=0)
+            # float16 probabilities: the confidence layer is kept in half the bytes
+            per_pixel = probs.transpose(1, 2, 0).astype(np.float16)
+            predicted = per_pixel.argmax(axis=-1)
             items.append(
                 mp.Image(
                     scene.image,
                     caption=f"mean IoU {mean_iou(predicted, scene.mask):.2f}",
                     masks={
-                        "prediction": mp.Mask(predicted, class_labels=CLASS_LABELS),
+                        "prediction": mp.Mask.from_probabilities(per_pixel, class_labels=CLASS_LABELS),
                         "ground_truth": mp.Mask(scene.mask, class_labels=CLASS_LABELS),
+                    },
+                    heatmaps={
+                        "depth": mp.Heatmap(
+                            scene.depth.astype(np.float16), vmin=0, vmax=FAR_M, colormap="turbo"
+                        )
                     },
                     boxes={
                         "prediction": mp.Boxes(predicted_boxes(probs), class_labels=CLASS_LABELS),
@@ -250,3 +266,6 @@ def log(w: MediaSink, run: RunConfig, cfg: DemoConfig, metrics: Metrics) -> None
                 )
             )
         w.add("segmentation/validation", items, step)
+    # What a depth camera gives: uint16 millimetres, 0 for no reading (a 16-bit scalar image)
+    depth_mm = [np.nan_to_num(s.depth * 1000, nan=0).astype(np.uint16) for s in validation]
+    w.add("segmentation/depth_mm", [mp.Image(d, caption="depth (mm)") for d in depth_mm], 0)
