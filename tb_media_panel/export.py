@@ -222,10 +222,13 @@ def rgb_frame(item: Item, overlay: bool = False) -> np.ndarray:
             pixels = pixels.astype(np.uint8) * np.uint8(255)
         elif pixels.dtype.kind in "ui" and pixels.dtype.itemsize == 2:
             pixels = (pixels.astype(np.uint16) >> 8).astype(np.uint8)
-        else:  # 32-bit grey or float images: their range scaled to 0..255
+        else:  # 32-bit grey or float images: their finite range scaled to 0..255, NaN black
             values = pixels.astype(np.float64)
-            span = float(values.max() - values.min()) or 1.0
-            pixels = np.round((values - values.min()) * (255 / span)).astype(np.uint8)
+            finite = values[np.isfinite(values)]
+            low = float(finite.min()) if finite.size else 0.0
+            span = (float(finite.max()) - low if finite.size else 0.0) or 1.0
+            scaled = (np.clip(values, low, low + span) - low) * (255 / span)
+            pixels = np.round(np.nan_to_num(scaled)).astype(np.uint8)
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
     if pixels.shape[2] in (2, 4):  # with alpha
@@ -387,6 +390,8 @@ def item_path(item: Item) -> str:
     ext = EXTENSIONS.get(item.format, item.format)
     if item.kind == "pointcloud":
         ext = "npz"
+    elif item.format == "scalar":  # a scalar image's values, as logged
+        ext = "npy"
     return posixpath.join(*parts, f"{item.step}-{item.index}.{ext}")
 
 
@@ -407,6 +412,8 @@ def write_zip(out: Path, items: Iterable[Item], logdir: str) -> None:
             used.add(path)
             if item.kind == "pointcloud":
                 add(path, _points_npz(item), "")
+            elif item.format == "scalar":
+                add(path, _npy(item.to_numpy()), "")
             else:
                 add(path, item.bytes, item.format)
             entry = {
@@ -422,10 +429,20 @@ def write_zip(out: Path, items: Iterable[Item], logdir: str) -> None:
                 mask_path = f"{path.rsplit('.', 1)[0]}.mask.{_component(layer)}.png"
                 add(mask_path, encode_png(ids.astype(np.uint8) if ids.max(initial=0) < 256 else ids), "png")
                 next(m for m in entry["masks"] if m["name"] == layer)["path"] = mask_path
+            for layer, values in item.heatmaps.items():
+                heatmap_path = f"{path.rsplit('.', 1)[0]}.heatmap.{_component(layer)}.npy"
+                add(heatmap_path, _npy(values), "")
+                next(h for h in entry["heatmaps"] if h["name"] == layer)["path"] = heatmap_path
             manifest.append(entry)
         archive.writestr(
             "manifest.json", json.dumps({"logdir": logdir, "items": manifest}, indent=1, allow_nan=False)
         )
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
 
 
 def _points_npz(item: Item) -> bytes:

@@ -346,3 +346,22 @@ def test_reader_gives_stored_dtypes_and_heatmap_layers(logdir: Path) -> None:
     (forged,) = reader.items("run", "forged", 4)[3:4]
     with pytest.raises(ValueError, match="dtype 'complex64'"):
         forged.to_numpy()
+
+
+def test_export_zip_keeps_values_and_heatmap_layers(logdir: Path, tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    from tb_media_panel.cli import main
+
+    out = tmp_path / "out.zip"
+    for tag in ("seg", "dtype/uint16"):
+        assert main(["export", "--logdir", str(logdir), "--run", "run", "--tag", tag, "--to", str(out)]) == 0
+        archive = zipfile.ZipFile(out)
+        (entry,) = json.loads(archive.read("manifest.json"))["items"]
+        arrays = {n: np.load(io.BytesIO(archive.read(n))) for n in archive.namelist() if n.endswith(".npy")}
+        if tag == "seg":
+            np.testing.assert_array_equal(arrays[entry["heatmaps"][0]["path"]], DEPTH)
+            assert arrays[entry["heatmaps"][1]["path"]].tobytes() == PROBS.max(axis=-1).tobytes()
+        else:
+            assert arrays[entry["path"]].tobytes() == SERVED["uint16"][1].tobytes()
