@@ -32,6 +32,14 @@ def uv_program() -> str:
     return uv()
 
 
+def run(cmd: list[str], env: dict[str, str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """Run a step; on failure, say which and show its output's tail."""
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, **kwargs)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, f"{' '.join(cmd)} exited {done.returncode}:\n{output[-4000:]}"
+    return done
+
+
 def native_core_expected() -> bool:
     """The scanner's C core is optional: it is built wherever Python's C compiler is present."""
     cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
@@ -65,27 +73,21 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     if not (REPO / "tb_media_panel" / "static" / "index.js").is_file():
         unavailable("the frontend bundle is not built (make frontend)")
     require("build")
-    uv = uv_program()
+    uv_bin = uv_program()
     root = tmp_path_factory.mktemp("wheel")
     no_node = path_without_node(root / "bin")
     assert shutil.which("npm", path=no_node) is None and shutil.which("node", path=no_node) is None
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env["PATH"] = os.pathsep.join([str(Path(uv).parent), no_node])
+    env["PATH"] = os.pathsep.join([str(Path(uv_bin).parent), no_node])
     dist = root / "dist"
     # The default build: the sdist first, then the wheel from the unpacked sdist, so a wheel
     # built here proves the sdist builds without Node too.
-    build = subprocess.run(
-        [sys.executable, "-m", "build", "--installer", "uv", "--outdir", str(dist), str(REPO)],
-        check=True, env=env, capture_output=True, text=True, timeout=300,
-    )
+    build = run([sys.executable, "-m", "build", "--installer", "uv", "--outdir", str(dist), str(REPO)], env)
     (sdist,) = dist.glob("*.tar.gz")
     (wheel,) = dist.glob("*.whl")
     venv = root / "venv"
-    subprocess.run([uv, "venv", "-q", "-p", sys.executable, str(venv)], check=True, env=env, timeout=120)
-    subprocess.run(
-        [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), str(wheel)],
-        check=True, env=env, capture_output=True, timeout=300,
-    )
+    run([uv_bin, "venv", "-q", "-p", sys.executable, str(venv)], env)
+    run([uv_bin, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), str(wheel)], env)
     venv_path = os.pathsep.join([str(venv / "bin"), no_node])
     yield Installed(sdist, wheel, build.stdout + build.stderr, venv, venv_path)
 
@@ -112,11 +114,11 @@ def test_the_installed_wheel_serves_the_media_tab_with_media(
 ) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PATH"] = installed.path
-    where, native = subprocess.run(
+    where, native = run(
         [str(installed.venv / "bin" / "python"), "-c",
          "import tb_media_panel, tb_media_panel.store.native as n; print(tb_media_panel.__file__);"
          "print(n.CORE is not None)"],
-        check=True, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env, cwd=tmp_path,
     ).stdout.split()
     assert Path(where).is_relative_to(installed.venv), where
     assert native == str(native_core_expected())
