@@ -13,6 +13,8 @@
 // - one frame per viewer when it starts: 3Dmol's zoomTo, zoom, setView, resize and
 //   removeAllSurfaces each draw a frame, and its observers resize each new viewer, so setting a
 //   viewer up drew seven frames and built its shaders five times;
+// - one set of shader programs per WebGL context for every viewer (see sharePrograms): each
+//   compiling its own made a new viewer's first frame cost 30-250 ms more;
 // - the cells that follow a turned one (camera sync) take its view within the same frame only
 //   while that is cheap; otherwise when the turning pauses, so the turned cell keeps its pace.
 // - the cells shown as pictures follow too: once the turning pauses, one a task, each is drawn
