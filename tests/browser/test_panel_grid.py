@@ -277,6 +277,13 @@ def test_every_step_is_reachable_by_scrolling_sideways(
     )
     # the latest step (the current one) is in view at first
     until(lambda: current_in_view(frame, "samples") is True, "the current column is in view")
+    # and the grid stopped at a column's edge: no sliver of a cut column beside the row labels
+    cut = grid.evaluate(
+        """g => { const edge = g.querySelector('.mp-grid-rowlabels').getBoundingClientRect().right;
+             return [...g.querySelectorAll('.mp-grid-inner .mp-cell')].map(c => c.getBoundingClientRect())
+               .filter(r => r.left < edge - 0.5 && r.right > edge + 0.5).length; }"""
+    )
+    assert cut == 0, "a column is cut by the row labels"
     labels_x = frame.locator(
         f"{CARD.format('samples')} .mp-grid-rowlabels .mp-axis-label"
     ).first.bounding_box()["x"]

@@ -112,17 +112,34 @@ export class VirtualGrid {
     this.updateVisible();
   }
 
-  /** Scrolls sideways just enough for the current step's column to be wholly in view. */
+  /** The first column starting at or after `x` (px from the grid's left edge); `cols` past the last. */
+  private colFrom(x: number): number {
+    const c = Math.max(0, this.colAt(x));
+    return c < this.model.cols && this.colLeft(c) < x ? c + 1 : c;
+  }
+
+  /**
+   * Scrolls sideways just enough for the current step's column to be wholly in view, stopping at
+   * a column's edge: no sliver of a cut column beside the row labels (the latest step is the last
+   * column, so the grid gets up to a column of room after it to stop there).
+   */
   revealCurrent(): void {
     const m = this.model;
+    const sc = this.scroller;
+    const view = sc.clientWidth - m.labelW; // what the cells show beside the pinned labels
+    const over = this.width() - view;
+    const stop = over > 0 && view > 0 ? this.colFrom(over) : 0;
+    this.inner.style.width = `${Math.max(this.width(), stop < m.cols ? this.colLeft(stop) + view : 0)}px`;
     const c = m.currentCol?.() ?? null;
     if (c === null || c < 0 || c >= m.cols) return;
-    const sc = this.scroller;
-    // Scroll coordinates: the row labels come first and stay pinned over the cells' left edge.
-    const left = m.labelW + this.colLeft(c);
+    // Scroll coordinates of the cells: scrollLeft is the first x beside the labels.
+    const left = this.colLeft(c);
     const right = left + m.cellW;
-    if (left - m.gap < sc.scrollLeft + m.labelW) sc.scrollLeft = Math.max(0, left - m.labelW - m.gap);
-    else if (right + m.gap > sc.scrollLeft + sc.clientWidth) sc.scrollLeft = right + m.gap - sc.clientWidth;
+    if (left - m.gap < sc.scrollLeft) sc.scrollLeft = Math.max(0, left - m.gap);
+    else if (right + m.gap > sc.scrollLeft + view) {
+      const k = this.colFrom(right + m.gap - view);
+      sc.scrollLeft = k <= c ? this.colLeft(k) : right + m.gap - view;
+    }
   }
 
   private applySize(): void {
