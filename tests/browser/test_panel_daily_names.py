@@ -27,7 +27,7 @@ CLASS = f"cat{RLO}god"
 
 
 def shown(text: str) -> str:
-    """What the panel draws for `text`: each invisible character as ‹U+XXXX›."""
+    """What the panel draws for `text`: each invisible character as its code point in angle quotes."""
     return text.replace(RLO, "\u2039U+202E\u203a").replace(ZWSP, "\u2039U+200B\u203a")
 
 
