@@ -99,6 +99,16 @@ def logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 forged_values(64, 64, "float32", zlib.compress(RNG.bytes(100))),  # too short
                 forged_values(64, 64, "complex64", zlib.compress(bytes(64 * 64 * 8))),
                 forged_values(64, 64, "float32", b"not a zlib stream" * 8),
+                Forged(  # a heatmap of another size than its image's
+                    media_pb2.MediaItem(
+                        format="scalar", width=8, height=8,
+                        values=media_pb2.ScalarLayer(
+                            width=8, height=8, dtype="uint8", data=zlib.compress(bytes(64))
+                        ),
+                        heatmaps=[media_pb2.ScalarLayer(name="big", width=9, height=8, dtype="uint8",
+                                                        data=zlib.compress(bytes(72)))],
+                    )
+                ),
             ],
             step=4,
         )
@@ -202,8 +212,14 @@ def test_forged_layers_are_refused_with_bounded_memory(routes: Routes) -> None:
     assert "expected 16384 bytes of values" in reasons[2]
     assert "dtype 'complex64'" in reasons[3]
     assert "unreadable" in reasons[4]
+    status, body = routes.values("forged", 4, index=5, layer="big")
+    assert (status, json.loads(body)["error"]) == (
+        404, "heatmap layer unreadable: expected 8x8 values to match its image, got 9x8"
+    )
+    assert routes.values("forged", 4, index=5) == (200, bytes(64))
     # unusable layers are not described either
-    assert [item["values"] for item in routes.items("forged", 4)][3] is None
+    described = routes.items("forged", 4)
+    assert described[3]["values"] is None and described[5]["heatmaps"] == []
 
 
 def test_one_channel_uint16_and_float_images_are_scalar_images(routes: Routes) -> None:

@@ -430,6 +430,11 @@ class MediaReader:
             chosen = record.heatmaps[names.index(layer)]
         else:
             raise NotFound(f"item has no heatmap layer {layer!r}; layers: {names[:20]}")
+        if (chosen.width, chosen.height) != (record.width, record.height):
+            raise NotFound(
+                f"heatmap layer unreadable: expected {record.width}x{record.height} values to "
+                f"match its image, got {chosen.width}x{chosen.height}"
+            )
         return chosen, found
 
     def points(self, run: str, tag: str, step: int, index: int, array: str) -> Payload:
@@ -621,7 +626,13 @@ def describe_record(
             for layer in record.boxes
         ),
         point_cloud=cloud,
-        heatmaps=tuple(m for m in map(scalar_meta, record.heatmaps) if m is not None),
-        values=scalar_meta(record.values) if record.HasField("values") else None,
+        heatmaps=tuple(
+            m for m in (scalar_meta(h, record.width, record.height) for h in record.heatmaps) if m
+        ),
+        values=(
+            scalar_meta(record.values, record.width, record.height)
+            if record.HasField("values")
+            else None
+        ),
         payload=payload,
     )

@@ -115,9 +115,10 @@ def item_header(
 MAX_DEFLATE_RATIO = 1040
 
 
-def scalar_meta(layer: media_pb2.ScalarLayer) -> HeatmapMeta | None:
-    """A layer's description (HeatmapMeta of docs/http-api.md); None when it is unusable."""
-    if not _scalar_size(layer):
+def scalar_meta(layer: media_pb2.ScalarLayer, width: int, height: int) -> HeatmapMeta | None:
+    """A layer's description (HeatmapMeta of docs/http-api.md); None when it is unusable or
+    not of its image's `width` x `height`."""
+    if not _scalar_size(layer) or (layer.width, layer.height) != (width, height):
         return None
     return HeatmapMeta(
         name=layer.name,
