@@ -30,4 +30,18 @@ describe("card full screen", () => {
     expect(4 * (cell + GAP) + LABEL_W.run + GRID_INSET).toBeLessThanOrEqual(width);
     expect(4 * (cell + 1 + GAP) + LABEL_W.run + GRID_INSET).toBeGreaterThan(width);
   });
+
+  it("step columns that scroll sideways do not hold the cells at their size: the rows fill the height", () => {
+    const steps: CardData = { ...data, steps: Array.from({ length: 50 }, (_, i) => i * 10), stepTotal: 50 };
+    const byStep = { ...grid, x: "step" as const };
+    const [plan] = planCards(byStep.mode, byStep.x, byStep.y, ["t"]);
+    const l = layoutCard({ plan, layout: byStep, data: steps, width: 1200, fullWidth: 1200, expanded: true, zoomed: false });
+    const cell = fullScreenCell(l, 1200, 900);
+    expect(cell).toBeGreaterThan(200); // 50 columns at 1200 px would have kept it under 24
+    expect(3 * (cell + CAPTION_H + GAP)).toBeLessThanOrEqual(900 - 40 - GRID_INSET - HEADER_H);
+    // Spread to fit, every column must fit across again.
+    const spread = layoutCard({ plan, layout: byStep, data: steps, width: 1200, fullWidth: 1200, expanded: true, zoomed: false, spread: true });
+    const cols = spread.sections[0].body.type === "grid" ? spread.sections[0].body.cols.length : 0;
+    expect(cols * (fullScreenCell(spread, 1200, 900) + GAP) + LABEL_W.run + GRID_INSET).toBeLessThanOrEqual(1200);
+  });
 });

@@ -180,10 +180,11 @@ const SECTION_TITLE_H = 28;
 /**
  * The cell size at which a full-screen card's grid fits `width` x `height` (the room below the
  * toolbar and slider): every column across, every row down when they fit at that size. Galleries
- * wrap their tiles, so the width alone sets theirs.
+ * wrap their tiles, so the width alone sets theirs; step columns that scroll sideways, the rows.
  */
 export function fullScreenCell(layout: CardLayout, width: number, height: number): number {
   const captions = layout.cellH - layout.cell;
+  const scrolls = layout.steps !== undefined && !layout.steps.spread;
   const w = width - GRID_INSET;
   let h = height - CARD_HEAD_H - GRID_INSET;
   let rows = 0;
@@ -197,7 +198,9 @@ export function fullScreenCell(layout: CardLayout, width: number, height: number
     }
     h -= sec.body.headerH;
     rows += sec.body.rows.length;
-    byWidth = Math.min(byWidth, (w - sec.body.labelW) / Math.max(1, sec.body.cols.length) - GAP);
+    // Step columns that scroll sideways (not spread to fit) need not all fit: one step's do.
+    const across = scrolls ? Math.min(sec.body.cols.length, sec.body.group) : sec.body.cols.length;
+    byWidth = Math.min(byWidth, (w - sec.body.labelW) / Math.max(1, across) - GAP);
   }
   const byHeight = h / Math.max(1, rows) - GAP - captions;
   return Math.floor(Math.min(byWidth, byHeight));
