@@ -249,7 +249,7 @@ class MediaReader:
             record, head = self._record_header(item, source)
             payload = source.read(item.data_offset, item.data_length) if held else None
             return describe_record(
-                index, record, item.data_length, served_type(item.kind, head), key, payload
+                index, record, item.data_length, served_type(item.kind, head), key, payload, item
             )
         if item.layout == LAYOUT_TEXT_TENSOR:
             tensor = source.read(item.offset, item.length)
@@ -286,6 +286,7 @@ class MediaReader:
             height=item.height,
             key=key,
             payload=source.read(item.offset, item.length) if held else None,
+            location=item,
         )
 
     def items_batch(
@@ -331,9 +332,13 @@ class MediaReader:
 
     def payload_bytes(self, step: StepItems, item: ItemMeta) -> bytes:
         """The bytes the data route serves for an item `items` described: those it brought
-        along, else read now (large records, meshes)."""
+        along, else read now: a stored payload in one CRC-checked read of the record listed,
+        a converted one (text tables, meshes) through `data`."""
         if item.payload is not None:
             return item.payload
+        where = item.location
+        if where is not None:
+            return self.index.read(where.file_id, where.data_offset, where.data_length)
         payload = self.data(step.run, step.tag, step.step, item.index)
         if payload.key != item.key:
             raise NotFound(
@@ -568,6 +573,7 @@ def describe_record(
     mime: str,
     key: str,
     payload: bytes | None = None,
+    location: ItemLocation | None = None,
 ) -> ItemMeta:
     """An item from its MediaItem record (read without its `data`); `mime` is the type its
     payload is served as, never the logged one."""
@@ -635,4 +641,5 @@ def describe_record(
             else None
         ),
         payload=payload,
+        location=location,
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tb_media_panel.store.decode.text import TextTable
+from tb_media_panel.store.series import ItemLocation
 
 
 @dataclass(frozen=True)
@@ -193,8 +194,11 @@ class ItemMeta:
     values: HeatmapMeta | None = None  # a scalar image's own values
     text: TextTable | None = None  # TensorBoard text summaries: the table its dashboard shows
     # The bytes the data route serves, when the read that described the item brought them
-    # (a small record is read whole for its CRC check anyway); None: read them with `data`.
+    # (a small record is read whole for its CRC check anyway); else where they are in the
+    # event file (`location`, a payload stored as is), or None: served as converted (text
+    # tables, meshes), read them with `data`.
     payload: bytes | None = field(default=None, repr=False)
+    location: ItemLocation | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
