@@ -50,7 +50,9 @@ def grey(locator: Any) -> np.ndarray:
 
 
 def test_turning_a_molecule_turns_the_cells_shown_as_stills(server: TensorBoardServer, page: Any) -> None:
-    frame = open_media_tab(page, server.url, "tags=^mol$&cell=160")
+    # 128 px: all six step columns fit beside the row labels (a wider grid scrolls to the latest
+    # step, and a cell under the pinned labels cannot be dragged).
+    frame = open_media_tab(page, server.url, "tags=^mol$&cell=128")
     cells = frame.locator('.mp-cell[data-tag="mol"]')
     live = frame.locator('.mp-cell[data-tag="mol"]:has(.mol-host[data-live="1"] canvas)')
     stills = frame.locator('.mp-cell[data-tag="mol"]:has(img.mol-still[src]:visible)')
@@ -86,6 +88,7 @@ def test_turning_a_molecule_turns_the_cells_shown_as_stills(server: TensorBoardS
         return frame.locator(f'.mp-cell[data-tag="mol"][data-run="{run}"][data-step="{step}"] .v3d-root')
 
     before = {n: grey(cell(*n)) for n in still_names}
+    leader_before = grey(leader.locator(".v3d-root"))
     box = leader.locator(".mol-host").bounding_box()
     assert box is not None
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -97,6 +100,8 @@ def test_turning_a_molecule_turns_the_cells_shown_as_stills(server: TensorBoardS
     page.mouse.move(0, 0)  # pointing at a still would wake it
 
     target = follower.locator(".v3d-root")
+    # The drag turned the leader (else every check below would hold with nothing turned)...
+    until(lambda: np.abs(grey(leader.locator(".v3d-root")) - leader_before).mean() > 2, "the leader turned")
     until(
         lambda: np.abs(grey(target) - grey(leader.locator(".v3d-root"))).mean() < 1.5,
         "a live follower turned",
