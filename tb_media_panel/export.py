@@ -26,7 +26,7 @@ import numpy as np
 from tb_media_panel.media.image import encode_png
 from tb_media_panel.media.video import encode_video, write_video
 from tb_media_panel.reader import Item, Reader
-from tb_media_panel.store import CorruptRecord, LogdirIndex, MediaReader
+from tb_media_panel.store import CorruptRecord
 
 VIDEO_FORMATS = {".gif": "gif", ".mp4": "mp4", ".webm": "webm"}
 OUTPUTS = (*VIDEO_FORMATS, ".png", ".zip")
@@ -558,16 +558,6 @@ def parse_grid(text: str) -> tuple[str, str]:
 MAX_PANEL_STEPS = 1000
 MAX_PANEL_PIXELS = 256 << 20
 VIDEO_KINDS = ("image", "video")
-
-
-class IndexReader(Reader):
-    """mp.Reader over the index and media reader a plugin already keeps: a route answers from
-    what TensorBoard's Media tab shows, and nothing is indexed twice."""
-
-    def __init__(self, index: LogdirIndex, media: MediaReader) -> None:  # no super(): it indexes
-        self.logdir = index.logdir
-        self._index = index
-        self._media = media
 
 
 def panel_video(

@@ -485,6 +485,7 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
     def _serve_export_video(self, request: wrappers.Request) -> wrappers.Response:
         """The panel's "Export as video" of a row or column: an MP4 download (export.py)."""
         from tb_media_panel import export
+        from tb_media_panel.reader import Reader
 
         self.ensure_indexed()
         run, tag = text_param(request, "run"), text_param(request, "tag")
@@ -500,7 +501,7 @@ class MediaPanelPlugin(base_plugin.TBPlugin):
         with EXPORTS:  # encoding takes a core: one request at a time, the others wait
             try:
                 data, name = export.panel_video(
-                    export.IndexReader(self.index, self.reader), run, tag, index or 0, low, high,
+                    Reader.over(self.index, self.reader), run, tag, index or 0, low, high,
                     flag_param(request, "overlay"), float(fps or 4),
                 )
             except export.ExportError as exc:

@@ -254,6 +254,16 @@ class Reader:
         self._media = MediaReader(self._index)
         self.refresh()
 
+    @classmethod
+    def over(cls, index: LogdirIndex, media: MediaReader) -> Reader:
+        """A reader over an index kept elsewhere (the plugin's, for a route answering from what
+        the Media tab shows): nothing is indexed twice."""
+        reader = cls.__new__(cls)
+        reader.logdir = index.logdir
+        reader._index = index
+        reader._media = media
+        return reader
+
     def refresh(self) -> None:
         """Index what was written (or removed) since the last refresh."""
         self._index.refresh()
