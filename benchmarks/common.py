@@ -65,15 +65,11 @@ def launch(playwright: Any) -> Any:
 @contextmanager
 def serving(logdir: Path, work: Path, extra_args: list[str] | None = None) -> Iterator[Any]:
     """A real TensorBoard on `logdir` whose plugin has indexed it before any measurement."""
-    from tests.tb_server import TensorBoardServer
+    from tests.tb_server import serving as started
 
-    server = TensorBoardServer(str(logdir), extra_args or [], log_path=work / f"tb-{logdir.name}.log")
-    server.start()
-    try:
+    with started(logdir, work / f"tb-{logdir.name}.log", extra_args or []) as server:
         server.get_json("tags")
         yield server
-    finally:
-        server.stop()
 
 
 def media_frame(page: Any, timeout: float = 60.0) -> Any:

@@ -10,7 +10,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +95,16 @@ class TensorBoardServer:
                 self.proc.wait()
         if getattr(self, "_log", None) is not None:
             self._log.close()
+
+
+@contextmanager
+def serving(
+    logdir: str | Path, log_path: Path, extra_args: Sequence[str] = ()
+) -> Iterator[TensorBoardServer]:
+    """A started TensorBoardServer on `logdir`, always stopped (a module fixture's whole body)."""
+    server = TensorBoardServer(str(logdir), list(extra_args), log_path=log_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -34,7 +34,7 @@ from tb_media_panel.compat import event_pb2, summary_pb2
 from tb_media_panel.eventfile import EventFileWriter
 from tb_media_panel.plugin import MediaPanelPlugin
 from tb_media_panel.proto import media_pb2
-from tests.tb_server import TensorBoardServer
+from tests.tb_server import TensorBoardServer, serving
 
 RUN = "evil"
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
@@ -151,10 +151,8 @@ def logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(logdir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoardServer]:
-    tb = TensorBoardServer(str(logdir), [], log_path=tmp_path_factory.mktemp("tb") / "tb.log")
-    tb.start()
-    yield tb
-    tb.stop()
+    with serving(logdir, tmp_path_factory.mktemp("tb") / "tb.log") as tb:
+        yield tb
 
 
 def q(**params: Any) -> str:

@@ -16,7 +16,7 @@ from PIL import Image
 
 from tests.browser.conftest import open_media_tab, screenshot
 from tests.conftest import require
-from tests.tb_server import TensorBoardServer
+from tests.tb_server import TensorBoardServer, serving
 
 RUNS = ("a", "b")
 STEPS = (0, 10, 20)
@@ -67,10 +67,8 @@ def write_logdir(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoardServer]:
     root = tmp_path_factory.mktemp("export_panel")
-    tb = TensorBoardServer(str(write_logdir(root / "logs")), [], log_path=root / "tb.log")
-    tb.start()
-    yield tb
-    tb.stop()
+    with serving(write_logdir(root / "logs"), root / "tb.log") as tb:
+        yield tb
 
 
 VIEWER = {

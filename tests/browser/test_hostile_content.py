@@ -26,7 +26,7 @@ import tb_media_panel as mp
 from tb_media_panel.compat import event_pb2
 from tb_media_panel.eventfile import frame_record
 from tests.browser.conftest import media_tab_url, open_media_tab
-from tests.tb_server import TensorBoardServer
+from tests.tb_server import TensorBoardServer, serving
 
 pytestmark = pytest.mark.browser
 
@@ -128,10 +128,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoardServ
     root = tmp_path_factory.mktemp("hostile")
     logdir = write_hostile_logdir(root / "logs")
     (root / "secret.txt").write_text("TOP-SECRET-OUTSIDE-THE-LOGDIR")
-    tb = TensorBoardServer(str(logdir), [], log_path=root / "tb.log")
-    tb.start()
-    yield tb
-    tb.stop()
+    with serving(logdir, root / "tb.log") as tb:
+        yield tb
 
 
 def item_query(run: str, tag: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import open_media_tab
-from tests.tb_server import TensorBoardServer
+from tests.tb_server import TensorBoardServer, serving
 from tests.test_http_trust import RUN, write_hostile_logdir
 
 pytestmark = pytest.mark.browser
@@ -26,10 +26,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoardServer]:
     root = tmp_path_factory.mktemp("trust-browser")
-    tb = TensorBoardServer(str(write_hostile_logdir(root / "logs")), [], log_path=root / "tb.log")
-    tb.start()
-    yield tb
-    tb.stop()
+    with serving(write_hostile_logdir(root / "logs"), root / "tb.log") as tb:
+        yield tb
 
 
 def data_url(server: TensorBoardServer, tag: str) -> str:

@@ -35,7 +35,7 @@ COUNT_FRAMES = """
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, fixture_path: Any) -> Any:
     mp = require("tb_media_panel")
-    from tests.tb_server import TensorBoardServer
+    from tests.tb_server import serving
 
     pdb = Path(fixture_path("protein_1crn.pdb")).read_text()
     root = tmp_path_factory.mktemp("molecule_frames")
@@ -43,12 +43,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, fixture_path: Any) -> Any:
         with mp.Writer(str(root / f"run_{r}")) as w:
             for s in range(STEPS):
                 w.add("protein", mp.Molecule(pdb, format="pdb", caption="crambin"), step=s)
-    tb = TensorBoardServer(str(root), [], log_path=root.parent / "tb-molecule-frames.log")
-    tb.start()
-    try:
+    with serving(root, root.parent / "tb-molecule-frames.log") as tb:
         yield tb
-    finally:
-        tb.stop()
 
 
 def frames_of(frame: Any) -> int:

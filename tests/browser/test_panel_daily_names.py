@@ -17,7 +17,7 @@ import pytest
 
 from tests.browser.conftest import open_media_tab, sample_image, until
 from tests.conftest import require
-from tests.tb_server import TensorBoardServer
+from tests.tb_server import TensorBoardServer, serving
 
 RLO, ZWSP = "\u202e", "\u200b"
 RUN = f"run{RLO}gnp.exe{ZWSP}"
@@ -43,10 +43,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoardServ
                 img = sample_image(r, step, 0, 32)
                 w.add("plain", mp.Image(img, caption=CAPTION), step=step)
                 w.add("seg", mp.Image(img, masks={LAYER: mp.Mask(mask, {0: "bg", 1: CLASS})}), step=step)
-    tb = TensorBoardServer(str(logs), [], log_path=root / "tb.log")
-    tb.start()
-    yield tb
-    tb.stop()
+    with serving(logs, root / "tb.log") as tb:
+        yield tb
 
 
 def test_captions_layers_and_class_names_show_their_invisible_characters(

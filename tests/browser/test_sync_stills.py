@@ -18,7 +18,7 @@ import pytest
 
 from tests.browser.conftest import open_media_tab, screenshot, until
 from tests.conftest import require
-from tests.tb_server import TensorBoardServer
+from tests.tb_server import TensorBoardServer, serving
 
 RUNS = 2
 STEPS = 6  # 12 molecule cells: more than the 8 live viewers
@@ -34,12 +34,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, fixture_path: Any) -> Itera
             for s in range(STEPS):
                 # The same molecule everywhere: cells at one view show one picture.
                 w.add("mol", mp.Molecule(aspirin, format="sdf"), step=s)
-    tb = TensorBoardServer(str(root / "logs"), [], log_path=root / "tb.log")
-    tb.start()
-    try:
+    with serving(root / "logs", root / "tb.log") as tb:
         yield tb
-    finally:
-        tb.stop()
 
 
 def grey(locator: Any) -> np.ndarray:
@@ -185,12 +181,8 @@ def cloud_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoa
         with mp.Writer(str(root / "logs" / f"run_{r}")) as w:
             for s in range(STEPS):
                 w.add("cloud", mp.PointCloud(cloud), step=s)
-    tb = TensorBoardServer(str(root / "logs"), [], log_path=root / "tb.log")
-    tb.start()
-    try:
+    with serving(root / "logs", root / "tb.log") as tb:
         yield tb
-    finally:
-        tb.stop()
 
 
 def test_turning_a_point_cloud_turns_the_cells_off_screen_too(

@@ -46,7 +46,7 @@ TF_SCRIPT = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from tests.tb_server import TensorBoardServer
+    from tests.tb_server import serving
 
     root = tmp_path_factory.mktemp("text_logs")
     if importlib.util.find_spec("tensorflow") is None:  # checked without importing it here
@@ -58,12 +58,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
         timeout=300,
     )
-    tb = TensorBoardServer(str(root), [], log_path=root.parent / "tb-text.log")
-    tb.start()
-    try:
+    with serving(root, root.parent / "tb-text.log") as tb:
         yield tb
-    finally:
-        tb.stop()
 
 
 def text_cell(frame: Any, tag: str) -> Any:

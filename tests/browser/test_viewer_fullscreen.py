@@ -13,7 +13,7 @@ import pytest
 
 from tests.browser.conftest import open_media_tab, sample_image, screenshot, until
 from tests.conftest import require, require_fixtures_dir
-from tests.tb_server import TensorBoardServer
+from tests.tb_server import TensorBoardServer, serving
 
 RUNS = ("run_a", "run_b", "run_c")
 STEPS = (0, 10, 20)
@@ -45,10 +45,8 @@ def write_logdir(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoardServer]:
     root = tmp_path_factory.mktemp("fullscreen")
-    tb = TensorBoardServer(str(write_logdir(root / "logs")), [], log_path=root / "tb.log")
-    tb.start()
-    yield tb
-    tb.stop()
+    with serving(write_logdir(root / "logs"), root / "tb.log") as tb:
+        yield tb
 
 
 def open_full_screen(frame: Any, tag: str) -> Any:

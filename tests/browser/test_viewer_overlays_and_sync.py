@@ -12,7 +12,7 @@ import pytest
 
 from tests.browser.conftest import open_media_tab, until
 from tests.conftest import require, require_fixtures_dir
-from tests.tb_server import TensorBoardServer
+from tests.tb_server import TensorBoardServer, serving
 
 # One solid colour per GIF frame, a second each: which frame shows is plain in a screenshot.
 GIF_COLORS = [(220, 30, 30), (30, 200, 30), (30, 30, 220), (230, 200, 20), (200, 30, 200), (20, 200, 200)]
@@ -40,10 +40,8 @@ def write_logdir(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoardServer]:
     root = tmp_path_factory.mktemp("overlays")
-    tb = TensorBoardServer(str(write_logdir(root / "logs")), [], log_path=root / "tb.log")
-    tb.start()
-    yield tb
-    tb.stop()
+    with serving(write_logdir(root / "logs"), root / "tb.log") as tb:
+        yield tb
 
 
 def ready(frame: Any, tag: str) -> Any:

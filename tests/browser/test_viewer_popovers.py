@@ -17,7 +17,7 @@ import pytest
 
 from tests.browser.conftest import SCREENSHOTS, open_media_tab, until
 from tests.conftest import require
-from tests.tb_server import TensorBoardServer
+from tests.tb_server import TensorBoardServer, serving
 
 RUNS = ("run_a", "run_b", "run_c")
 STEPS = (0, 1, 2, 3, 4)
@@ -61,10 +61,8 @@ def write_logdir(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoardServer]:
     root = tmp_path_factory.mktemp("popovers")
-    tb = TensorBoardServer(str(write_logdir(root / "logs")), [], log_path=root / "tb.log")
-    tb.start()
-    yield tb
-    tb.stop()
+    with serving(write_logdir(root / "logs"), root / "tb.log") as tb:
+        yield tb
 
 
 def cells_to_check(frame: Any, tag: str) -> list[Any]:

@@ -15,7 +15,7 @@ import pytest
 
 from tests.browser.conftest import SCREENSHOTS, open_media_tab
 from tests.conftest import require, require_fixtures_dir
-from tests.tb_server import TensorBoardServer
+from tests.tb_server import TensorBoardServer, serving
 
 W, H = 64, 48
 # "dog" carries the colour the user logged with it; "cat" takes the stable default.
@@ -163,10 +163,8 @@ def write_logdir(root: Path) -> Path:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoardServer]:
     root = tmp_path_factory.mktemp("viewers")
     logdir = write_logdir(root / "logs")
-    tb = TensorBoardServer(str(logdir), [], log_path=root / "tb.log")
-    tb.start()
-    yield tb
-    tb.stop()
+    with serving(logdir, root / "tb.log") as tb:
+        yield tb
 
 
 def state(tags: str, cell: int, **extra: Any) -> str:
