@@ -3,6 +3,7 @@ served bit-exact by the /heatmap route, refused with a clear error when malforme
 
 from __future__ import annotations
 
+import io
 import json
 import tracemalloc
 import zlib
@@ -232,6 +233,17 @@ def test_one_channel_uint16_and_float_images_are_scalar_images(routes: Routes) -
     normalized = mp.Image(np.linspace(-5, 5, 12).reshape(3, 4), normalize=True).to_record()
     assert (normalized.format, normalized.HasField("values")) == ("png", False)
     assert mp.Image(np.zeros((3, 4), np.uint8)).to_record().format == "png"
+
+
+def test_downloading_a_scalar_image_gives_its_values_as_npy(routes: Routes) -> None:
+    """The panel's Download link of a scalar image (the data route) gives the values in their
+    stored dtype, as a .npy file numpy reads: a scalar image has no encoded payload to give."""
+    for tag, step, expected in (("grey16", 3, SERVED["uint16"][1]), ("dtype/float16", 1, SERVED["float16"][1])):
+        response = routes.get("data", f"run=run&tag={tag}&step={step}&index=0")
+        assert response.status_code == 200, response.get_data()
+        assert response.headers["Content-Type"] == "application/octet-stream"
+        values = np.load(io.BytesIO(response.get_data()), allow_pickle=False)
+        assert values.dtype == expected.dtype and np.array_equal(values, expected, equal_nan=True)
 
 
 def test_512_float32_heatmap_fits_on_disk(tmp_path: Path) -> None:

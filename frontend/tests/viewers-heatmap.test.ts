@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { downloadName } from "../src/viewers/events";
 import { rgb } from "d3-color";
 import { interpolateMagma, interpolateRdBu, interpolateTurbo, interpolateViridis } from "d3-scale-chromatic";
 import { COLORMAPS, LUT_SIZE, barTicks, colorAt, colorBar, colormapLut, isColormap, lutIndex, paintValues } from "../src/viewers/colormap";
@@ -179,5 +180,13 @@ describe("values and the probe", () => {
     expect(Array.from(out.slice(0, 4))).toEqual([255, 255, 255, 255]);
     expect(Array.from(out.slice(4, 7))).toEqual(UNSURE_RGB[0]);
     expect(out[3 * 4 + 3]).toBe(0);
+  });
+});
+
+describe("downloadName", () => {
+  it("names a scalar image's download .npy (the data route gives its values) and keeps other formats", () => {
+    const ref = { run: "a/b", tag: "depth", step: 3, index: 0 };
+    expect(downloadName(ref, "scalar")).toBe("a_b_depth_step3_0.npy");
+    expect(downloadName(ref, "png")).toBe("a_b_depth_step3_0.png");
   });
 });

@@ -362,6 +362,12 @@ class MediaReader:
         token = self._token(item)
         if item.layout == LAYOUT_TEXT_TENSOR:
             return _in_memory(TEXT_TYPE, self._text(item).encode(), token, *identity)
+        if item.layout == LAYOUT_MEDIA_ITEM and item.kind == "image" and item.data_length == 0:
+            # A scalar image has no encoded payload: its download is its values, as a .npy
+            # file in the stored dtype (what numpy users load; no colours are rendered here).
+            out = io.BytesIO()
+            np.save(out, self.heatmap_array(run, tag, step, index, ""), allow_pickle=False)
+            return _in_memory(OCTET_STREAM, out.getvalue(), token, *identity)
         return self._slice(item, identity, token)
 
     def _slice(self, item: ItemLocation, identity: tuple[object, ...], token: str) -> Payload:
