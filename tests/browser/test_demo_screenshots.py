@@ -192,7 +192,7 @@ def test_overview_one_run_four_kinds_over_steps(page: Any, demo_server: Any, ste
 
 def test_segmentation_over_steps_and_runs(page: Any, demo_server: Any, steps: list[int]) -> None:
     runs = ("lr=0.001", "lr=0.003", "lr=0.01")
-    shown = show(page, demo_server.url, "tags=^segmentation/&cell=196", len(runs) * len(steps))
+    shown = show(page, demo_server.url, "tags=^segmentation/validation$&cell=196", len(runs) * len(steps))
     assert [row[0]["run"] for row in shown.rows()] == list(runs), "one row per run"
     assert all(c["kind"] == "image" and "mIoU" in c["text"] for c in shown.cells), "every mask is scored"
     for run in runs:

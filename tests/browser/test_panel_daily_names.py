@@ -42,7 +42,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoardServ
             for step in (0, 1):
                 img = sample_image(r, step, 0, 32)
                 w.add("plain", mp.Image(img, caption=CAPTION), step=step)
-                w.add("seg", mp.Image(img, masks={LAYER: mp.Mask(mask, {0: "bg", 1: CLASS})}), step=step)
+                seg = mp.Image(img, masks={LAYER: mp.Mask(mask, {0: "bg", 1: CLASS})}, caption=CAPTION)
+                w.add("seg", seg, step=step)
     with serving(logs, root / "tb.log") as tb:
         yield tb
 
@@ -59,6 +60,8 @@ def test_captions_layers_and_class_names_show_their_invisible_characters(
     # The cell's menu: the mask layer and its classes.
     seg = frame.locator(ready.format("seg", RUN))
     seg.wait_for(timeout=90_000)
+    # An image with masks shows its caption under the picture too.
+    assert seg.locator(".mp-caption").inner_text() == shown(CAPTION)
     seg.hover()
     seg.locator('button[data-control="drawer"]').click()
     dialog = frame.locator('[role="dialog"]:visible')

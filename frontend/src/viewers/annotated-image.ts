@@ -80,6 +80,7 @@ ${COLORBAR_CSS}
 class AnnotatedImage implements ViewerInstance {
   private readonly root: HTMLDivElement;
   private readonly stagesEl: HTMLDivElement;
+  private readonly caption: HTMLElement | null;
   private readonly tip: HTMLDivElement;
   private readonly menu: CellMenu;
   private readonly miou: HTMLSpanElement | null;
@@ -121,7 +122,11 @@ class AnnotatedImage implements ViewerInstance {
     this.root = h("div", { class: "ai-root" });
     this.stagesEl = h("div", { class: "ai-stages" });
     this.tip = h("div", { class: "ai-tip" });
-    this.root.append(this.stagesEl, this.tip);
+    // The caption under the picture, as a plain image's (the toolbar's "captions" shows or hides it).
+    this.caption = meta.caption ? h("div", { class: "mp-caption", text: meta.caption }) : null;
+    if (this.caption) this.caption.title = displayText(meta.caption);
+    this.root.append(this.stagesEl, ...(this.caption ? [this.caption] : []), this.tip);
+    this.showCaption(ctx.settings);
     // The media fills the cell; every control is in the corner button's popover (grid-wide anyway).
     this.menu = new CellMenu(this.root, () => this.drawerContents(), "Layers, classes, boxes and view", "drawer", "ai-drawer");
     // The one figure worth a glance in every cell: a small badge on the image, details in the menu.
@@ -146,6 +151,7 @@ class AnnotatedImage implements ViewerInstance {
   }
 
   update(settings: ViewerSettings): void {
+    this.showCaption(settings);
     this.settings = readSettings(settings);
     this.heatSettings = readHeatSettings(settings);
     this.render();
@@ -163,6 +169,10 @@ class AnnotatedImage implements ViewerInstance {
   }
 
   // ---- settings helpers -------------------------------------------------------------------
+
+  private showCaption(settings: ViewerSettings): void {
+    if (this.caption) this.caption.hidden = settings["captions"] === false;
+  }
 
   private set(patch: ViewerSettings): void {
     this.ctx.setSettings(patch);
