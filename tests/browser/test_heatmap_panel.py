@@ -221,8 +221,9 @@ def test_a_uint16_image_windowed_shows_the_expected_greys_and_auto_goes_back_to_
 def test_a_heatmap_over_an_image_and_the_unsure_pixels_of_a_probability_mask(
     page: Any, heat_server: Any, d3: Any
 ) -> None:
-    # masks at half opacity: the attention heatmap under them shows in the picture (docs/screenshots)
-    view = {"seg.layerOpacity": {"pred": 0.5}}
+    # heatmap layers over a picture start hidden: shown here, under masks at half opacity, the
+    # attention heatmap shows in the picture (docs/screenshots)
+    view = {"seg.layerOpacity": {"pred": 0.5}, "heat.visible": {"attention": True}}
     frame = open_media_tab(
         page, heat_server.url, f"tags=^seg$&cell=420&viewer={urllib.parse.quote(json.dumps(view))}"
     )

@@ -201,9 +201,13 @@ class AnnotatedImage implements ViewerInstance {
     return this.base ? [this.base, ...this.heat] : this.heat;
   }
 
-  /** Heatmaps are shown by default; a confidence layer's job is its mask's unsure pixels, so it starts hidden. */
+  /**
+   * Layers over a picture start hidden: at any opacity a colour map over the whole image hides
+   * it (the photo, its masks and boxes are what a cell shows first); the menu shows them. A
+   * confidence layer's job is its mask's unsure pixels anyway.
+   */
   private heatVisible(l: LoadedScalar): boolean {
-    return this.heatSettings.visible[l.meta.name] ?? l.meta.role !== "confidence";
+    return this.heatSettings.visible[l.meta.name] ?? false;
   }
 
   private heatOpacity(name: string): number {
