@@ -238,7 +238,8 @@ def test_one_channel_uint16_and_float_images_are_scalar_images(routes: Routes) -
 def test_downloading_a_scalar_image_gives_its_values_as_npy(routes: Routes) -> None:
     """The panel's Download link of a scalar image (the data route) gives the values in their
     stored dtype, as a .npy file numpy reads: a scalar image has no encoded payload to give."""
-    for tag, step, expected in (("grey16", 3, SERVED["uint16"][1]), ("dtype/float16", 1, SERVED["float16"][1])):
+    cases = (("grey16", 3, SERVED["uint16"][1]), ("dtype/float16", 1, SERVED["float16"][1]))
+    for tag, step, expected in cases:
         response = routes.get("data", f"run=run&tag={tag}&step={step}&index=0")
         assert response.status_code == 200, response.get_data()
         assert response.headers["Content-Type"] == "application/octet-stream"
