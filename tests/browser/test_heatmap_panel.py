@@ -17,6 +17,7 @@ import pytest
 
 from tests.browser.conftest import open_media_tab, screenshot, until
 from tests.browser.test_panel import CARD, hash_state, settled
+from tests.conftest import unavailable
 
 H, W = 48, 64
 D3 = Path(__file__).resolve().parents[2] / "frontend" / "node_modules"
@@ -57,7 +58,7 @@ def attention() -> np.ndarray:
 @pytest.fixture(scope="module")
 def heat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     import tb_media_panel as mp
-    from tests.tb_server import TensorBoardServer
+    from tests.tb_server import serving
 
     root = tmp_path_factory.mktemp("heatmaps")
     a, b = depth_maps()
@@ -75,17 +76,15 @@ def heat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             ),
             step=0,
         )
-    server = TensorBoardServer(str(root), [], log_path=tmp_path_factory.mktemp("tb") / "tb.log")
-    server.start()
-    yield server
-    server.stop()
+    with serving(root, tmp_path_factory.mktemp("tb") / "tb.log") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def d3(browser: Any) -> Iterator[Any]:
     """d3's colour for t along a colormap, from d3-scale-chromatic's own build."""
     if not (D3 / "d3-scale-chromatic").is_dir():
-        pytest.skip("frontend/node_modules is missing (npm ci in frontend/)")
+        unavailable("frontend/node_modules is missing (npm ci in frontend/)")
     context = browser.new_context()
     pg = context.new_page()
     pg.set_content("<html></html>")
