@@ -9,6 +9,8 @@ describe("settings in the URL", () => {
       step: 40, index: 2, zoom: [10, 30] as [number, number], runFilter: "lr_.*", runsOff: ["a&b=c", "wide net"],
       tagFilter: "^samples$", cell: 200, cards: { samples: { cell: 300, x: "run" as const, height: 400, viewer: { "mask.opacity": 0.2 } } }, cardWidth: { samples: 520 }, compare: ["seg/prediction", "seg/ground_truth"], expanded: "samples", fit: "original" as const,
       pixelated: true, captions: false, viewer: { "mask.opacity": 0.4, classes: { "1": false } },
+      pins: [{ run: "a|b", tag: "x:y", step: 7, index: 1 }, { run: "a|b", tag: "x:y", step: 9, index: 0 }],
+      bookmarks: [{ run: "r", tag: "t", step: 0, index: 0 }],
     };
     expect(decodeState(encodeState(s))).toEqual(s);
   });
@@ -23,6 +25,11 @@ describe("settings in the URL", () => {
     expect(s.zoom).toBeNull();
     expect(s.cell).toBe(1024);
     expect(s.viewer).toEqual({});
+  });
+  it("drops malformed and repeated pins of a hand-edited link", () => {
+    const pins = JSON.stringify([["r", "t", 1, 0], ["r", "t", 1, 0], ["r", 5, 1, 0], ["r", "t", 1.5, 0], ["r", "t", 2, -1], "x"]);
+    expect(decodeState(`pins=${encodeURIComponent(pins)}`).pins).toEqual([{ run: "r", tag: "t", step: 1, index: 0 }]);
+    expect(decodeState("pins=%5B").pins).toEqual([]);
   });
   it("never lets both axes be the same", () => {
     const s = decodeState("x=run&y=run");

@@ -1,6 +1,8 @@
 // The panel's view settings and their URL form: everything a shared link must reopen.
 import { clampTo } from "../panel/dom";
 import type { ViewerSettings } from "../viewers/types";
+import type { CellKey } from "./cells";
+import { decodeCellKeys, encodeCellKeys } from "./cells";
 
 export type Axis = "step" | "run" | "index" | "tag";
 export type Mode = "grid" | "gallery";
@@ -57,13 +59,17 @@ export interface PanelState {
   spread: boolean;
   /** Grid-wide viewer settings (mask toggles, camera sync …), owned by the viewers. */
   viewer: ViewerSettings;
+  /** Cells pinned into the Compare view, in pin order. */
+  pins: CellKey[];
+  /** Cells bookmarked while reviewing (`b`), in the order they were marked. */
+  bookmarks: CellKey[];
 }
 
 export function defaultState(): PanelState {
   return {
     mode: "grid", x: "step", y: "run", galleryBy: "index", step: null, index: 0, zoom: null,
     runFilter: "", runsOff: [], tagFilter: "", cell: 128, cards: {}, cardWidth: {}, compare: [], expanded: null,
-    fit: "fit", pixelated: false, captions: true, spread: false, viewer: {},
+    fit: "fit", pixelated: false, captions: true, spread: false, viewer: {}, pins: [], bookmarks: [],
   };
 }
 
@@ -176,6 +182,8 @@ export function encodeState(s: PanelState): string {
   if (!s.captions) q.set("captions", "0");
   if (s.spread) q.set("spread", "1");
   if (Object.keys(s.viewer).length) q.set("viewer", JSON.stringify(s.viewer));
+  if (s.pins.length) q.set("pins", encodeCellKeys(s.pins));
+  if (s.bookmarks.length) q.set("marks", encodeCellKeys(s.bookmarks));
   return q.toString();
 }
 
@@ -223,5 +231,7 @@ export function decodeState(text: string): PanelState {
   s.captions = q.get("captions") !== "0";
   s.spread = q.get("spread") === "1";
   s.viewer = jsonObject(q.get("viewer")) ?? {};
+  s.pins = decodeCellKeys(q.get("pins"));
+  s.bookmarks = decodeCellKeys(q.get("marks"));
   return s;
 }
