@@ -1,6 +1,8 @@
 // The panel's view settings and their URL form: everything a shared link must reopen.
 import { clampTo } from "../panel/dom";
 import type { ViewerSettings } from "../viewers/types";
+import type { CompareSettings } from "../viewers/compare-modes";
+import { compareDelta, defaultCompare, readCompare } from "../viewers/compare-modes";
 import type { CellKey } from "./cells";
 import { decodeCellKeys, encodeCellKeys } from "./cells";
 
@@ -63,6 +65,8 @@ export interface PanelState {
   pins: CellKey[];
   /** Cells bookmarked while reviewing (`b`), in the order they were marked. */
   bookmarks: CellKey[];
+  /** The Compare view of the pins: open or not, its mode, A and B, the modes' settings. */
+  compareView: CompareSettings;
 }
 
 export function defaultState(): PanelState {
@@ -70,6 +74,7 @@ export function defaultState(): PanelState {
     mode: "grid", x: "step", y: "run", galleryBy: "index", step: null, index: 0, zoom: null,
     runFilter: "", runsOff: [], tagFilter: "", cell: 128, cards: {}, cardWidth: {}, compare: [], expanded: null,
     fit: "fit", pixelated: false, captions: true, spread: false, viewer: {}, pins: [], bookmarks: [],
+    compareView: defaultCompare(),
   };
 }
 
@@ -184,6 +189,8 @@ export function encodeState(s: PanelState): string {
   if (Object.keys(s.viewer).length) q.set("viewer", JSON.stringify(s.viewer));
   if (s.pins.length) q.set("pins", encodeCellKeys(s.pins));
   if (s.bookmarks.length) q.set("marks", encodeCellKeys(s.bookmarks));
+  const cv = compareDelta(s.compareView);
+  if (cv) q.set("cv", JSON.stringify(cv));
   return q.toString();
 }
 
@@ -233,5 +240,6 @@ export function decodeState(text: string): PanelState {
   s.viewer = jsonObject(q.get("viewer")) ?? {};
   s.pins = decodeCellKeys(q.get("pins"));
   s.bookmarks = decodeCellKeys(q.get("marks"));
+  s.compareView = readCompare(jsonObject(q.get("cv")));
   return s;
 }
