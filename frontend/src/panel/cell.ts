@@ -8,6 +8,7 @@ import type { PanelData } from "./data";
 import { errorText } from "./data";
 import { displayText, h } from "./dom";
 import type { CellAddress } from "./layout";
+import type { PinMenu } from "./pin-menu";
 
 export interface CellEnv {
   data: PanelData;
@@ -23,6 +24,8 @@ export interface CellEnv {
   /** Show the run's colour as a strip on the cell (where cells of several runs mix). */
   showRun: boolean;
   label?: string;
+  /** The panel's pin menu: the cell gets a pin button (Compare view). */
+  pins?: PinMenu;
 }
 
 const OVERLAY_KINDS = new Set(["object3d", "pointcloud", "molecule"]);
@@ -36,6 +39,7 @@ export class Cell {
   private shown: string | null = null;
   private pending: AbortController | null = null;
   private token = 0;
+  private readonly pin: ReturnType<PinMenu["button"]> | null;
   /** Settles when the current address has been shown (or failed, or was superseded). */
   ready: Promise<void>;
 
@@ -46,6 +50,11 @@ export class Cell {
     if (env.showRun) this.el.style.setProperty("--run-color", env.runColor(addr.run));
     this.el.classList.toggle("mp-show-run", env.showRun);
     if (env.label !== undefined) this.el.append(h("div", { class: "mp-tile-label", text: env.label, title: env.label }));
+    this.pin = env.pins?.button(() => this.pinKey()) ?? null;
+    if (this.pin) {
+      this.el.classList.add("mp-has-pin");
+      this.el.append(this.pin.el);
+    }
     this.ready = this.load();
   }
 
@@ -97,6 +106,7 @@ export class Cell {
     const { run, tag, step, index } = this.addr;
     this.el.dataset.run = run;
     this.el.dataset.tag = tag;
+    this.el.dataset.index = String(index);
     this.el.dataset.requestedStep = String(step);
     if (!this.env.data.hasSeries(run, tag)) {
       // A grid of several tags meets runs that never logged one of them: an empty cell, no error.
@@ -170,15 +180,24 @@ export class Cell {
     }
   }
 
+  /** What the cell shows, as a pin: the step it shows (the nearest earlier one), once shown. */
+  private pinKey(): { run: string; tag: string; step: number; index: number } | null {
+    const step = Number(this.el.dataset.step || NaN);
+    if (this.el.dataset.state !== "ready" || !Number.isSafeInteger(step)) return null;
+    return { run: this.addr.run, tag: this.addr.tag, step, index: this.addr.index };
+  }
+
   private setBadge(actual: number | null, requested: number): void {
     const earlier = actual !== null && actual !== requested;
     this.el.dataset.step = actual === null ? "" : String(actual);
+    this.pin?.refresh();
     this.el.classList.toggle("mp-earlier", earlier);
     this.badge.textContent = earlier ? `step ${actual}` : "";
     this.badge.title = earlier ? displayText(`${this.addr.run} has no item at step ${requested}; showing step ${actual}, the nearest earlier`) : "";
   }
 
   destroy(): void {
+    this.pin?.release();
     this.token++;
     this.pending?.abort();
     this.swap(null, null, null);
