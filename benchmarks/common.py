@@ -29,6 +29,14 @@ VIEWPORT = {"width": 1400, "height": 900}
 
 # True when every cell inside the visible panel area has settled (cells mounted ahead of a
 # scroll do not count) and, when `step` is not null, shows that step; images decoded.
+# What kept ALL_READY false, for the error of a benchmark that timed out.
+UNSETTLED = """() => ({
+  runs: document.querySelector('.mp-runs .mp-count')?.textContent,
+  status: document.querySelector('.mp-main')?.innerText.slice(0, 200),
+  cells: [...document.querySelectorAll('.mp-cell')].slice(0, 12).map(c => [c.dataset.run, c.dataset.step,
+    c.dataset.requestedStep, c.dataset.state]),
+})"""
+
 ALL_READY = """(step) => {
   const area = document.querySelector('.mp-main');
   if (!area) return false;
@@ -92,7 +100,10 @@ def open_panel(browser: Any, url: str) -> tuple[Any, Any, Any, float]:
     t0 = time.perf_counter()
     page.goto(url)
     frame = media_frame(page)
-    frame.wait_for_function(ALL_READY, arg=None, polling="raf", timeout=120_000)
+    try:
+        frame.wait_for_function(ALL_READY, arg=None, polling="raf", timeout=120_000)
+    except Exception as e:
+        raise RuntimeError(f"the panel never settled: {frame.evaluate(UNSETTLED)}") from e
     return context, page, frame, (time.perf_counter() - t0) * 1e3
 
 
