@@ -102,7 +102,8 @@ export class Card {
       const source = model.description;
       void import("../viewers/markdown").then(({ renderMarkdown }) => description.replaceChildren(...renderMarkdown(source).childNodes));
     }
-    const body = h("div", { class: "mp-card-body" });
+    // One group for the locked zoom and the pixel probe of its images (viewers/view-transform.ts).
+    const body = h("div", { class: "mp-card-body", "data-view-group": model.key });
     if (model.error !== undefined) body.append(notice("error", model.error));
     for (const s of model.error !== undefined ? [] : model.sections) {
       if (s.title) {

@@ -11,6 +11,7 @@ import { Store } from "../state/store";
 import { ROW_PLAY_EVENT } from "../viewers/events";
 import { setIcon } from "../viewers/icons";
 import { preloadImage } from "../viewers/image";
+import { bindGroup } from "../viewers/view-transform";
 import type { ItemNavigator, ViewerSettings } from "../viewers/types";
 import { Card } from "./card";
 import { CardHeight } from "./card-height";
@@ -229,6 +230,7 @@ export class Panel {
       return;
     }
     if (has(VIEWER_KEYS)) this.pushSettings();
+    if (changed.has("views")) for (const [key, card] of this.cards) this.bindView(key, card);
     if (changed.has("step")) this.applyStep();
   }
 
@@ -665,6 +667,7 @@ export class Panel {
       this.sent.set(card, JSON.stringify(this.viewerSettings(plan.key)));
       // Focusable, so a click into the card lets the wheel scroll it (see `wheel`).
       card.el.tabIndex = -1;
+      this.bindView(plan.key, card);
       card.el.querySelector(".mp-card-header .mp-spacer")?.after(this.cardMenu.buttonFor(plan.key, plan.title));
       this.heights.set(card, new CardHeight(card, (px) => this.setCardHeight(plan.key, px), () => this.scheduleVisible()));
       keep.set(plan.key, card);
@@ -685,6 +688,18 @@ export class Panel {
     const menu = this.cardMenu.openKey;
     if (menu !== null) this.cardMenu.reattach(this.cards.get(menu)?.el.querySelector<HTMLElement>(".mp-card-layout-btn") ?? null);
     void this.prefetchNeighbours();
+  }
+
+  /** The card's locked zoom from the link, and back into it as the user zooms. */
+  private bindView(key: string, card: Card): void {
+    const body = card.el.querySelector<HTMLElement>(".mp-card-body");
+    if (!body) return;
+    bindGroup(body, this.state.views[key] ?? null, (t) => {
+      const views = { ...this.state.views };
+      if (t) views[key] = t;
+      else delete views[key];
+      this.store.set({ views }, "replace");
+    });
   }
 
   private setCardHeight(key: string, px: number | null): void {

@@ -1,6 +1,7 @@
 // The panel's view settings and their URL form: everything a shared link must reopen.
 import { clampTo } from "../panel/dom";
 import type { ViewerSettings } from "../viewers/types";
+import { decodeView, encodeView, type ViewTransform } from "../viewers/view-transform";
 import type { CompareSettings } from "../viewers/compare-modes";
 import { compareDelta, defaultCompare, readCompare } from "../viewers/compare-modes";
 import type { CellKey } from "./cells";
@@ -65,6 +66,8 @@ export interface PanelState {
   pins: CellKey[];
   /** Cells bookmarked while reviewing (`b`), in the order they were marked. */
   bookmarks: CellKey[];
+  /** Locked pan and zoom of each card's images, by card key (absent: every image fits its cell). */
+  views: Record<string, ViewTransform>;
   /** The Compare view of the pins: open or not, its mode, A and B, the modes' settings. */
   compareView: CompareSettings;
 }
@@ -73,7 +76,7 @@ export function defaultState(): PanelState {
   return {
     mode: "grid", x: "step", y: "run", galleryBy: "index", step: null, index: 0, zoom: null,
     runFilter: "", runsOff: [], tagFilter: "", cell: 128, cards: {}, cardWidth: {}, compare: [], expanded: null,
-    fit: "fit", pixelated: false, captions: true, spread: false, viewer: {}, pins: [], bookmarks: [],
+    fit: "fit", pixelated: false, captions: true, spread: false, viewer: {}, pins: [], bookmarks: [], views: {},
     compareView: defaultCompare(),
   };
 }
@@ -189,6 +192,8 @@ export function encodeState(s: PanelState): string {
   if (Object.keys(s.viewer).length) q.set("viewer", JSON.stringify(s.viewer));
   if (s.pins.length) q.set("pins", encodeCellKeys(s.pins));
   if (s.bookmarks.length) q.set("marks", encodeCellKeys(s.bookmarks));
+  const views = Object.entries(s.views);
+  if (views.length) q.set("view", JSON.stringify(Object.fromEntries(views.map(([k, t]) => [k, encodeView(t)]))));
   const cv = compareDelta(s.compareView);
   if (cv) q.set("cv", JSON.stringify(cv));
   return q.toString();
@@ -240,6 +245,10 @@ export function decodeState(text: string): PanelState {
   s.viewer = jsonObject(q.get("viewer")) ?? {};
   s.pins = decodeCellKeys(q.get("pins"));
   s.bookmarks = decodeCellKeys(q.get("marks"));
+  for (const [k, v] of Object.entries(jsonObject(q.get("view")) ?? {})) {
+    const t = decodeView(v);
+    if (t) s.views[k] = t;
+  }
   s.compareView = readCompare(jsonObject(q.get("cv")));
   return s;
 }

@@ -2,16 +2,19 @@
 // boxes: layers, classes, layouts, IoU, a difference view, colormaps, window/level, thresholds and
 // the value probe.
 //
-// Alignment: the image, every mask canvas and the box layer fill the same stage box (width and
-// height 100 %), so the browser scales them identically at any zoom and devicePixelRatio; mask
-// canvases keep the mask's own resolution and are magnified nearest-neighbour.
+// Alignment: the image, every scalar and mask canvas fill the same plane (width and height
+// 100 %), so the browser scales them identically at any zoom and devicePixelRatio; mask canvases
+// keep the mask's own resolution and are magnified nearest-neighbour. Zoomed (view-transform.ts,
+// locked across the card) the plane takes the image's size in px and one CSS transform; the box
+// layer is placed on the same rectangle without scaling, so borders and captions keep their size.
 import type { ClassLabel, HeatmapMeta, ItemMeta, ItemRef, MaskLayerMeta } from "../api-types";
 import { COLORBAR_CSS, COLORMAPS, COLORMAP_LABELS, colorBar, colormapLut, paintValues } from "./colormap";
 import {
   HEAT_KEYS, layerColormap, layerThreshold, readHeatSettings, resolveWindow, scaleGroupFor, sliderRange,
   type HeatSettings, type ScaleGroup, type ScaleMember, type Window,
 } from "./heatmap-scale";
-import { decodeValues, probeAt, type ScalarArray } from "./heatmap-values";
+import { decodeValues, probePixel, type ScalarArray } from "./heatmap-values";
+import { attachProbe, pixelsOf, rgbText, viewMapping, type Pixels } from "./pixel-probe";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
 import { boxLabel, boxToPercent, placeCaptions, scoreRanges, visibleBoxes } from "./segmentation/boxes";
 import { className, classColor, classColorMap, colorTable, isBackgroundClass, mergeLabels, textColorOn } from "./segmentation/colors";
@@ -20,6 +23,9 @@ import { computeIoU, differenceMask, sameLabelSet, type IoUReport } from "./segm
 import { DEFAULT_OPACITY, KEYS, readSettings, type AnnotationSettings } from "./segmentation/settings";
 import { CellMenu, heading, line } from "./viewer-chrome";
 import { checkbox, displayText, ensureStyle, h } from "./viewer-dom";
+import {
+  VIEW_CSS, attachGestures, cssTransform, joinGroup, toScreen, zoomTools, type Size, type ViewTransform,
+} from "./view-transform";
 
 const DIFF_COLOR: [number, number, number] = [255, 0, 255];
 const GAP = 4;
@@ -33,6 +39,10 @@ interface LoadedScalar { meta: HeatmapMeta; values: ScalarArray }
 
 interface Stage {
   root: HTMLDivElement;
+  /** Holds the picture and every canvas: the one element the zoom transforms. */
+  plane: HTMLDivElement;
+  /** The stage's size in CSS px, as fit() set it (read without layout). */
+  size: Size;
   /** The picture: the logged image, or a scalar image's colour-mapped values. */
   img: HTMLImageElement | HTMLCanvasElement;
   heat: Map<string, HTMLCanvasElement>;     // heatmap layer name -> canvas
@@ -43,13 +53,15 @@ interface Stage {
 
 const CSS = `
 .ai-root{position:relative;width:100%;height:100%;display:flex;flex-direction:column;font:12px/1.3 system-ui,sans-serif;color:#212121;overflow:hidden;min-height:0}
-.ai-stages{flex:1;min-height:0;display:flex;gap:${GAP}px;align-items:center;justify-content:center}
+.ai-stages{position:relative;flex:1;min-height:0;display:flex;gap:${GAP}px;align-items:center;justify-content:center}
 .ai-stages.col{flex-direction:column}
 .ai-stage{position:relative;flex:none;background:#f0f0f0 repeating-conic-gradient(#e0e0e0 0 25%,transparent 0 50%) 0 0/12px 12px}
-.ai-stage>img,.ai-stage>canvas{position:absolute;left:0;top:0;width:100%;height:100%;display:block}
-.ai-stage>canvas{image-rendering:pixelated;pointer-events:none}
-.ai-stage>img.px{image-rendering:pixelated}
-.ai-stage>img.hidden,.ai-stage>canvas.hidden{visibility:hidden}
+.ai-plane,.ai-plane>img,.ai-plane>canvas{position:absolute;left:0;top:0;width:100%;height:100%;display:block}
+.ai-plane>canvas{image-rendering:pixelated;pointer-events:none}
+.ai-plane>img.px{image-rendering:pixelated}
+.ai-plane>img.hidden,.ai-plane>canvas.hidden{visibility:hidden}
+.ai-stage.vt-zoomed{overflow:hidden}
+.ai-stage.vt-zoomed>.ai-plane{transform-origin:0 0}
 .ai-boxes{position:absolute;inset:0;pointer-events:none;overflow:hidden}
 .ai-box{position:absolute;box-sizing:border-box;border:2px solid}
 .ai-box.dash{border-style:dashed}
@@ -64,7 +76,6 @@ const CSS = `
 .ai-small .ai-label{font-size:9px;padding:0 2px}
 .ai-miou{position:absolute;left:3px;bottom:3px;z-index:1;padding:0 5px;border-radius:8px;background:rgba(33,33,33,.66);color:#fff;font-size:10px;line-height:15px;font-variant-numeric:tabular-nums;white-space:nowrap;cursor:default}
 .ai-tiny .ai-miou{font-size:9px;line-height:13px;padding:0 4px}
-.ai-tip{position:fixed;z-index:31;pointer-events:none;background:rgba(33,33,33,.92);color:#fff;padding:3px 6px;border-radius:3px;font-size:11px;white-space:pre;display:none}
 .ai-row{display:flex;align-items:center;gap:4px;padding:1px 0}
 .ai-row .name{flex:1;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .ai-row .num{font-variant-numeric:tabular-nums;color:#616161}
@@ -74,6 +85,7 @@ const CSS = `
 .ai-heat .ai-row input[type=range]{width:70px;flex:1}
 .ai-heat select{flex:1}
 ${COLORBAR_CSS}
+${VIEW_CSS}
 `;
 
 /** Mount state of one annotated image; everything drawn from `settings` + fetched arrays. */
@@ -81,7 +93,6 @@ class AnnotatedImage implements ViewerInstance {
   private readonly root: HTMLDivElement;
   private readonly stagesEl: HTMLDivElement;
   private readonly caption: HTMLElement | null;
-  private readonly tip: HTMLDivElement;
   private readonly menu: CellMenu;
   private readonly miou: HTMLSpanElement | null;
   private stages: Stage[] = [];
@@ -98,6 +109,12 @@ class AnnotatedImage implements ViewerInstance {
   private readonly compare: { a: LoadedLayer; b: LoadedLayer; iou: IoUReport; diff: Uint8Array } | null;
   private readonly observer: ResizeObserver;
   private search = "";
+  /** The card's locked zoom (null: fit), as last drawn. */
+  private view: ViewTransform | null = null;
+  private readonly zoom: ReturnType<typeof zoomTools>;
+  private readonly detach: (() => void)[] = [];
+  /** The picture's decoded RGBA, for the probe (once it first hovers). */
+  private pixels: Pixels | null = null;
   private naturalW: number;
   private naturalH: number;
 
@@ -120,12 +137,13 @@ class AnnotatedImage implements ViewerInstance {
     this.compare = pickComparison(layers);
 
     this.root = h("div", { class: "ai-root" });
+    // The classes keys 1–9 toggle (panel/keyboard.ts): the menu's, background left out.
+    this.root.dataset.classIds = this.classIds().filter((id) => !isBackgroundClass(id, this.labels)).join(" ");
     this.stagesEl = h("div", { class: "ai-stages" });
-    this.tip = h("div", { class: "ai-tip" });
     // The caption under the picture, as a plain image's (the toolbar's "captions" shows or hides it).
     this.caption = meta.caption ? h("div", { class: "mp-caption", text: meta.caption }) : null;
     if (this.caption) this.caption.title = displayText(meta.caption);
-    this.root.append(this.stagesEl, ...(this.caption ? [this.caption] : []), this.tip);
+    this.root.append(this.stagesEl, ...(this.caption ? [this.caption] : []));
     this.showCaption(ctx.settings);
     // The media fills the cell; every control is in the corner button's popover (grid-wide anyway).
     this.menu = new CellMenu(this.root, () => this.drawerContents(), "Layers, classes, boxes and view", "drawer", "ai-drawer");
@@ -137,10 +155,23 @@ class AnnotatedImage implements ViewerInstance {
       this.miou.textContent = `mIoU ${iou.meanIoU.toFixed(3)}`;
       this.miou.title = displayText(`mean IoU of ${a.meta.name} vs ${b.meta.name} over ${iou.perClass.length} classes`);
     }
+    // The zoom of the card: its readout, 1:1 and fit, beside the menu's button (on hover).
+    const image: Size = { w: this.naturalW, h: this.naturalH };
+    this.zoom = zoomTools(el, () => (this.stages[0] ? { view: this.stages[0].size, img: image } : null));
+    this.zoom.el.classList.add("ai-zoom");
+    this.stagesEl.append(this.zoom.el);
     el.append(this.root);
 
-    this.stagesEl.addEventListener("mousemove", (e) => this.hover(e));
-    this.stagesEl.addEventListener("mouseleave", () => (this.tip.style.display = "none"));
+    this.detach.push(attachGestures(this.stagesEl, el, { viewportAt: (e) => this.viewportAt(e) }));
+    this.detach.push(attachProbe(el, this.stagesEl, {
+      image,
+      views: () => this.stages.map((st) => ({ el: st.root, view: st.size, t: viewMapping(this.view, st.size, image) })),
+      valueAt: (x, y) => this.probe(x, y),
+      prepare: async () => {
+        const img = this.stages.find((st) => st.img instanceof HTMLImageElement)?.img;
+        if (img instanceof HTMLImageElement) this.pixels = await pixelsOf(img);
+      },
+    }));
     this.observer = new ResizeObserver(() => this.fit());
     this.observer.observe(this.stagesEl);
     const stats = new Map(this.scalars().map((l) => [l.meta.name, l.meta] as const));
@@ -148,6 +179,8 @@ class AnnotatedImage implements ViewerInstance {
     this.group = scaleGroupFor(el, ref.tag);
     if (stats.size) this.group.join(this.member);
     this.render();
+    const joined = joinGroup(el, { apply: (t) => this.applyView(t) });
+    this.detach.push(() => joined.leave());
   }
 
   update(settings: ViewerSettings): void {
@@ -162,6 +195,7 @@ class AnnotatedImage implements ViewerInstance {
   }
 
   destroy(): void {
+    for (const d of this.detach) d();
     this.group.leave(this.member);
     this.observer.disconnect();
     this.menu.destroy();
@@ -268,7 +302,7 @@ class AnnotatedImage implements ViewerInstance {
     const key = JSON.stringify(plan);
     if (this.stagesEl.dataset.plan === key) return false;
     this.stagesEl.dataset.plan = key;
-    this.stagesEl.replaceChildren();
+    this.stagesEl.replaceChildren(this.zoom.el);
     this.stages = plan.map((p) => {
       const root = h("div", { class: "ai-stage" });
       root.dataset.stage = p.title || "over";
@@ -277,13 +311,14 @@ class AnnotatedImage implements ViewerInstance {
       if (!p.image) img.classList.add("hidden");
       const canvases = new Map<string, HTMLCanvasElement>();
       const heat = new Map<string, HTMLCanvasElement>();
-      root.append(img);
+      const plane = h("div", { class: "ai-plane" });
+      plane.append(img);
       for (const name of p.heat) {
         const layer = this.heat.find((l) => l.meta.name === name);
         if (!layer) continue;
         const c = this.valuesCanvas(layer);
         heat.set(name, c);
-        root.append(c);
+        plane.append(c);
       }
       for (const name of p.layers) {
         const layer = name === "" ? this.compare?.a : this.layers.find((l) => l.meta.name === name);
@@ -293,15 +328,15 @@ class AnnotatedImage implements ViewerInstance {
         c.height = layer.meta.height;
         c.dataset.layer = name === "" ? "difference" : name;
         canvases.set(name, c);
-        root.append(c);
+        plane.append(c);
       }
       const boxes = h("div", { class: "ai-boxes" });
       const label = h("div", { class: "ai-label" });
       label.textContent = displayText(p.title);
       if (!p.title) label.style.display = "none";
-      root.append(boxes, label);
+      root.append(plane, boxes, label);
       this.stagesEl.append(root);
-      return { root, img, heat, canvases, boxes, label };
+      return { root, plane, size: { w: 0, h: 0 }, img, heat, canvases, boxes, label };
     });
     // The badge sits on the picture the IoU is about: the image's stage, else the first one.
     const home = this.stages.find((st) => st.root.dataset.stage === "over" || st.root.dataset.stage === "image") ?? this.stages[0];
@@ -679,17 +714,60 @@ class AnnotatedImage implements ViewerInstance {
     const col = colScale > rowScale;
     const scale = Math.max(0.01, col ? colScale : rowScale);
     this.stagesEl.classList.toggle("col", col);
+    // Zoomed, a single panel is the whole cell: the image moves inside it, not in a letterbox.
+    const whole = this.view !== null && n === 1;
     // Box captions and stage titles at full size would cover a thumbnail: smaller, then none.
     const side = Math.min(aw, ah) * scale;
     this.root.classList.toggle("ai-small", side < 200);
     this.root.classList.toggle("ai-tiny", side < 110);
     for (const st of this.stages) {
-      st.root.style.width = `${aw * scale}px`;
-      st.root.style.height = `${ah * scale}px`;
-      // Magnified pixels stay square and sharp, like the mask over them; shrunk images smooth.
-      st.img.classList.toggle("px", scale > 1);
-      this.placeCaptions(st, aw * scale, ah * scale);
+      st.size = whole ? { w: W, h: H } : { w: aw * scale, h: ah * scale };
+      st.root.style.width = `${st.size.w}px`;
+      st.root.style.height = `${st.size.h}px`;
+      this.placeStage(st);
     }
+  }
+
+  /** The card's zoom changed (in an animation frame): one transform per panel, no layout read. */
+  private applyView(t: ViewTransform | null): void {
+    const was = this.view;
+    this.view = t;
+    this.zoom.show(t);
+    // Into or out of the zoom, a single panel changes its box: fit() lays it out once.
+    if ((was === null) !== (t === null) && this.stages.length === 1) this.fit();
+    else for (const st of this.stages) this.placeStage(st);
+  }
+
+  /** Draws a panel's image plane and boxes at the card's zoom (or fitted, with none). */
+  private placeStage(st: Stage): void {
+    const t = this.view;
+    const img = { w: this.naturalW, h: this.naturalH };
+    st.root.classList.toggle("vt-zoomed", t !== null);
+    const dpr = window.devicePixelRatio || 1;
+    const scale = t ? t.scale : st.size.w / img.w;
+    // Magnified pixels stay square and sharp, like the mask over them; shrunk images smooth.
+    st.img.classList.toggle("px", scale * dpr > 1.001);
+    if (!t) {
+      st.plane.style.width = st.plane.style.height = st.plane.style.transform = "";
+      Object.assign(st.boxes.style, { left: "", top: "", width: "", height: "", right: "", bottom: "" });
+      this.placeCaptions(st, st.size.w, st.size.h);
+      return;
+    }
+    st.plane.style.width = `${img.w}px`;
+    st.plane.style.height = `${img.h}px`;
+    st.plane.style.transform = cssTransform(t, st.size, dpr);
+    if (!this.meta.boxes.length) return;
+    // Boxes on the image's rectangle, unscaled: borders and captions keep their size.
+    const [x, y] = toScreen(t, st.size, 0, 0);
+    Object.assign(st.boxes.style, {
+      left: `${x}px`, top: `${y}px`, width: `${img.w * t.scale}px`, height: `${img.h * t.scale}px`, right: "auto", bottom: "auto",
+    });
+  }
+
+  /** The panel under the pointer, for the wheel and drag. */
+  private viewportAt(e: MouseEvent): { el: HTMLElement; view: Size; img: Size } | null {
+    const st = this.stages.find((s) => s.root.contains(e.target as Node));
+    return st ? { el: st.root, view: st.size, img: { w: this.naturalW, h: this.naturalH } } : null;
   }
 
   /** Captions only on boxes wide enough to read them (on a thumbnail the boxes go bare), each
@@ -712,44 +790,38 @@ class AnnotatedImage implements ViewerInstance {
     shown.forEach((el, i) => (el.dataset.cap = spots[i]));
   }
 
-  private hover(e: MouseEvent): void {
-    const stage = this.stages.find((st) => st.root.contains(e.target as Node));
-    if (!stage || !this.layers.length && !this.scalars().length) {
-      this.tip.style.display = "none";
-      return;
-    }
-    const r = stage.root.getBoundingClientRect();
-    const fx = (e.clientX - r.left) / r.width;
-    const fy = (e.clientY - r.top) / r.height;
-    if (fx < 0 || fy < 0 || fx >= 1 || fy >= 1) return;
+  /**
+   * What the probe shows at image pixel (x, y): the picture's exact RGB, each scalar layer's
+   * stored value, the class name and id of each shown mask layer, and whether the compared
+   * layers disagree. Layers of another size are read at the same fraction of the image.
+   */
+  private probe(x: number, y: number): string[] | null {
     const lines: string[] = [];
-    // The exact stored value of each scalar layer under the pointer, with its pixel position.
+    const hasPicture = this.stages.some((st) => st.img instanceof HTMLImageElement);
+    if (hasPicture && !this.settings.hideImage) {
+      if (!this.pixels) return null;
+      if (x < this.pixels.w && y < this.pixels.h) lines.push(rgbText(this.pixels, x, y));
+    }
+    const at = (w: number, h: number): [number, number] => [
+      Math.floor(((x + 0.5) / this.naturalW) * w), Math.floor(((y + 0.5) / this.naturalH) * h),
+    ];
     for (const l of this.scalars()) {
-      const p = probeAt(l.values, l.meta, fx, fy);
-      if (!p) continue;
-      if (!lines.length) lines.push(`x ${p.x}, y ${p.y}`);
-      lines.push(`${l.meta.name || "value"}: ${p.text}`);
+      if (l.meta.name !== "" && !this.heatVisible(l) && l.meta.role !== "confidence") continue;
+      const p = probePixel(l.values, l.meta, ...at(l.meta.width, l.meta.height));
+      if (p) lines.push(`${l.meta.name || "value"}: ${p.text}`);
     }
     for (const layer of this.layers) {
-      const x = Math.floor(fx * layer.meta.width);
-      const y = Math.floor(fy * layer.meta.height);
-      const id = layer.ids[y * layer.meta.width + x];
-      lines.push(`${layer.meta.name}: ${className(id, layer.meta.class_labels.length ? layer.meta.class_labels : this.labels)}`);
+      if (!this.layerVisible(layer.meta.name)) continue;
+      const [mx, my] = at(layer.meta.width, layer.meta.height);
+      const id = layer.ids[my * layer.meta.width + mx];
+      const name = className(id, layer.meta.class_labels.length ? layer.meta.class_labels : this.labels);
+      lines.push(`${layer.meta.name}: ${name} (${id})`);
     }
     if (this.compare) {
-      const x = Math.floor(fx * this.compare.a.meta.width);
-      const y = Math.floor(fy * this.compare.a.meta.height);
-      if (this.compare.diff[y * this.compare.a.meta.width + x]) lines.push("layers disagree");
+      const [cx, cy] = at(this.compare.a.meta.width, this.compare.a.meta.height);
+      if (this.compare.diff[cy * this.compare.a.meta.width + cx]) lines.push("layers disagree");
     }
-    this.tip.textContent = displayText(lines.join("\n"));
-    // Fixed to the window, not the cell: in a small cell the tip is wider than the cell itself.
-    this.tip.style.display = "block";
-    const x = e.clientX + 12;
-    const y = e.clientY + 12;
-    const left = x + this.tip.offsetWidth > window.innerWidth - 2 ? e.clientX - this.tip.offsetWidth - 8 : x;
-    const top = y + this.tip.offsetHeight > window.innerHeight - 2 ? e.clientY - this.tip.offsetHeight - 8 : y;
-    this.tip.style.left = `${Math.max(2, left)}px`;
-    this.tip.style.top = `${Math.max(2, top)}px`;
+    return lines;
   }
 }
 

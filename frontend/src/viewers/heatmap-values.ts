@@ -1,6 +1,6 @@
 // Raw scalar values as the /heatmap route serves them (little-endian, row-major H×W of the served
 // dtype) and the probe: the exact stored value under the pointer. Shared by every viewer that
-// shows scalar layers (annotated images now, the compare view's probe later).
+// shows scalar layers (annotated images; the pixel probe of pixel-probe.ts reads them by pixel).
 import type { HeatmapMeta } from "../api-types";
 
 export type ScalarArray = Float32Array | Uint8Array | Int8Array | Uint16Array | Int16Array | Int32Array | Uint32Array;
@@ -38,11 +38,15 @@ export function formatValue(v: number, dtype: string): string {
 
 export interface Probe { x: number; y: number; value: number; text: string }
 
+/** The value at pixel (x, y) of a layer; null off the layer. */
+export function probePixel(values: ArrayLike<number>, meta: Pick<HeatmapMeta, "width" | "height" | "dtype">, x: number, y: number): Probe | null {
+  if (!(x >= 0 && y >= 0 && x < meta.width && y < meta.height)) return null;
+  const value = values[Math.floor(y) * meta.width + Math.floor(x)];
+  return { x: Math.floor(x), y: Math.floor(y), value, text: formatValue(value, meta.dtype) };
+}
+
 /** The value at fractions (fx, fy) of a layer's extent, with its pixel position; null off the layer. */
 export function probeAt(values: ArrayLike<number>, meta: Pick<HeatmapMeta, "width" | "height" | "dtype">, fx: number, fy: number): Probe | null {
   if (!(fx >= 0 && fy >= 0 && fx < 1 && fy < 1)) return null;
-  const x = Math.floor(fx * meta.width);
-  const y = Math.floor(fy * meta.height);
-  const value = values[y * meta.width + x];
-  return { x, y, value, text: formatValue(value, meta.dtype) };
+  return probePixel(values, meta, Math.floor(fx * meta.width), Math.floor(fy * meta.height));
 }

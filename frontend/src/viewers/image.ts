@@ -1,11 +1,14 @@
 // Plain image viewer: fit to the cell or original size, smooth or pixelated, caption, full
-// screen (fullscreen.ts: wheel zoom and drag pan), download of the original bytes.
-import { displayText, h } from "./viewer-dom";
+// screen (fullscreen.ts), download of the original bytes; wheel zoom and drag pan locked with
+// every image of the card (view-transform.ts) and the pixel probe (pixel-probe.ts).
+import { displayText, ensureStyle, h } from "./viewer-dom";
 import type { ItemMeta, ItemRef } from "../api-types";
 import { downloadName } from "./events";
 import { openFullScreen } from "./fullscreen";
 import { setIcon } from "./icons";
-import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
+import { attachProbe, pixelsOf, rgbText, viewMapping, type Pixels } from "./pixel-probe";
+import type { Viewer, ViewerContext, ViewerInstance } from "./types";
+import { VIEW_CSS, attachGestures, cssTransform, joinGroup, zoomTools, type Size, type ViewTransform } from "./view-transform";
 
 /** Recently shown images stay referenced so scrubbing back is served from memory, not the network. */
 const recent = new Map<string, HTMLImageElement>();
@@ -45,13 +48,13 @@ async function loadImage(url: string, signal: AbortSignal): Promise<HTMLImageEle
   return img;
 }
 
-function applySettings(frame: HTMLElement, img: HTMLImageElement, cap: HTMLElement | null, s: ViewerSettings): void {
-  const original = s["image.fit"] === "original";
-  frame.classList.toggle("mp-original", original);
-  img.style.imageRendering = s["image.pixelated"] ? "pixelated" : "auto";
-  if (cap) cap.hidden = s["captions"] === false;
-}
-
+/** The zoomed image: its natural size, placed by a transform (the frame clips it). */
+const CSS = `
+.mp-image-frame{position:relative}
+.mp-image-frame.vt-zoomed{overflow:hidden}
+.mp-image-frame>.mp-image.vt-plane{position:absolute;left:0;top:0;max-width:none;max-height:none;object-fit:fill;transform-origin:0 0}
+${VIEW_CSS}
+`;
 export function downloadLink(url: string, name: string): HTMLAnchorElement {
   const a = h("a", { class: "mp-tool" });
   setIcon(a, "download", 14);
@@ -64,6 +67,7 @@ export function downloadLink(url: string, name: string): HTMLAnchorElement {
 
 export const viewer: Viewer = {
   async mount(host: HTMLElement, ref: ItemRef, meta: ItemMeta, ctx: ViewerContext): Promise<ViewerInstance> {
+    ensureStyle("tbmp-image", CSS);
     const url = ctx.source.dataUrl(ref);
     const img = await loadImage(url, ctx.signal);
     img.className = "mp-image";
@@ -83,16 +87,66 @@ export const viewer: Viewer = {
       e.stopPropagation();
       openFullScreen(ref, meta, ctx);
     });
-    frame.addEventListener("dblclick", () => full.click());
-    tools.append(full, downloadLink(ctx.source.downloadUrl(ref), downloadName(ref, ext)));
     const root = h("div", { class: "mp-viewer mp-image-viewer" });
+    const image: Size = { w: img.naturalWidth || 1, h: img.naturalHeight || 1 };
+    let view: Size = { w: frame.clientWidth, h: frame.clientHeight };
+    let settings = ctx.settings;
+    let t: ViewTransform | null = null;
+    const zoom = zoomTools(host, () => ({ view, img: image }));
+    frame.append(zoom.el);
+    tools.append(full, downloadLink(ctx.source.downloadUrl(ref), downloadName(ref, ext)));
     root.append(frame, tools);
     if (cap) root.append(cap);
-    applySettings(frame, img, cap, ctx.settings);
     host.append(root);
+    const original = () => settings["image.fit"] === "original";
+    /** Draws the group's transform: writes only (the frame's size is cached by the observer). */
+    const draw = () => {
+      const zoomed = t !== null;
+      frame.classList.toggle("mp-original", original() && !zoomed);
+      frame.classList.toggle("vt-zoomed", zoomed);
+      img.classList.toggle("vt-plane", zoomed);
+      const dpr = window.devicePixelRatio || 1;
+      // Magnified pixels are squares (nearest neighbour); the toolbar's "pixelated" asks it always.
+      const magnified = zoomed ? t!.scale * dpr > 1.001 : false;
+      img.style.imageRendering = settings["image.pixelated"] || magnified ? "pixelated" : "auto";
+      if (t) {
+        img.style.width = `${image.w}px`;
+        img.style.height = `${image.h}px`;
+        img.style.transform = cssTransform(t, view, dpr);
+      } else {
+        img.style.width = img.style.height = img.style.transform = "";
+      }
+      zoom.show(t);
+      if (cap) cap.hidden = settings["captions"] === false;
+    };
+    const member = { apply(next: ViewTransform | null) { t = next; draw(); } };
+    const joined = joinGroup(host, member);
+    const observer = new ResizeObserver(() => {
+      view = { w: frame.clientWidth, h: frame.clientHeight };
+      draw();
+    });
+    observer.observe(frame);
+    const detachGestures = attachGestures(frame, host, { viewportAt: () => ({ el: frame, view, img: image }) }, () => full.click());
+    let px: Pixels | null = null;
+    const detachProbe = attachProbe(host, frame, {
+      image,
+      views: () => [{
+        el: frame, view,
+        // The toolbar's "original size" scrolls the frame: 1 CSS px per image px from its scroll offset.
+        t: t ?? (original() ? { scale: 1, tx: frame.scrollLeft + view.w / 2, ty: frame.scrollTop + view.h / 2 } : viewMapping(null, view, image)),
+      }],
+      valueAt: (x, y) => (px ? [rgbText(px, x, y)] : null),
+      prepare: async () => { px = await pixelsOf(img); },
+    });
     return {
-      update(settings) { applySettings(frame, img, cap, settings); },
-      destroy() { root.remove(); },
+      update(next) { settings = next; draw(); },
+      destroy() {
+        detachProbe();
+        detachGestures();
+        joined.leave();
+        observer.disconnect();
+        root.remove();
+      },
     };
   },
 };

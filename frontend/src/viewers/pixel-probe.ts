@@ -1,0 +1,265 @@
+// The pixel probe: hover a pixel in one image cell and every cell of its group (a card, the
+// Compare view: see view-transform.ts) shows a crosshair at the same image coordinates with the
+// value there. The hovered cell shows every line in a tip by the pointer; the others a label.
+// One animation frame per pointer move for the whole group, writes only (no layout reads).
+//
+// RGB(A) is read from the decoded bytes exactly: through WebGL with no premultiplication and no
+// colour conversion (a 2D canvas stores premultiplied alpha and may colour-manage), so the probe
+// shows the logged value, not a display guess.
+import { fitTransform, groupElement, toImage, toScreen, type Size, type ViewTransform } from "./view-transform";
+import { ensureStyle } from "./viewer-dom";
+
+/** One drawn viewport of a member (an annotated image laid out beside has one per panel). */
+export interface ProbeView {
+  el: HTMLElement;
+  /** Its size in CSS px, cached by the member (no layout read here). */
+  view: Size;
+  /** How the image is drawn in it now: the group's transform, or the fit of this viewport. */
+  t: ViewTransform;
+}
+
+export interface ProbeMember {
+  image: Size;
+  views(): ProbeView[];
+  /** The lines describing image pixel (x, y), inside the image; null while pixels are decoding. */
+  valueAt(x: number, y: number): string[] | null;
+  /** Decodes what valueAt needs (called on the first hover of the group). */
+  prepare(): Promise<void>;
+}
+
+const CSS = `
+.pp-layer{position:absolute;inset:0;pointer-events:none;overflow:hidden;z-index:2}
+.pp-h,.pp-v{position:absolute;left:0;top:0;background:rgba(255,255,255,.9);box-shadow:0 0 0 1px rgba(0,0,0,.45)}
+.pp-h{width:100%;height:1px}
+.pp-v{width:1px;height:100%}
+.pp-px{position:absolute;left:0;top:0;box-sizing:border-box;border:1px solid #fff;outline:1px solid rgba(0,0,0,.6)}
+.pp-label{position:absolute;left:2px;bottom:2px;max-width:calc(100% - 4px);box-sizing:border-box;padding:0 4px;border-radius:3px;background:rgba(33,33,33,.8);color:#fff;font:10px/14px system-ui,sans-serif;font-variant-numeric:tabular-nums;white-space:pre;overflow:hidden;text-overflow:ellipsis}
+.pp-tip{position:fixed;z-index:31;pointer-events:none;background:rgba(33,33,33,.92);color:#fff;padding:3px 6px;border-radius:3px;font:11px/1.3 system-ui,sans-serif;font-variant-numeric:tabular-nums;white-space:pre;display:none}
+`;
+
+interface Marks { layer: HTMLDivElement; h: HTMLDivElement; v: HTMLDivElement; px: HTMLDivElement; label: HTMLDivElement }
+
+class ProbeGroup {
+  readonly members = new Set<ProbeMember>();
+  private readonly marks = new WeakMap<HTMLElement, Marks>();
+  private readonly shown = new Set<HTMLElement>();
+  private readonly tip: HTMLDivElement;
+  private pending: { member: ProbeMember; view: HTMLElement; x: number; y: number; cx: number; cy: number } | null = null;
+  private hide = false;
+  private frame = 0;
+  private prepared = false;
+
+  constructor() {
+    this.tip = document.createElement("div");
+    this.tip.className = "pp-tip";
+  }
+
+  /** The pointer at client (cx, cy) over `view` of `member`, at image point (x, y). */
+  hover(member: ProbeMember, view: HTMLElement, x: number, y: number, cx: number, cy: number): void {
+    if (!this.prepared) {
+      this.prepared = true;
+      for (const m of this.members) void m.prepare().then(() => this.schedule());
+    }
+    this.pending = { member, view, x, y, cx, cy };
+    this.hide = false;
+    this.schedule();
+  }
+
+  leave(): void {
+    this.pending = null;
+    this.hide = true;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
+  }
+
+  private marksOf(el: HTMLElement): Marks {
+    let m = this.marks.get(el);
+    if (!m) {
+      const div = (cls: string) => {
+        const d = document.createElement("div");
+        d.className = cls;
+        return d;
+      };
+      m = { layer: div("pp-layer"), h: div("pp-h"), v: div("pp-v"), px: div("pp-px"), label: div("pp-label") };
+      m.layer.append(m.h, m.v, m.px, m.label);
+      this.marks.set(el, m);
+    }
+    if (m.layer.parentElement !== el) el.append(m.layer);
+    return m;
+  }
+
+  private draw(): void {
+    this.frame = 0;
+    const p = this.pending;
+    if (this.hide || !p) {
+      for (const el of this.shown) this.marks.get(el)?.layer.remove();
+      this.shown.clear();
+      this.tip.style.display = "none";
+      return;
+    }
+    const x = Math.floor(p.x);
+    const y = Math.floor(p.y);
+    const now = new Set<HTMLElement>();
+    for (const m of this.members) {
+      const inside = x >= 0 && y >= 0 && x < m.image.w && y < m.image.h;
+      const lines = inside ? m.valueAt(x, y) : [];
+      for (const v of m.views()) {
+        const mk = this.marksOf(v.el);
+        now.add(v.el);
+        const [sx, sy] = toScreen(v.t, v.view, x, y);
+        const s = v.t.scale;
+        // The line through the pixel's centre; its outline once a pixel is big enough to see.
+        mk.h.style.transform = `translateY(${sy + s / 2 - 0.5}px)`;
+        mk.v.style.transform = `translateX(${sx + s / 2 - 0.5}px)`;
+        mk.px.hidden = s < 6;
+        if (s >= 6) {
+          mk.px.style.width = mk.px.style.height = `${s}px`;
+          mk.px.style.transform = `translate(${sx}px,${sy}px)`;
+        }
+        const text = !inside ? "outside the image" : lines === null ? "…" : lines.join("\n");
+        mk.layer.dataset.x = String(x);
+        mk.layer.dataset.y = String(y);
+        mk.layer.dataset.value = text;
+        // The hovered cell says it by the pointer (room for every line); the others in a corner.
+        const here = m === p.member && v.el === p.view;
+        mk.label.hidden = here;
+        if (!here && mk.label.textContent !== text) mk.label.textContent = text;
+        if (here) this.showTip(`x ${x}, y ${y}${inside && lines ? lines.map((l) => `\n${l}`).join("") : ""}`, p.cx, p.cy);
+      }
+    }
+    for (const el of this.shown) if (!now.has(el)) this.marks.get(el)?.layer.remove();
+    this.shown.clear();
+    for (const el of now) this.shown.add(el);
+  }
+
+  private showTip(text: string, cx: number, cy: number): void {
+    const tip = this.tip;
+    if (!tip.isConnected) document.body.append(tip);
+    if (tip.textContent !== text) tip.textContent = text;
+    tip.style.display = "block";
+    // Beside the pointer, flipped to the other side near the window's right and bottom edges
+    // (estimated from the text, not measured: no layout read per move).
+    const rows = text.split("\n");
+    const w = 12 + 6.2 * Math.max(...rows.map((r) => r.length));
+    const h = 8 + 15 * rows.length;
+    const left = cx + 14 + w > window.innerWidth ? cx - w - 8 : cx + 14;
+    const top = cy + 14 + h > window.innerHeight ? cy - h - 8 : cy + 14;
+    tip.style.transform = `translate(${Math.max(2, left)}px,${Math.max(2, top)}px)`;
+    tip.style.left = tip.style.top = "0";
+  }
+}
+
+const groups = new WeakMap<Element, ProbeGroup>();
+
+/**
+ * Adds a member to the probe group of `host` and listens for the pointer on `surface`. Returns
+ * the detach.
+ */
+export function attachProbe(host: Element, surface: HTMLElement, member: ProbeMember): () => void {
+  ensureStyle("tbmp-pixel-probe", CSS);
+  const el = groupElement(host);
+  let g = groups.get(el);
+  if (!g) groups.set(el, (g = new ProbeGroup()));
+  const group = g;
+  group.members.add(member);
+  const move = (e: PointerEvent) => {
+    if (e.buttons) return; // panning: the probe waits
+    const views = member.views();
+    const v = views.find((w) => w.el.contains(e.target as Node)) ?? views[0];
+    if (!v) return;
+    // The viewport's box is read once per move, for the hovered cell only.
+    const r = v.el.getBoundingClientRect();
+    const [x, y] = toImage(v.t, v.view, e.clientX - r.left, e.clientY - r.top);
+    group.hover(member, v.el, x, y, e.clientX, e.clientY);
+  };
+  const leave = () => group.leave();
+  surface.addEventListener("pointermove", move);
+  surface.addEventListener("pointerleave", leave);
+  surface.addEventListener("pointerdown", leave);
+  return () => {
+    surface.removeEventListener("pointermove", move);
+    surface.removeEventListener("pointerleave", leave);
+    surface.removeEventListener("pointerdown", leave);
+    group.members.delete(member);
+    group.leave();
+  };
+}
+
+/** A viewport's mapping: the group's transform, else the fit of its image into it. */
+export function viewMapping(t: ViewTransform | null, view: Size, image: Size): ViewTransform {
+  return t ?? fitTransform(view, image);
+}
+
+// ---- exact pixels -------------------------------------------------------------------------
+
+export interface Pixels { w: number; h: number; rgba: Uint8Array; alpha: boolean }
+
+let gl: WebGLRenderingContext | null | undefined;
+
+/** RGBA exactly as decoded: WebGL, unpremultiplied, no colour conversion; null when unavailable. */
+function readExact(img: HTMLImageElement, w: number, h: number): Uint8Array | null {
+  if (gl === undefined) gl = document.createElement("canvas").getContext("webgl", { premultipliedAlpha: false });
+  if (!gl || w > gl.getParameter(gl.MAX_TEXTURE_SIZE) || h > gl.getParameter(gl.MAX_TEXTURE_SIZE)) return null;
+  const tex = gl.createTexture();
+  const fb = gl.createFramebuffer();
+  try {
+    gl.bindTexture(gl.TEXTURE_2D, tex);
+    gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false);
+    gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, gl.NONE);
+    gl.pixelStorei(gl.UNPACK_FLIP_Y_WEBGL, false);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, img);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, tex, 0);
+    if (gl.checkFramebufferStatus(gl.FRAMEBUFFER) !== gl.FRAMEBUFFER_COMPLETE) return null;
+    const out = new Uint8Array(w * h * 4);
+    // Row 0 of the framebuffer is the texture's first row, the image's top row: no flip.
+    gl.readPixels(0, 0, w, h, gl.RGBA, gl.UNSIGNED_BYTE, out);
+    return out;
+  } finally {
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    gl.deleteFramebuffer(fb);
+    gl.deleteTexture(tex);
+  }
+}
+
+/** Without WebGL: a 2D canvas, exact for opaque pixels (it stores premultiplied alpha). */
+async function readCanvas(img: HTMLImageElement, w: number, h: number): Promise<Uint8Array> {
+  const bmp = await createImageBitmap(img, { premultiplyAlpha: "none", colorSpaceConversion: "none" });
+  const c = document.createElement("canvas");
+  c.width = w;
+  c.height = h;
+  const g = c.getContext("2d", { willReadFrequently: true });
+  if (!g) throw new Error("no 2D canvas");
+  g.drawImage(bmp, 0, 0);
+  bmp.close();
+  return new Uint8Array(g.getImageData(0, 0, w, h).data.buffer);
+}
+
+const decoded = new WeakMap<HTMLImageElement, Promise<Pixels>>();
+
+/** The image's decoded RGBA (once per image element; the image must have loaded). */
+export function pixelsOf(img: HTMLImageElement): Promise<Pixels> {
+  let p = decoded.get(img);
+  if (!p) {
+    p = img.decode().then(async () => {
+      const w = img.naturalWidth;
+      const h = img.naturalHeight;
+      const rgba = readExact(img, w, h) ?? await readCanvas(img, w, h);
+      let alpha = false;
+      for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 255) { alpha = true; break; }
+      return { w, h, rgba, alpha };
+    });
+    decoded.set(img, p);
+  }
+  return p;
+}
+
+/** "RGB 255 0 0" (or RGBA when the image has any transparency) of pixel (x, y). */
+export function rgbText(px: Pixels, x: number, y: number): string {
+  const i = (y * px.w + x) * 4;
+  const c = px.rgba;
+  return px.alpha ? `RGBA ${c[i]} ${c[i + 1]} ${c[i + 2]} ${c[i + 3]}` : `RGB ${c[i]} ${c[i + 1]} ${c[i + 2]}`;
+}
