@@ -1,6 +1,6 @@
 // Molecules with 3Dmol.js: PDB, mmCIF, SDF/MOL, MOL2, XYZ, PQR, GRO; cartoon, sticks, ball and
 // stick, spheres, lines, surface; colour by element, chain, residue or secondary structure;
-// overlays of other tags (prediction blue over truth red).
+// overlays of other tags (prediction blue over truth red), with their RMSD after superposition.
 //
 // Live viewers are rationed: at most MAX_LIVE at once, the least recently used one is replaced by
 // a picture of itself (its last frame) and its context released; pointing at the picture brings it
@@ -23,8 +23,9 @@
 import * as $3Dmol from "3dmol";
 import type { ItemMeta, ItemRef } from "../api-types";
 import { overlayColors, readSync } from "./scene-settings";
+import { moleculeRmsd, rmsdText, type Atom, type MoleculeRmsd } from "./kabsch";
 import { overlayShown } from "./overlay-pairs";
-import { OVERLAY_SHOWN_KEY, overlayControls, readFlags, root3d, select, syncSelect, message } from "./three-ui";
+import { OVERLAY_SHOWN_KEY, overlayControls, readFlags, root3d, select, setReadout, syncSelect, message } from "./three-ui";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
 import { CellMenu, heading, line } from "./viewer-chrome";
 import { h } from "./viewer-dom";
@@ -103,6 +104,24 @@ export function styleSpecs(style: MolStyle, color: MolColor, protein: boolean, s
   }
 }
 
+/**
+ * A molecule's atoms as the viewer draws them: 3Dmol's own parser, its first model (hydrogens of
+ * SDF and MOL2 left out, as 3Dmol does by default).
+ */
+export function parseAtoms(text: string, format: string): Atom[] {
+  const frames = $3Dmol.GLModel.parseMolData(text, parserFormat(format), { assignBonds: false, noComputeSecondaryStructure: true }) as Atom[][];
+  return frames.find((f) => f.length > 0) ?? [];
+}
+
+/** RMSD after superposition of two molecules' texts, or why there is none (never throws). */
+export function textRmsd(a: { text: string; format: string }, b: { text: string; format: string }): MoleculeRmsd {
+  try {
+    return moleculeRmsd(parseAtoms(a.text, a.format), parseAtoms(b.text, b.format));
+  } catch (err) {
+    return { ok: false, reason: `could not read the atoms (${(err as Error).message})` };
+  }
+}
+
 /** The cell's own molecule or one it may overlay; an overlay's text is fetched when first shown. */
 interface Part { tag: string; text: string | null; format: string; color: string; own: boolean; ref: ItemRef; loading?: Promise<void> }
 
@@ -132,6 +151,8 @@ class MoleculeView implements ViewerInstance {
   /** The size the live viewer was last laid out at (3Dmol's resize draws and rebuilds buffers). */
   private laidOut = { w: 0, h: 0 };
   private frames = 0;
+  /** RMSD of the own molecule against each overlay, once both texts are in (parsing costs). */
+  private readonly rmsds = new Map<Part, MoleculeRmsd>();
   private readonly release = () => {
     this.interacting = false;
     if (followTimer) flushFollowers();
@@ -401,6 +422,7 @@ class MoleculeView implements ViewerInstance {
           if (this.viewer) {
             this.models.set(p, this.viewer.addModel(t, parserFormat(p.format)));
             this.applyStyle();
+            this.renderControls();
           } else this.wake();
         })
         .catch(() => {
@@ -414,8 +436,26 @@ class MoleculeView implements ViewerInstance {
     return overlayControls(own, others, this.settings, (p) => this.ctx.setSettings(p));
   }
 
+  /** RMSD after superposition against each overlay shown whose text is in, as readout lines. */
+  private rmsdLines(): string[] {
+    const [own, ...others] = this.parts;
+    const shown = this.shownFn();
+    const lines: string[] = [];
+    const list = others.filter((p): p is Part & { text: string } => p.text !== null && shown(p.tag));
+    for (const p of list) {
+      let r = this.rmsds.get(p);
+      if (!r) this.rmsds.set(p, (r = textRmsd({ text: own.text ?? "", format: own.format }, p)));
+      lines.push(list.length > 1 ? `${p.tag}: ${rmsdText(r)}` : rmsdText(r));
+    }
+    return lines;
+  }
+
   private renderControls(): void {
-    this.panel.replaceChildren(...this.overlays().legend);
+    const rmsd = this.rmsdLines();
+    setReadout(this.root, rmsd[0] ?? null, "rmsd");
+    // The corner readout has room for one: the legend lists them all when there are more.
+    const more = rmsd.length > 1 ? rmsd.map((t) => h("div", { class: "v3d-row", text: t })) : [];
+    this.panel.replaceChildren(...this.overlays().legend, ...more);
     this.menu.refresh();
   }
 
@@ -435,7 +475,8 @@ class MoleculeView implements ViewerInstance {
       (v) => set({ [KEYS.color]: v }),
     );
     color.dataset.control = "mol-color";
-    return [heading("Molecule"), line(style, color), heading("Camera"), line(syncSelect(readSync(this.settings), set)), ...this.overlays().menu];
+    const rmsd = this.rmsdLines().map((t) => h("div", { class: "vc-note", "data-control": "rmsd", text: t }));
+    return [heading("Molecule"), line(style, color), heading("Camera"), line(syncSelect(readSync(this.settings), set)), ...this.overlays().menu, ...rmsd];
   }
 }
 

@@ -1,5 +1,6 @@
 // Point clouds from the binary arrays, straight into a BufferGeometry: every point is drawn
-// (a million included), coloured by rgb, class or height, with 3D boxes, vectors and overlays.
+// (a million included), coloured by rgb, class or height, with 3D boxes, vectors and overlays;
+// against an overlaid partner of the same size, the points whose class changed.
 import {
   ArrowHelper, BoxGeometry, BufferAttribute, BufferGeometry, Color, EdgesGeometry, Group, LineBasicMaterial,
   LineSegments, Points, PointsMaterial, Quaternion, Vector3,
@@ -11,8 +12,9 @@ import {
 } from "./pointcloud-data";
 import { className, classColor, classColorMap, rgbToHex, textColorOn } from "./segmentation/colors";
 import { boundsOf, overlayColors, readSync, View3D } from "./three-shared";
-import { overlayShown } from "./overlay-pairs";
-import { legendRow, message, OVERLAY_SHOWN_KEY, overlayControls, readFlags, root3d, select, syncSelect } from "./three-ui";
+import { isPair, overlayShown, tagRole } from "./overlay-pairs";
+import { changedPoints, changedRGB, diffSummary, type PointDiff } from "./pointcloud-compare";
+import { legendRow, message, OVERLAY_SHOWN_KEY, overlayControls, readFlags, root3d, select, setReadout, syncSelect } from "./three-ui";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
 import { CellMenu, heading, line } from "./viewer-chrome";
 import { checkbox, displayText, h } from "./viewer-dom";
@@ -23,7 +25,12 @@ export const KEYS = {
   hiddenClasses: "pc.hiddenClasses",
   minScore: "pc.minScore",
   up: "pc.up",
+  changed: "pc.changed",
 } as const;
+
+/** Changed points against a partner: these stand out, the unchanged ones recede. */
+const CHANGED_RGB = [255, 61, 0] as const;
+const UNCHANGED_RGB = [200, 204, 210] as const;
 
 interface Cloud {
   meta: PointCloudMeta;
@@ -32,8 +39,22 @@ interface Cloud {
   labels: Uint8Array | Uint16Array | Uint32Array | null;
 }
 
-/** Another tag's cloud at this step; its positions are fetched when it is first shown. */
-interface Overlay { tag: string; ref: ItemRef; color: string; points: Points | null; loading?: Promise<void> }
+/**
+ * Another tag's cloud at this step; its positions are fetched when it is first shown, its labels
+ * when its changed points are first asked for.
+ */
+interface Overlay {
+  tag: string;
+  ref: ItemRef;
+  meta: PointCloudMeta;
+  color: string;
+  points: Points | null;
+  loading?: Promise<void>;
+  labels?: Uint8Array | Uint16Array | Uint32Array | null;
+  labelsLoading?: Promise<void>;
+  /** This cloud's classes against the partner's, once both labels are in. */
+  diff?: PointDiff;
+}
 
 /**
  * Overlays of clouds start off even for an obvious pair: the prediction and the reference of a
@@ -121,9 +142,12 @@ class PointCloudView implements ViewerInstance {
     const up = s[KEYS.up] === "y" ? "y" : "z";
     const isShown = this.shownFn();
     const overlaid = this.overlays.some((o) => o.points && isShown(o.tag));
-    const key = { colorBy: colorBy + (overlaid ? "+overlay" : ""), hidden: [...hidden].join(","), colors: JSON.stringify(overrides), up };
+    const diff = this.changedDiff();
+    const changed = diff?.ok ? diff.mask : null;
+    const mode = changed ? "+changed" : overlaid ? "+overlay" : "";
+    const key = { colorBy: colorBy + mode, hidden: [...hidden].join(","), colors: JSON.stringify(overrides), up };
     // Recolouring a million points is the only costly step: redo it only when its inputs change.
-    if (key.colorBy !== this.applied.colorBy || key.colors !== this.applied.colors || key.up !== this.applied.up) this.recolor(colorBy, overrides, up, overlaid);
+    if (key.colorBy !== this.applied.colorBy || key.colors !== this.applied.colors || key.up !== this.applied.up) this.recolor(colorBy, overrides, up, overlaid, changed);
     if (key.hidden !== this.applied.hidden) {
       this.shownIndex = this.cloud.labels ? visibleIndex(this.cloud.labels, hidden) : null;
       this.geometry.setIndex(this.shownIndex ? new BufferAttribute(this.shownIndex, 1) : null);
@@ -137,7 +161,8 @@ class PointCloudView implements ViewerInstance {
         if (isShown(o.tag)) this.load(o);
         continue;
       }
-      o.points.visible = isShown(o.tag);
+      // Over the same points, the partner's solid colour would hide which ones changed.
+      o.points.visible = isShown(o.tag) && !changed;
       (o.points.material as PointsMaterial).size = this.material.size;
     }
     this.buildBoxes(num(s[KEYS.minScore], 0));
@@ -146,9 +171,55 @@ class PointCloudView implements ViewerInstance {
       this.fitted = up;
       this.view.fit(boundsOf(this.points), up === "z" ? new Vector3(0, 0, 1) : new Vector3(0, 1, 0));
     }
-    this.renderLegend(colorBy, hidden, overrides, up, overlaid);
+    setReadout(this.root, diff ? diffSummary(diff) : null, "changed-points");
+    this.renderLegend(colorBy, hidden, overrides, up, overlaid, diff);
     this.menu.refresh();
     this.view.requestRender();
+  }
+
+  /**
+   * The overlay whose classes "changed points" compares with: the prediction's truth (or the
+   * truth's prediction, `cloud_true` for `cloud_pred`) when shown and labelled, at the same batch
+   * index where there is one. Other overlays are other scans, not this one's labels.
+   */
+  private partner(): Overlay | null {
+    if (!this.cloud.labels) return null;
+    const isShown = this.shownFn();
+    const shown = this.overlays.filter((o) => isPair(this.ref.tag, o.tag) && isShown(o.tag) && o.meta.label_bytes);
+    return shown.find((o) => o.ref.index === this.ref.index) ?? shown[0] ?? null;
+  }
+
+  /** The changed points, when asked for (grid-wide) and a partner is shown; null otherwise or while its labels load. */
+  private changedDiff(): PointDiff | null {
+    const o = this.settings[KEYS.changed] === true ? this.partner() : null;
+    if (!o || !this.cloud.labels) return null;
+    if (o.labels === undefined) {
+      this.loadLabels(o);
+      return null;
+    }
+    if (!o.labels) return { ok: false, reason: `${o.tag}'s classes could not be loaded` };
+    if (!o.diff) {
+      const own = { labels: this.cloud.labels, classLabels: this.cloud.meta.class_labels };
+      const other = { labels: o.labels, classLabels: o.meta.class_labels };
+      // From the reference to the prediction when the tags say which is which, else from the overlay.
+      o.diff = tagRole(this.ref.tag)?.role === "truth" && tagRole(o.tag)?.role === "pred" ? changedPoints(own, other) : changedPoints(other, own);
+    }
+    return o.diff;
+  }
+
+  private loadLabels(o: Overlay): void {
+    if (o.labelsLoading) return;
+    o.labelsLoading = this.ctx.source
+      .fetchPoints(o.ref, "labels", this.ctx.signal)
+      .then((buf) => {
+        o.labels = labelArray(buf, o.meta.label_bytes);
+      })
+      .catch((err: Error) => {
+        if (err.name !== "AbortError") o.labels = null;
+      })
+      .then(() => {
+        if (!this.destroyed) this.update(this.settings);
+      });
   }
 
   resize(): void {
@@ -190,10 +261,11 @@ class PointCloudView implements ViewerInstance {
     return hidden;
   }
 
-  private recolor(colorBy: ColorBy, overrides: Record<string, string>, up: "y" | "z", overlaid: boolean): void {
+  private recolor(colorBy: ColorBy, overrides: Record<string, string>, up: "y" | "z", overlaid: boolean, changed: Uint8Array | null): void {
     const c = this.cloud;
     let rgb: Uint8Array;
-    if (overlaid) {
+    if (changed) rgb = changedRGB(changed, CHANGED_RGB, UNCHANGED_RGB);
+    else if (overlaid) {
       // Overlaid clouds are told apart by one solid colour per item.
       const [r, g, b] = new Color(this.ownColor()).toArray().map((x) => Math.round(x * 255));
       rgb = new Uint8Array(c.meta.num_points * 3);
@@ -301,6 +373,37 @@ class PointCloudView implements ViewerInstance {
     return overlayControls(own, this.overlays.map((o) => ({ tag: o.tag, color: o.color, own: false })), this.settings, (p) => this.ctx.setSettings(p), PAIRS_ON);
   }
 
+  /** The changed points' rows: what the two colours mean, then the count of each class change. */
+  private diffRows(d: PointDiff): HTMLElement[] {
+    const hex = (c: readonly number[]) => rgbToHex(c as [number, number, number]);
+    if (!d.ok) return [h("div", { class: "v3d-row", text: diffSummary(d) })];
+    const rows: HTMLElement[] = [
+      legendRow(hex(CHANGED_RGB), "changed class", d.changed.toLocaleString()),
+      legendRow(hex(UNCHANGED_RGB), "unchanged", (d.total - d.changed).toLocaleString()),
+    ];
+    for (const p of d.pairs) {
+      const row = h("div", { class: "v3d-row", "data-change": `${p.from}>${p.to}` }, h("span", { text: `${p.fromName} → ${p.toName}` }), h("span", { class: "num", text: p.count.toLocaleString() }));
+      rows.push(row);
+    }
+    return rows;
+  }
+
+  /** The menu's "changed points" switch, shown with a partner to compare with. */
+  private changedMenu(): Node[] {
+    const o = this.partner();
+    if (!o) return [];
+    const on = this.settings[KEYS.changed] === true;
+    const sw = checkbox(`changed points vs ${o.tag}`, on, (v) => this.ctx.setSettings({ [KEYS.changed]: v }));
+    sw.dataset.control = "changed-points";
+    const out: Node[] = [heading("Changed points"), line(sw)];
+    const d = this.changedDiff();
+    if (d) {
+      const note = h("div", { class: "vc-note", "data-control": "changed-summary", text: diffSummary(d) });
+      out.push(note, ...(d.ok ? this.diffRows(d) : []));
+    }
+    return out;
+  }
+
   /** Rows of the class legend, each with its toggle and point count. */
   private classRows(hidden: Set<number>, overrides: Record<string, string>): HTMLElement[] {
     const all = readFlags(this.settings, KEYS.hiddenClasses);
@@ -325,9 +428,10 @@ class PointCloudView implements ViewerInstance {
   }
 
   /** The in-cell legend (shown in large cells only): what the colours mean, and the point count. */
-  private renderLegend(colorBy: ColorBy, hidden: Set<number>, overrides: Record<string, string>, up: "y" | "z", overlaid: boolean): void {
+  private renderLegend(colorBy: ColorBy, hidden: Set<number>, overrides: Record<string, string>, up: "y" | "z", overlaid: boolean, diff: PointDiff | null): void {
     const rows: HTMLElement[] = [];
-    if (overlaid) rows.push(...this.overlayControls().legend);
+    if (diff) rows.push(...this.overlayControls().legend, ...this.diffRows(diff));
+    else if (overlaid) rows.push(...this.overlayControls().legend);
     else if (colorBy === "class") rows.push(...this.classRows(hidden, overrides));
     else if (colorBy === "height") rows.push(this.heightRow(up));
     const count = h("div", { class: "v3d-row" });
@@ -374,7 +478,7 @@ class PointCloudView implements ViewerInstance {
     } else if (colorBy === "height") out.push(heading("Colour"), this.heightRow(up));
     const count = h("div", { class: "vc-note" });
     count.textContent = `${m.num_points.toLocaleString()} points`;
-    out.push(count, ...this.overlayControls().menu);
+    out.push(count, ...this.overlayControls().menu, ...this.changedMenu());
     return out;
   }
 }
@@ -441,7 +545,7 @@ export const viewer: Viewer = {
     // Overlays shown from the start (the obvious partner, or ones turned on) load with the cloud;
     // the rest only when the user ticks them, so a cell never downloads every cloud of the step.
     const flags = readFlags(ctx.settings, OVERLAY_SHOWN_KEY);
-    const overlays: Overlay[] = others.map((o, i) => ({ tag: o.ref.tag, ref: o.ref, color: colors[i + 1], points: null }));
+    const overlays: Overlay[] = others.map((o, i) => ({ tag: o.ref.tag, ref: o.ref, meta: o.meta.point_cloud!, color: colors[i + 1], points: null }));
     await Promise.all(
       overlays.map(async (o) => {
         if (!overlayShown(ref.tag, o.tag, flags, PAIRS_ON)) return;

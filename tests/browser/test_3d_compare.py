@@ -1,0 +1,245 @@
+"""3D compare in Chromium against a real `tensorboard --logdir`: a prediction's point cloud
+against its truth shows which points changed class, with exact counts, in every cell of the
+grid; a predicted protein against its truth shows the RMSD after superposition."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.browser.conftest import open_media_tab, screenshot, until
+from tests.conftest import require, require_fixtures_dir
+from tests.tb_server import TensorBoardServer, serving
+
+POINTS = 2000
+CLASSES = {0: "ground", 1: "car", 2: "person", 3: "tree"}
+# Points relabelled in each run's prediction: run -> {(truth class, predicted class): count}.
+CHANGES = {
+    "run_a": {(1, 0): 120, (3, 2): 37},
+    "run_b": {(0, 1): 64},
+    "run_c": {},
+}
+# The viewer's colour of a changed point (pointcloud.ts CHANGED_RGB).
+CHANGED_RGB = (255, 61, 0)
+# Crambin's prediction: the truth scaled by this about its C-alpha centroid, then turned and moved.
+SCALE = 1.05
+
+
+def scan() -> tuple[np.ndarray, np.ndarray]:
+    """A flat grid of points (seen from any side as a patch) with classes in bands."""
+    side = int(np.ceil(np.sqrt(POINTS)))
+    ij = np.stack(np.unravel_index(np.arange(POINTS), (side, side)), axis=1).astype(np.float32)
+    xyz = np.concatenate([ij * 0.1, np.zeros((POINTS, 1), np.float32)], axis=1)
+    labels = (np.arange(POINTS) * 4 // POINTS).astype(np.uint8)
+    return xyz, labels
+
+
+def predicted(truth: np.ndarray, changes: dict[tuple[int, int], int]) -> np.ndarray:
+    pred = truth.copy()
+    for (src, dst), count in changes.items():
+        where = np.flatnonzero(truth == src)[:count]
+        assert len(where) == count
+        pred[where] = dst
+    return pred
+
+
+def rotation(axis: np.ndarray, angle: float) -> np.ndarray:
+    x, y, z = axis / np.linalg.norm(axis)
+    c, s, t = np.cos(angle), np.sin(angle), 1 - np.cos(angle)
+    return np.array(
+        [
+            [t * x * x + c, t * x * y - s * z, t * x * z + s * y],
+            [t * x * y + s * z, t * y * y + c, t * y * z - s * x],
+            [t * x * z - s * y, t * y * z + s * x, t * z * z + c],
+        ]
+    )
+
+
+def pdb_atoms(text: str) -> tuple[list[int], np.ndarray, list[bool]]:
+    """Line numbers, coordinates and C-alpha flags of a PDB's ATOM/HETATM records (first model)."""
+    rows, xyz, ca = [], [], []
+    for i, line in enumerate(text.splitlines()):
+        if line.startswith("ENDMDL"):
+            break
+        if line.startswith(("ATOM  ", "HETATM")):
+            rows.append(i)
+            xyz.append([float(line[30:38]), float(line[38:46]), float(line[46:54])])
+            ca.append(line.startswith("ATOM  ") and line[12:16].strip() == "CA")
+    return rows, np.array(xyz), ca
+
+
+def with_coordinates(text: str, rows: list[int], xyz: np.ndarray) -> str:
+    lines = text.splitlines()
+    for i, (x, y, z) in zip(rows, xyz, strict=True):
+        lines[i] = f"{lines[i][:30]}{x:8.3f}{y:8.3f}{z:8.3f}{lines[i][54:]}"
+    return "\n".join(lines) + "\n"
+
+
+def perturbed_protein(text: str) -> tuple[str, float, int]:
+    """The truth scaled about its C-alpha centroid by SCALE (whose best superposition is no rotation, so
+    its C-alpha RMSD is |SCALE - 1| times their radius of gyration), then rigidly turned and moved."""
+    rows, xyz, ca = pdb_atoms(text)
+    c_alpha = xyz[np.array(ca)]
+    centre = c_alpha.mean(axis=0)
+    moved = (xyz - centre) * SCALE @ rotation(np.array([1.0, 2.0, -1.0]), 1.1).T + [6.0, -4.0, 3.0]
+    pred = with_coordinates(text, rows, moved)
+    gyration = float(np.sqrt(((c_alpha - centre) ** 2).sum(axis=1).mean()))
+    expected = abs(SCALE - 1) * gyration
+    # Writing 3 decimals moves the RMSD by far less than this: the readout's 2 decimals are sure.
+    assert abs((expected * 100) % 1 - 0.5) > 0.1
+    return pred, expected, int(np.sum(ca))
+
+
+@pytest.fixture(scope="module")
+def logdir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float, int]:
+    mp = require("tb_media_panel")
+    root = tmp_path_factory.mktemp("compare3d")
+    xyz, truth = scan()
+    protein = (require_fixtures_dir() / "protein_1crn.pdb").read_text()
+    pred_protein, rmsd, n_ca = perturbed_protein(protein)
+    for run, changes in CHANGES.items():
+        with mp.Writer(str(root / "logs" / run)) as w:
+            w.add("scan/true", mp.PointCloud(xyz, labels=truth, class_labels=CLASSES), step=0)
+            w.add(
+                "scan/pred",
+                mp.PointCloud(xyz, labels=predicted(truth, changes), class_labels=CLASSES),
+                step=0,
+            )
+            if run == "run_a":
+                # A prediction of another size: nothing to pair point by point.
+                w.add("lidar/true", mp.PointCloud(xyz, labels=truth, class_labels=CLASSES), step=0)
+                w.add(
+                    "lidar/pred", mp.PointCloud(xyz[:-10], labels=truth[:-10], class_labels=CLASSES), step=0
+                )
+                w.add("fold/true", mp.Molecule(protein, format="pdb"), step=0)
+                w.add("fold/pred", mp.Molecule(pred_protein, format="pdb"), step=0)
+    return root, rmsd, n_ca
+
+
+@pytest.fixture(scope="module")
+def server(logdir: tuple[Path, float, int]) -> Iterator[TensorBoardServer]:
+    root = logdir[0]
+    with serving(root / "logs", root / "tb.log") as tb:
+        yield tb
+
+
+def cell(frame: Any, run: str, tag: str) -> Any:
+    c = frame.locator(f'.mp-cell[data-run="{run}"][data-tag="{tag}"][data-state="ready"]')
+    c.wait_for(timeout=90_000)
+    return c
+
+
+# How many pixels of a cell's 3D picture (its canvas, not the legend over it) are in the
+# changed points' colour.
+CHANGED_PIXELS = """(canvas) => {
+  const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  const [r, g, b] = RGB;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4)
+    if (Math.abs(d[i] - r) <= 8 && Math.abs(d[i + 1] - g) <= 8 && Math.abs(d[i + 2] - b) <= 8) n++;
+  return n;
+}""".replace("RGB", str(list(CHANGED_RGB)))
+
+
+def changed_pixels(locator: Any) -> int:
+    return int(locator.locator("canvas.v3d-canvas").first.evaluate(CHANGED_PIXELS))
+
+
+def expected_summary(changes: dict[tuple[int, int], int]) -> str:
+    n = sum(changes.values())
+    digits = 2 if 0 < n * 100 < POINTS else 1  # under 1%, two decimals
+    return f"{n:,} of {POINTS:,} points changed class ({100 * n / POINTS:.{digits}f}%)"
+
+
+def test_changed_points_counts_and_colours_in_every_cell(server: TensorBoardServer, page: Any) -> None:
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    frame = open_media_tab(page, server.url, "tags=%5E(scan|lidar)/pred%24&x=run&y=tag&cell=330")
+    cells = {run: cell(frame, run, "scan/pred") for run in CHANGES}
+    lidar = cell(frame, "run_a", "lidar/pred")
+    before = {run: changed_pixels(c) for run, c in cells.items()}
+    assert before == {run: 0 for run in CHANGES}, "nothing is drawn in the changed colour before asking"
+
+    # Turned on in the first cell: the overlay of its truth, then its changed points.
+    first = cells["run_a"]
+    first.hover()
+    first.locator('button[data-control="menu"]').click()
+    menu = frame.locator('[role="dialog"]:popover-open')
+    menu.locator('[data-overlay="scan/true"] input[type=checkbox]').check()
+    menu.locator('[data-control="changed-points"] input[type=checkbox]').check()
+    until(
+        lambda: menu.locator('[data-control="changed-summary"]').count() == 1,
+        "the menu's changed-points summary",
+    )
+    assert menu.locator('[data-control="changed-summary"]').inner_text() == expected_summary(CHANGES["run_a"])
+    rows = {
+        r.get_attribute("data-change"): r.inner_text().split("\n")
+        for r in menu.locator("[data-change]").all()
+    }
+    assert rows == {
+        f"{a}>{b}": [f"{CLASSES[a]} → {CLASSES[b]}", f"{n:,}"] for (a, b), n in CHANGES["run_a"].items()
+    }
+    page.keyboard.press("Escape")
+
+    # Every cell of the grid compares its own pair (the settings are grid-wide).
+    for run, changes in CHANGES.items():
+        readout = cells[run].locator('.v3d-readout[data-control="changed-points"]')
+        until(lambda r=readout: r.count() == 1, f"{run}'s changed-points readout")
+        assert readout.inner_text() == expected_summary(changes)
+    # Each changed point is a square of at least 2x2 pixels in the changed colour (a few may
+    # overlap): none changed, none drawn.
+    for run, changes in CHANGES.items():
+        n = sum(changes.values())
+        until(
+            lambda c=cells[run], n=n: 3 * n <= changed_pixels(c) <= 4 * n,
+            f"{run}'s {n} changed points drawn in the changed colour",
+        )
+    # The in-cell legend (a large cell) counts both sides.
+    legend = first.locator(".v3d-panel")
+    changed_a = sum(CHANGES["run_a"].values())
+    assert "changed class" in legend.inner_text() and f"{POINTS - changed_a:,}" in legend.inner_text()
+
+    # A prediction of another size says why it is not compared.
+    lidar.hover()
+    lidar.locator('button[data-control="menu"]').click()
+    menu.locator('[data-overlay="lidar/true"] input[type=checkbox]').check()
+    readout = lidar.locator('.v3d-readout[data-control="changed-points"]')
+    until(lambda: readout.count() == 1, "lidar's readout")
+    assert readout.inner_text() == (
+        "Changed points: the clouds differ in size (2,000 and 1,990 points): points are paired by their order"
+    )
+    page.keyboard.press("Escape")
+    assert changed_pixels(lidar) == 0
+    screenshot(page, "compare-3d-changed-points.png")
+
+    # Full screen shows the same comparison.
+    first.hover()
+    first.locator('[data-control="fullscreen"]').click()
+    box = frame.locator(".mp-lightbox")
+    full = box.locator('.v3d-readout[data-control="changed-points"]')
+    until(lambda: full.count() == 1, "the changed-points readout in full screen")
+    assert full.inner_text() == expected_summary(CHANGES["run_a"])
+    until(
+        lambda: changed_pixels(box) >= 3 * changed_a, "full screen draws the changed points in their colour"
+    )
+    assert not page.errors
+
+
+def test_protein_rmsd_after_superposition(
+    server: TensorBoardServer, logdir: tuple[Path, float, int], page: Any
+) -> None:
+    _, rmsd, n_ca = logdir
+    page.set_viewport_size({"width": 1280, "height": 800})
+    frame = open_media_tab(page, server.url, "tags=%5Efold/&x=tag&y=run&cell=400")
+    pred = cell(frame, "run_a", "fold/pred")
+    readout = pred.locator('.v3d-readout[data-control="rmsd"]')
+    until(lambda: readout.count() == 1, "the RMSD readout over the predicted fold")
+    assert readout.inner_text() == f"RMSD {rmsd:.2f} Å (after superposition, {n_ca} C\u03b1 atoms)"
+    # The truth's own cell shows the plain truth: no overlay, no readout.
+    assert cell(frame, "run_a", "fold/true").locator(".v3d-readout").count() == 0
+    until(lambda: pred.locator(".mol-host[data-frames]").count() == 1, "the overlaid fold drawn")
+    screenshot(page, "compare-3d-rmsd.png")
+    assert not page.errors
