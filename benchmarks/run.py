@@ -66,6 +66,8 @@ GOALS: dict[str, tuple[str, float] | None] = {
     "heatmap_log_per_cpu_s": None,
     "heatmap_bytes_per_log": ("max", 1_050_000.0),
     "heatmap_first_paint_ms": None,
+    "compare_wipe_ms_per_frame": ("max", 16.0),  # two 1024x1024 images, the divider dragged
+    "compare_wipe_latency_ms": None,
 }
 
 
@@ -85,6 +87,7 @@ SUITES: dict[str, str] = {
     "reader": "reader_export",
     "heatmaps": "heatmap_panel",
     "heatmap_log": "heatmap",
+    "compare": "compare_bench",
 }
 
 
