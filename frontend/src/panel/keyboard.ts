@@ -1,5 +1,7 @@
-// The panel's keyboard shortcuts, and the `?` list of them. Keys typed into a text field are
-// text, so they never step the slider.
+// The panel's keyboard shortcuts, what each key does (`keyAction`, pure), the run under review
+// (↑/↓), and the `?` list of them. Keys typed into a text field are text, so they never act.
+import type { ViewerSettings } from "../viewers/types";
+import { KEYS, readSettings } from "../viewers/segmentation/settings";
 import { h } from "./dom";
 
 export interface Shortcut {
@@ -7,12 +9,50 @@ export interface Shortcut {
   what: string;
 }
 
-export const SHORTCUTS: readonly Shortcut[] = [
-  { keys: ["←", "→"], what: "Previous / next logged step" },
-  { keys: ["Home", "End"], what: "First / last logged step of the window" },
-  { keys: ["Esc"], what: "Close a menu, this list or full screen" },
-  { keys: ["?"], what: "Show these shortcuts" },
+export interface ShortcutGroup {
+  title: string;
+  shortcuts: readonly Shortcut[];
+}
+
+/** Every key the panel answers, for the `?` overlay and the README (keep them in step). */
+export const SHORTCUTS: readonly ShortcutGroup[] = [
+  {
+    title: "Steps and runs",
+    shortcuts: [
+      { keys: ["←", "→"], what: "Previous / next logged step" },
+      { keys: ["Home", "End"], what: "First / last logged step of the window" },
+      { keys: ["↑", "↓"], what: "Previous / next run: highlights its row and scrolls to it; full screen follows" },
+    ],
+  },
+  {
+    title: "Review",
+    shortcuts: [
+      { keys: ["1", "…", "9"], what: "Show / hide the first nine classes of the masks (of the card under the pointer)" },
+      { keys: ["b"], what: "Bookmark the cell under the pointer (again: remove it)" },
+      { keys: ["Space"], what: "Compare view: flip A / B" },
+    ],
+  },
+  {
+    title: "Panel",
+    shortcuts: [
+      { keys: ["Esc"], what: "Close a menu, this list or full screen; else clear the run highlight" },
+      { keys: ["?"], what: "Show these shortcuts" },
+    ],
+  },
 ];
+
+/** What a key press asks the panel to do. */
+export type KeyAction =
+  | { do: "escape" }
+  | { do: "help" }
+  | { do: "step"; by: -1 | 1 }
+  | { do: "end"; which: "first" | "last" }
+  | { do: "run"; by: -1 | 1 }
+  | { do: "flip" }
+  | { do: "class"; n: number }
+  | { do: "bookmark" };
+
+type KeyLike = Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "altKey" | "target">;
 
 /**
  * Whether a key pressed with focus on `target` is meant for the control (typing, choosing).
@@ -28,6 +68,92 @@ export function typingInto(target: EventTarget | null): boolean {
   return !["checkbox", "radio", "range", "button"].includes(el.type ?? "");
 }
 
+const SPACE_ROLES = new Set(["button", "checkbox", "switch", "tab", "menuitem", "option", "radio", "slider", "link"]);
+
+/** Whether Space pressed on `target` presses it (a focused button, checkbox, video, summary …). */
+export function spaceActivates(target: EventTarget | null): boolean {
+  const el = target as { tagName?: unknown; getAttribute?: (n: string) => string | null } | null;
+  if (!el || typeof el.tagName !== "string") return false;
+  if (["BUTTON", "INPUT", "SUMMARY", "VIDEO", "AUDIO", "A"].includes(el.tagName.toUpperCase())) return true;
+  return SPACE_ROLES.has(el.getAttribute?.("role") ?? "");
+}
+
+/** The panel's action for a key press, or null when the key is not a shortcut there. */
+export function keyAction(e: KeyLike): KeyAction | null {
+  if (e.ctrlKey || e.metaKey || e.altKey || typingInto(e.target)) return null;
+  switch (e.key) {
+    case "Escape": return { do: "escape" };
+    case "?": return { do: "help" };
+    case "ArrowLeft": return { do: "step", by: -1 };
+    case "ArrowRight": return { do: "step", by: 1 };
+    case "Home": return { do: "end", which: "first" };
+    case "End": return { do: "end", which: "last" };
+    case "ArrowUp": return { do: "run", by: -1 };
+    case "ArrowDown": return { do: "run", by: 1 };
+    case " ": return spaceActivates(e.target) ? null : { do: "flip" };
+    case "b":
+    case "B": return { do: "bookmark" };
+    default:
+      return /^[1-9]$/.test(e.key) ? { do: "class", n: Number(e.key) } : null;
+  }
+}
+
+/** The run before or after `current` in `runs`, round the ends (as full screen's run buttons); none yet: the first or last. */
+export function runBeside(runs: readonly string[], current: string | null, by: -1 | 1): string | null {
+  if (!runs.length) return null;
+  const i = current === null ? -1 : runs.indexOf(current);
+  if (i < 0) return by > 0 ? runs[0] : runs[runs.length - 1];
+  return runs[(i + by + runs.length) % runs.length];
+}
+
+/** The run under review: ↑/↓ move it, the grid highlights its row, the full-screen view shows it. */
+export class CurrentRun {
+  private run: string | null = null;
+  private readonly fns = new Set<(run: string | null) => void>();
+
+  constructor(private readonly runs: () => readonly string[]) {}
+
+  get value(): string | null {
+    return this.run;
+  }
+
+  set(run: string | null): void {
+    if (run === this.run) return;
+    this.run = run;
+    for (const fn of this.fns) fn(run);
+  }
+
+  by(direction: -1 | 1): void {
+    this.set(runBeside(this.runs(), this.run, direction));
+  }
+
+  subscribe(fn: (run: string | null) => void): () => void {
+    this.fns.add(fn);
+    return () => this.fns.delete(fn);
+  }
+}
+
+/**
+ * The class ids keys 1–9 toggle: the first nine of those the viewers list (their menus' order),
+ * background left out (hidden by default, it is not what one reviews).
+ */
+export function keyClasses(lists: readonly string[]): number[] {
+  const ids = new Set<number>();
+  for (const list of lists) for (const t of list.split(" ")) if (/^\d+$/.test(t)) ids.add(Number(t));
+  return [...ids].sort((a, b) => a - b).slice(0, 9);
+}
+
+/** The settings patch that shows or hides class `id` in masks and boxes alike, as its menu checkbox does. */
+export function classToggle(settings: ViewerSettings, id: number): ViewerSettings {
+  const s = readSettings(settings);
+  const k = String(id);
+  const hidden = s.hiddenClasses[k] ?? s.boxHiddenClasses[k] ?? false;
+  return {
+    [KEYS.hiddenClasses]: { ...s.hiddenClasses, [k]: !hidden },
+    [KEYS.boxHiddenClasses]: { ...s.boxHiddenClasses, [k]: !hidden },
+  };
+}
+
 /** The `?` overlay: a dialog listing every shortcut; Escape or its button closes it. */
 export class ShortcutHelp {
   readonly el: HTMLElement;
@@ -37,13 +163,16 @@ export class ShortcutHelp {
     const close = h("button", { class: "mp-link-btn", text: "Close", "aria-label": "Close shortcuts" });
     close.addEventListener("click", () => this.close());
     const list = h("dl", { class: "mp-keys" });
-    for (const s of SHORTCUTS) {
-      const keys = h("dt");
-      s.keys.forEach((k, i) => {
-        if (i) keys.append(" ");
-        keys.append(h("kbd", { text: k }));
-      });
-      list.append(keys, h("dd", { text: s.what }));
+    for (const g of SHORTCUTS) {
+      list.append(h("div", { class: "mp-keys-group", text: g.title }));
+      for (const s of g.shortcuts) {
+        const keys = h("dt");
+        s.keys.forEach((k, i) => {
+          if (i) keys.append(" ");
+          keys.append(k === "…" ? k : h("kbd", { text: k }));
+        });
+        list.append(keys, h("dd", { text: s.what }));
+      }
     }
     this.el = h("div", { class: "mp-help", role: "dialog", "aria-label": "Keyboard shortcuts", "aria-modal": "true", tabindex: -1 },
       h("div", { class: "mp-help-head" }, h("span", { class: "mp-help-title", text: "Keyboard shortcuts" }), close), list);

@@ -22,7 +22,11 @@ import type { CardLayout } from "./card-model";
 import type { CellEnv } from "./cell";
 import { runColor } from "./colors";
 import { PanelData, errorText } from "./data";
-import { ShortcutHelp, typingInto } from "./keyboard";
+import type { CompareView } from "./compare-view";
+import { PinMenu } from "./pin-menu";
+import { BookmarkList, cellKeyAt, cellSelector, flash, markRules } from "./bookmarks";
+import type { CellKey } from "../state/cells";
+import { CurrentRun, ShortcutHelp, classToggle, keyAction, keyClasses } from "./keyboard";
 import type { Window } from "./data";
 import { clear, dragWidth, h, nameEl, notice } from "./dom";
 import { makeMatcher } from "./filter";
@@ -115,7 +119,19 @@ export class Panel {
   private pollTimer = 0;
   private polling = false;
   private readonly help = new ShortcutHelp();
+  /** The run under review (↑/↓), highlighted in every card and shown by the full-screen view. */
+  private readonly currentRun = new CurrentRun(() => this.shownRuns());
+  private readonly bookmarks: BookmarkList;
+  /** The rules that mark bookmarked cells and the current run's cells and labels. */
+  private readonly marks = h("style");
+  /** Where the pointer last was over the panel, for `b` and 1–9 (null once it left the frame). */
+  private pointer: { x: number; y: number } | null = null;
   private readonly cardMenu: CardLayoutMenu;
+  /** Every cell's pin button opens it; the Compare view (loaded with the first pin) sits above the cards. */
+  private readonly pinMenu: PinMenu;
+  private compareView: CompareView | null = null;
+  private compareLoad: Promise<void> | null = null;
+  private readonly compareSlot = h("div", { class: "mp-compare-slot" });
   private readonly heights = new WeakMap<Card, CardHeight>();
   /** The viewer settings each card's cells last got, so a change reaches only the cards it alters. */
   private readonly sent = new WeakMap<Card, string>();
@@ -131,6 +147,13 @@ export class Panel {
     this.toolbar = new Toolbar(store, { copyLink: () => this.copyLink(), help: () => this.help.toggle() });
     this.stepBox = new StepBox(store);
     this.cardMenu = new CardLayoutMenu(store);
+    this.pinMenu = new PinMenu({
+      store,
+      previousStep: (run, tag, step) => this.data.resolveStep(run, tag, step - 1, this.known(run, tag)),
+      nextRun: (run, tag, step) => this.nextRunWith(run, tag, step),
+    });
+    this.bookmarks = new BookmarkList(store, { jump: (key) => this.jumpTo(key) });
+    this.toolbar.end.querySelector(".mp-toolbar-end-row")?.prepend(this.bookmarks.button);
     this.timeline = new Timeline({
       zoom: (w) => {
         if (w[0] <= w[1]) store.set({ zoom: w });
@@ -148,7 +171,7 @@ export class Panel {
     this.indexing = h("div", { class: "mp-indexing", role: "status" });
     this.indexing.hidden = true;
     this.cardsEl = h("div", { class: "mp-cards" });
-    this.main = h("main", { class: "mp-main mp-clip" }, this.cardsEl);
+    this.main = h("main", { class: "mp-main mp-clip" }, this.compareSlot, this.cardsEl);
     const header = h("div", { class: "mp-header" }, this.toolbar.el,
       h("div", { class: "mp-timeline-row" }, this.stepBox.el, this.timeline.el, this.toolbar.end), this.indexing, this.banner);
     const side = h("aside", { class: "mp-side" }, this.runList.el, this.tagList.el);
@@ -163,11 +186,20 @@ export class Panel {
     });
     clear(root);
     root.classList.add("mp-root");
-    root.append(side, h("div", { class: "mp-content" }, header, this.main), this.help.el, this.cardMenu.pop);
+    root.append(side, h("div", { class: "mp-content" }, header, this.main), this.help.el, this.cardMenu.pop, this.pinMenu.pop,
+      this.bookmarks.pop, this.bookmarks.status, this.marks);
     this.main.addEventListener("scroll", () => this.scheduleVisible(), { passive: true });
     this.cardsEl.addEventListener("wheel", this.wheel, { passive: false });
     window.addEventListener("resize", () => this.relayout());
     document.addEventListener("keydown", (e) => this.onKey(e));
+    document.addEventListener("pointermove", (e) => (this.pointer = { x: e.clientX, y: e.clientY }), { passive: true });
+    document.addEventListener("pointerout", (e) => {
+      if (!e.relatedTarget) this.pointer = null;
+    });
+    this.currentRun.subscribe((run) => {
+      this.drawMarks();
+      if (run !== null) this.revealRun(run);
+    });
     // Keys pressed in TensorBoard's page (no click into the frame yet) work too, while shown.
     opts.location.outerDocument?.addEventListener("keydown", this.outerKey);
     store.subscribe((changed) => this.onChange(changed));
@@ -184,6 +216,8 @@ export class Panel {
     this.runList.update();
     this.tagList.update();
     this.toolbar.update();
+    this.showCompare();
+    this.drawMarks();
     await this.build();
     this.showIndexing();
     if (this.opts.pollMs > 0) this.pollTimer = window.setInterval(() => void this.poll(), this.opts.pollMs);
@@ -216,6 +250,14 @@ export class Panel {
     const has = (keys: ReadonlySet<Change>) => [...changed].some((k) => keys.has(k));
     this.stepBox.update();
     this.drawTimeline();
+    if (changed.has("bookmarks") || changed.has("pins")) {
+      this.bookmarks.update();
+      this.drawMarks();
+    }
+    if (changed.has("pins") || changed.has("compareView")) {
+      this.pinMenu.refresh();
+      this.showCompare();
+    }
     if (changed.has("steps")) return; // a build set the slider's stops; it re-addresses its cards
     this.toolbar.update();
     if (changed.has("runFilter") || changed.has("runsOff")) this.runList.update();
@@ -256,7 +298,34 @@ export class Panel {
     return { ...c.viewer, "image.fit": c.fit, "image.pixelated": c.pixelated, captions: c.captions };
   }
 
+  /** The Compare view, once there is something pinned (a link with pins reopens it). */
+  private showCompare(): void {
+    if (this.compareView) return this.compareView.update();
+    if (this.compareLoad || !this.state.pins.length) return;
+    this.compareLoad = import("./compare-view").then(({ CompareView }) => {
+      this.compareView = new CompareView({
+        store: this.store, api: this.data.api, runColor: (run) => this.color(run),
+        // The grid-wide viewer settings: the Compare view belongs to no card.
+        settings: () => this.viewerSettings(""), setSettings: (p) => this.setViewerSettings("", p),
+      });
+      this.compareSlot.append(this.compareView.el);
+    });
+  }
+
+  /** The next shown run after `run` (wrapping round) with `tag` at or before `step`, and that step. */
+  private async nextRunWith(run: string, tag: string, step: number): Promise<{ run: string; step: number } | null> {
+    const runs = this.shownRuns();
+    const i = runs.indexOf(run);
+    for (const r of [...runs.slice(i + 1), ...runs.slice(0, Math.max(0, i))]) {
+      if (r === run || !this.data.hasSeries(r, tag)) continue;
+      const s = await this.data.resolveStep(r, tag, step, this.known(r, tag));
+      if (s !== null) return { run: r, step: s };
+    }
+    return null;
+  }
+
   private pushSettings(): void {
+    this.compareView?.updateSettings(this.viewerSettings(""));
     for (const [key, card] of this.cards) {
       const settings = this.viewerSettings(key);
       const text = JSON.stringify(settings);
@@ -332,30 +401,121 @@ export class Panel {
   };
 
   private onKey(e: KeyboardEvent): void {
-    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || typingInto(e.target)) return;
-    switch (e.key) {
-      case "Escape":
+    const action = e.defaultPrevented ? null : keyAction(e);
+    if (!action) return;
+    switch (action.do) {
+      case "escape":
         if (this.help.open) this.help.close();
         else if (this.cardMenu.openKey !== null) this.cardMenu.close(true);
         else if (this.state.expanded !== null) this.store.set({ expanded: null });
+        else if (this.currentRun.value !== null) this.currentRun.set(null);
         else return;
         break;
-      case "?":
+      case "help":
         this.help.toggle();
         break;
-      case "ArrowLeft":
-      case "ArrowRight":
-        this.lastMove = e.key === "ArrowLeft" ? -1 : 1;
-        this.store.stepBy(this.lastMove);
+      case "step":
+        this.lastMove = action.by;
+        this.store.stepBy(action.by);
         break;
-      case "Home":
-      case "End":
-        this.store.stepToEnd(e.key === "Home" ? "first" : "last");
+      case "end":
+        this.store.stepToEnd(action.which);
         break;
-      default:
+      case "run":
+        this.currentRun.by(action.by);
+        break;
+      case "flip":
+        // The Compare view flips A and B (flicker, wipe, onion skin); elsewhere Space keeps its own use.
+        window.dispatchEvent(new CustomEvent("mp-compare-flip"));
         return;
+      case "class":
+        if (!this.toggleClass(action.n)) return;
+        break;
+      case "bookmark":
+        if (!this.bookmarkUnderPointer()) return;
+        break;
     }
     e.preventDefault();
+  }
+
+  /** The element under the pointer, if it is over the panel. */
+  private underPointer(): Element | null {
+    return this.pointer ? document.elementFromPoint(this.pointer.x, this.pointer.y) : null;
+  }
+
+  /** `b`: bookmarks the cell under the pointer, or removes its bookmark. */
+  private bookmarkUnderPointer(): boolean {
+    const el = this.underPointer();
+    const key = cellKeyAt(el);
+    if (!key) return false;
+    this.bookmarks.toggle(key, el?.closest<HTMLElement>(".mp-cell") ?? null);
+    return true;
+  }
+
+  /**
+   * Key `n` of 1–9: shows or hides the n-th class of the masks shown, in the card under the
+   * pointer (its own settings where it keeps them, as its class menu does), else grid-wide.
+   */
+  private toggleClass(n: number): boolean {
+    const card = this.underPointer()?.closest<HTMLElement>(".mp-card[data-card]") ?? null;
+    const scope = document.querySelector(".mp-lightbox") ?? card ?? this.cardsEl;
+    const lists = [...scope.querySelectorAll<HTMLElement>("[data-class-ids]")].map((el) => el.dataset.classIds ?? "");
+    const id = keyClasses(lists)[n - 1];
+    if (id === undefined) return false;
+    const key = card?.dataset.card;
+    if (key !== undefined) this.setViewerSettings(key, classToggle(this.viewerSettings(key), id));
+    else this.store.set({ viewer: { ...this.state.viewer, ...classToggle(this.state.viewer, id) } }, "replace");
+    return true;
+  }
+
+  private drawMarks(): void {
+    this.marks.textContent = markRules(this.state.bookmarks, this.currentRun.value);
+  }
+
+  /** Cards to scroll to a run or cell: the one under the pointer first, then the full-screen one, then the rest in order. */
+  private cardsToReveal(): Card[] {
+    const under = this.underPointer()?.closest(".mp-card");
+    const cards = [...this.cards.values()];
+    const first = cards.find((c) => c.el === under) ?? cards.find((c) => c.model.expanded);
+    return first ? [first, ...cards.filter((c) => c !== first)] : cards;
+  }
+
+  /** Scrolls the current run's row (or column) into view, in the card under the pointer, else the first card on screen that has it. */
+  private revealRun(run: string): void {
+    const box = this.main.getBoundingClientRect();
+    const onScreen = (c: Card) => {
+      const r = c.el.getBoundingClientRect();
+      return r.bottom > box.top && r.top < box.bottom;
+    };
+    const cards = this.cardsToReveal();
+    const order = [...cards.slice(0, 1), ...cards.slice(1).filter(onScreen), ...cards.slice(1).filter((c) => !onScreen(c))];
+    for (const card of order) if (card.grids.some((g) => g.reveal((a) => a.run === run))) return;
+  }
+
+  /** A bookmark's link: its step on the slider, its run and tag shown and current, its cell scrolled into view. */
+  private jumpTo(key: CellKey): void {
+    const s = this.state;
+    const patch: Partial<PanelState> = { step: key.step >= this.store.view.extent[1] ? null : key.step };
+    if (s.runsOff.includes(key.run)) patch.runsOff = s.runsOff.filter((r) => r !== key.run);
+    if (!makeMatcher(s.runFilter).test(key.run)) patch.runFilter = "";
+    if (!makeMatcher(s.tagFilter).test(key.tag)) patch.tagFilter = "";
+    if (s.zoom && (key.step < s.zoom[0] || key.step > s.zoom[1])) patch.zoom = null;
+    if (s.expanded !== null) patch.expanded = null;
+    this.store.set(patch);
+    this.bookmarks.close(false);
+    void Promise.resolve().then(() => this.built).then(() => {
+      const card = this.cards.get(key.tag) ?? this.cards.get(ALL_TAGS_CARD);
+      const cards = [...(card ? [card] : []), ...[...this.cards.values()].filter((c) => c !== card)];
+      const exact = (a: CellAddress) => a.run === key.run && a.tag === key.tag && a.index === key.index && a.step === key.step;
+      const near = (a: CellAddress) => a.run === key.run && a.tag === key.tag;
+      this.currentRun.set(key.run); // first: its own scroll to the run's row gives way to the cell's
+      if (!cards.some((c) => c.grids.some((g) => g.reveal(exact)))) cards.some((c) => c.grids.some((g) => g.reveal(near)));
+      // Once mounted, the cell flashes: the eye finds it among its neighbours.
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        const cell = document.querySelector(cellSelector(key));
+        if (cell) flash(cell);
+      }));
+    });
   }
 
   // ---- what is shown ----------------------------------------------------------------------
@@ -426,12 +586,22 @@ export class Panel {
     return {
       current: () => this.current,
       stepBy: (d) => this.store.stepBy(d),
-      subscribe: (fn) => this.store.subscribe((changed) => {
-        if (changed.has("step") || changed.has("steps")) fn("step");
-        if (changed.has("viewer") || changed.has("cards")) fn("settings");
-      }),
+      subscribe: (fn) => {
+        const offStore = this.store.subscribe((changed) => {
+          if (changed.has("step") || changed.has("steps")) fn("step");
+          if (changed.has("viewer") || changed.has("cards")) fn("settings");
+        });
+        const offRun = this.currentRun.subscribe(() => fn("run"));
+        return () => {
+          offStore();
+          offRun();
+        };
+      },
       settings: () => this.viewerSettings(key),
       runs: () => this.shownRuns(),
+      currentRun: () => this.currentRun.value,
+      setRun: (run) => this.currentRun.set(run),
+      runBy: (d) => this.currentRun.by(d),
       item: async (run, tag, step, index) => {
         const actual = await this.data.resolveStep(run, tag, step, this.known(run, tag));
         if (actual === null) return null;
@@ -457,6 +627,7 @@ export class Panel {
       runColor: (run) => this.color(run),
       showRun,
       label,
+      pins: this.pinMenu,
     };
   }
 

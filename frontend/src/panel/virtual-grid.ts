@@ -403,6 +403,39 @@ export class VirtualGrid {
     return { run: first.run, tag: first.tag, index: first.index, from, to };
   }
 
+  /**
+   * Scrolls the first cell whose address `match`es into view, in the grid and the page alike
+   * (it need not be mounted: the scroll mounts it); false when no cell matches.
+   */
+  reveal(match: (a: CellAddress) => boolean): boolean {
+    const m = this.model;
+    // Rows and columns on screen first: the run's row at the steps shown, not at the first step.
+    const seen = this.visibleRange(0);
+    const order = (n: number, a = 0, b = -1) => {
+      const all = [...Array(n).keys()];
+      return [...all.slice(a, b + 1), ...all.filter((i) => i < a || i > b)];
+    };
+    const cols = order(m.cols, seen?.c0, seen?.c1);
+    for (const r of order(m.rows, seen?.r0, seen?.r1)) {
+      for (const c of cols) {
+        const a = m.address(r, c);
+        if (!a || !match(a)) continue;
+        const spot = h("div", { class: "mp-reveal" });
+        Object.assign(spot.style, {
+          position: "absolute", pointerEvents: "none", left: `${this.colLeft(c)}px`, top: `${m.headerH + r * (m.cellH + m.gap)}px`,
+          width: `${m.cellW}px`, height: `${m.cellH}px`,
+          // Clear of the pinned card header, column labels and row labels.
+          scrollMargin: `${m.headerH + 48}px 8px 8px ${m.labelW + 8}px`,
+        });
+        this.inner.append(spot);
+        spot.scrollIntoView({ block: "nearest", inline: "nearest" });
+        spot.remove();
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Cells of row r that are mounted (to play a row of videos together). */
   rowCells(r: number): Cell[] {
     return [...this.cells.entries()].filter(([k]) => Number(k.split(",")[0]) === r).map(([, c]) => c);

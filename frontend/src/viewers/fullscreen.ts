@@ -22,7 +22,7 @@ const CSS = `
 /** The full-screen view open on the page, if any. */
 let active: FullScreen | null = null;
 
-function titleOf(ref: ItemRef): string {
+export function titleOf(ref: ItemRef): string {
   return `${ref.run} · ${ref.tag} · step ${ref.step} · #${ref.index}`;
 }
 
@@ -83,11 +83,17 @@ class FullScreen {
       const nav = this.nav;
       this.unfollow = nav.subscribe((what) => {
         if (what === "settings") return this.instance?.update?.(nav.settings());
+        if (what === "run") {
+          const run = nav.currentRun();
+          if (run !== null && run !== this.ref.run) void this.goTo(run, nav.current() ?? Number(this.ref.step));
+          return;
+        }
         const step = nav.current();
         if (step !== null && String(step) !== String(this.ref.step)) void this.goTo(this.ref.run, step);
       });
     }
     this.show(ref, meta);
+    this.nav?.setRun(ref.run); // the run under review is the one shown
     this.closeBtn.focus();
   }
 
@@ -101,13 +107,10 @@ class FullScreen {
     else this.empty({ ...this.ref, run, step }, `No ${this.ref.tag} #${this.ref.index} in ${run} at or before step ${step}`);
   }
 
+  /** The panel moves its run under review from this one; the view follows it (subscribe). */
   private runBy(direction: -1 | 1): void {
-    if (!this.nav) return;
-    const runs = this.nav.runs();
-    const i = runs.indexOf(this.ref.run);
-    const next = runs[(i + direction + runs.length) % runs.length];
-    if (next === undefined) return;
-    void this.goTo(next, this.nav.current() ?? Number(this.ref.step));
+    this.nav?.setRun(this.ref.run);
+    this.nav?.runBy(direction);
   }
 
   private label(ref: ItemRef): void {
@@ -116,7 +119,9 @@ class FullScreen {
     this.name.textContent = displayText(title);
     this.overlay.setAttribute("aria-label", `${title} full screen`);
     this.overlay.dataset.run = ref.run;
+    this.overlay.dataset.tag = ref.tag;
     this.overlay.dataset.step = String(ref.step);
+    this.overlay.dataset.index = String(ref.index);
   }
 
   private clearStage(): void {

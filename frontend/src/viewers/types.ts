@@ -20,11 +20,16 @@ export interface ItemNavigator {
   /** The slider's step, null before any data. */
   current(): number | null;
   stepBy(direction: -1 | 1): void;
-  /** Calls back when the slider moved or the grid-wide viewer settings changed; returns the unsubscribe. */
-  subscribe(fn: (what: "step" | "settings") => void): () => void;
+  /** Calls back when the slider, the run under review or the grid-wide viewer settings changed; returns the unsubscribe. */
+  subscribe(fn: (what: "step" | "run" | "settings") => void): () => void;
   settings(): ViewerSettings;
   /** Shown runs, in the panel's order. */
   runs(): readonly string[];
+  /** The run under review: one for the grid (↑/↓ highlight its row) and the full-screen view. */
+  currentRun(): string | null;
+  setRun(run: string): void;
+  /** The previous or next run (↑/↓, the full-screen view's run buttons). */
+  runBy(direction: -1 | 1): void;
   /** The item of `tag` #`index` in `run` at `step` or the nearest earlier one; null when none. */
   item(run: string, tag: string, step: number, index: number): Promise<{ ref: ItemRef; meta: ItemMeta } | null>;
 }
