@@ -4,6 +4,7 @@ grid; a predicted protein against its truth shows the RMSD after superposition."
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -94,13 +95,35 @@ def perturbed_protein(text: str) -> tuple[str, float, int]:
     return pred, expected, int(np.sum(ca))
 
 
+def noisy_protein(text: str) -> tuple[str, float]:
+    """The truth with every atom jittered, turned and moved; its C-alpha RMSD after superposition
+    as Biopython's Superimposer (an independent implementation) finds it."""
+    require("Bio")
+    from Bio.PDB import PDBParser, Superimposer
+
+    rows, xyz, _ = pdb_atoms(text)
+    jitter = np.random.default_rng(3).normal(0, 0.6, size=xyz.shape)
+    moved = (xyz + jitter) @ rotation(np.array([-2.0, 1.0, 0.5]), 2.4).T + [-20.0, 5.0, 11.0]
+    pred = with_coordinates(text, rows, moved)
+    parser = PDBParser(QUIET=True)
+
+    def c_alphas(pdb: str, name: str) -> list[Any]:
+        return [a for a in parser.get_structure(name, io.StringIO(pdb)).get_atoms() if a.get_id() == "CA"]
+
+    sup = Superimposer()
+    sup.set_atoms(c_alphas(text, "truth"), c_alphas(pred, "pred"))
+    return pred, float(sup.rms)
+
+
 @pytest.fixture(scope="module")
-def logdir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float, int]:
+def logdir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, float], int]:
     mp = require("tb_media_panel")
     root = tmp_path_factory.mktemp("compare3d")
     xyz, truth = scan()
     protein = (require_fixtures_dir() / "protein_1crn.pdb").read_text()
-    pred_protein, rmsd, n_ca = perturbed_protein(protein)
+    scaled, scaled_rmsd, n_ca = perturbed_protein(protein)
+    noisy, noisy_rmsd = noisy_protein(protein)
+    folds = {"run_a": scaled, "run_b": noisy}
     for run, changes in CHANGES.items():
         with mp.Writer(str(root / "logs" / run)) as w:
             w.add("scan/true", mp.PointCloud(xyz, labels=truth, class_labels=CLASSES), step=0)
@@ -115,13 +138,14 @@ def logdir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float, int]:
                 w.add(
                     "lidar/pred", mp.PointCloud(xyz[:-10], labels=truth[:-10], class_labels=CLASSES), step=0
                 )
+            if run in folds:
                 w.add("fold/true", mp.Molecule(protein, format="pdb"), step=0)
-                w.add("fold/pred", mp.Molecule(pred_protein, format="pdb"), step=0)
-    return root, rmsd, n_ca
+                w.add("fold/pred", mp.Molecule(folds[run], format="pdb"), step=0)
+    return root, {"run_a": scaled_rmsd, "run_b": noisy_rmsd}, n_ca
 
 
 @pytest.fixture(scope="module")
-def server(logdir: tuple[Path, float, int]) -> Iterator[TensorBoardServer]:
+def server(logdir: tuple[Path, dict[str, float], int]) -> Iterator[TensorBoardServer]:
     root = logdir[0]
     with serving(root / "logs", root / "tb.log") as tb:
         yield tb
@@ -229,17 +253,19 @@ def test_changed_points_counts_and_colours_in_every_cell(server: TensorBoardServ
 
 
 def test_protein_rmsd_after_superposition(
-    server: TensorBoardServer, logdir: tuple[Path, float, int], page: Any
+    server: TensorBoardServer, logdir: tuple[Path, dict[str, float], int], page: Any
 ) -> None:
     _, rmsd, n_ca = logdir
     page.set_viewport_size({"width": 1280, "height": 800})
-    frame = open_media_tab(page, server.url, "tags=%5Efold/&x=tag&y=run&cell=400")
-    pred = cell(frame, "run_a", "fold/pred")
-    readout = pred.locator('.v3d-readout[data-control="rmsd"]')
-    until(lambda: readout.count() == 1, "the RMSD readout over the predicted fold")
-    assert readout.inner_text() == f"RMSD {rmsd:.2f} Å (after superposition, {n_ca} C\u03b1 atoms)"
-    # The truth's own cell shows the plain truth: no overlay, no readout.
-    assert cell(frame, "run_a", "fold/true").locator(".v3d-readout").count() == 0
-    until(lambda: pred.locator(".mol-host[data-frames]").count() == 1, "the overlaid fold drawn")
+    # Only the predictions' cards: each overlays its truth (red truth, blue prediction).
+    frame = open_media_tab(page, server.url, "tags=%5Efold/pred%24&x=run&y=tag&cell=360")
+    for run, expected in rmsd.items():
+        pred = cell(frame, run, "fold/pred")
+        readout = pred.locator('.v3d-readout[data-control="rmsd"]')
+        until(lambda r=readout: r.count() == 1, f"the RMSD readout over {run}'s predicted fold")
+        assert readout.inner_text() == f"RMSD {expected:.2f} Å (after superposition, {n_ca} C\u03b1 atoms)"
+        until(
+            lambda p=pred: p.locator(".mol-host[data-frames]").count() == 1, f"{run}'s overlaid folds drawn"
+        )
     screenshot(page, "compare-3d-rmsd.png")
     assert not page.errors
