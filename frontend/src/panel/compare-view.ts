@@ -104,6 +104,7 @@ const CSS = `
 .cv-stage[data-mode=flicker][data-showing=a]>.cv-tag.b,.cv-stage[data-mode=flicker][data-showing=b]>.cv-tag.a{display:none}
 .cv-readout{display:flex;flex-direction:column;gap:6px;font-size:12px;color:var(--mp-muted);font-variant-numeric:tabular-nums}
 .cv-readout b{color:var(--mp-text);font-weight:500}
+.cv-readout.cv-3d{flex-direction:row;flex-wrap:wrap;gap:4px 16px;padding:0 0 8px}
 .cv-readout .cm-bar{width:100%}
 .cv-media{display:flex;align-items:center;gap:8px}
 .cv-media input[type=range]{flex:1;min-width:0}
@@ -381,8 +382,9 @@ export class CompareView {
   }
 
   /** Space: flicker shows the other side; the other modes swap A and B. */
-  private readonly flip = (): void => {
+  private readonly flip = (e: Event): void => {
     if (!this.s.open || this.pins.length < 2) return;
+    e.preventDefault(); // flipped: the key handler keeps Space from scrolling the page
     if (this.s.mode === "flicker") {
       this.set({ interval: 0 });
       this.show(this.showing === "a" ? "b" : "a");
@@ -457,6 +459,7 @@ export class CompareView {
     });
     this.body.replaceChildren(grid);
     grid.append(...tiles.map((t) => t.tile));
+    if (pins.length === 2) void this.readout3D(pins[a], pins[b], signal);
     await Promise.all(tiles.map(async ({ k, tile, body }) => {
       const got = await this.item(k);
       if (signal.aborted) return;
@@ -482,6 +485,49 @@ export class CompareView {
         body.append(h("div", { class: "cv-hint", text: `Could not show: ${errorText(err)}` }));
       }
     }));
+  }
+
+  /**
+   * Two point clouds: the points whose class changed from A to B, with counts per class pair;
+   * two molecules: their RMSD after superposition (helper C's changedPoints and Kabsch).
+   */
+  private async readout3D(ka: CellKey, kb: CellKey, signal: AbortSignal): Promise<void> {
+    const [la, lb] = await Promise.all([this.item(ka), this.item(kb)]);
+    if (signal.aborted || "error" in la || "error" in lb || la.meta.kind !== lb.meta.kind) return;
+    const kind = la.meta.kind;
+    if (kind !== "pointcloud" && kind !== "molecule") return;
+    const out = h("div", { class: "cv-readout cv-3d", role: "status", "data-kind": kind });
+    this.body.prepend(out);
+    try {
+      if (kind === "pointcloud") {
+        const [{ changedPoints, diffSummary }, { labelArray }] = await Promise.all([import("../viewers/pointcloud-compare"), import("../viewers/pointcloud-data")]);
+        const pa = la.meta.point_cloud;
+        const pb = lb.meta.point_cloud;
+        if (!pa?.label_bytes || !pb?.label_bytes) {
+          out.textContent = "Changed points compare classes: both clouds need per-point classes (N×4 xyz+class).";
+          return;
+        }
+        const [ba, bb] = await Promise.all([this.env.api.fetchPoints(la.ref, "labels", signal), this.env.api.fetchPoints(lb.ref, "labels", signal)]);
+        if (signal.aborted) return;
+        const d = changedPoints({ labels: labelArray(ba, pa.label_bytes), classLabels: pa.class_labels }, { labels: labelArray(bb, pb.label_bytes), classLabels: pb.class_labels });
+        out.append(h("b", { text: `A → B: ${diffSummary(d)}` }));
+        if (d.ok) {
+          out.dataset.changed = String(d.changed);
+          for (const p of d.pairs.slice(0, 8)) out.append(h("span", { text: `${p.fromName} → ${p.toName}: ${fmtCount(p.count)}` }));
+        }
+      } else {
+        const { textRmsd } = await import("../viewers/molecule");
+        const text = async (ref: ItemRef) => new TextDecoder().decode(await this.env.api.fetchData(ref, signal));
+        const [ta, tb] = await Promise.all([text(la.ref), text(lb.ref)]);
+        if (signal.aborted) return;
+        const { rmsdText } = await import("../viewers/kabsch");
+        const r = textRmsd({ text: ta, format: la.meta.format }, { text: tb, format: lb.meta.format });
+        if (r.ok) out.dataset.rmsd = String(r.rmsd);
+        out.append(h("b", { text: `A vs B: ${rmsdText(r)}` }));
+      }
+    } catch (err) {
+      if (!signal.aborted) out.textContent = `Could not compare: ${errorText(err)}`;
+    }
   }
 
   /** A over B on one stage: wipe, onion skin, flicker and difference. */

@@ -31,6 +31,7 @@ export class PinMenu {
   private readonly buttons = new Set<PinButton>();
   private openFor: { key: CellKey; button: HTMLButtonElement } | null = null;
   private token = 0;
+  private frame = 0;
 
   constructor(private readonly env: PinMenuEnv) {
     this.pop = h("div", { class: "mp-card-menu mp-pin-menu", role: "dialog", popover: "manual", "aria-label": "Pin to compare" });
@@ -89,6 +90,13 @@ export class PinMenu {
     if (!this.pop.matches(":popover-open")) this.pop.showPopover();
     this.fill();
     this.pop.querySelector<HTMLElement>("button")?.focus();
+    // Pinning opens the Compare bar above the cards, moving the cell: the menu stays by its button.
+    const follow = () => {
+      this.place();
+      this.frame = requestAnimationFrame(follow);
+    };
+    cancelAnimationFrame(this.frame);
+    this.frame = requestAnimationFrame(follow);
   }
 
   close(returnFocus: boolean): void {
@@ -96,6 +104,7 @@ export class PinMenu {
     const b = this.openFor.button;
     this.openFor = null;
     this.token++;
+    cancelAnimationFrame(this.frame);
     b.setAttribute("aria-expanded", "false");
     if (this.pop.matches(":popover-open")) this.pop.hidePopover();
     this.pop.replaceChildren();
