@@ -188,42 +188,49 @@ def test_number_keys_toggle_classes_and_b_bookmarks_the_cell_under_the_pointer(
     assert not page.errors
 
 
-def test_space_flips_help_lists_every_key_and_typing_is_not_a_shortcut(
+def test_space_flips_compare_help_lists_every_key_and_typing_is_not_a_shortcut(
     page: Any, server: TensorBoardServer
 ) -> None:
-    frame = open_grid(page, server)
-    frame.locator(".mp-root").evaluate(
-        "() => { window.__flips = 0; window.addEventListener('mp-compare-flip', () => window.__flips++); }")
-
-    def count() -> int:
-        return int(frame.locator(".mp-root").evaluate("() => window.__flips"))
-
+    pins = json.dumps([["run01", "seg", 1, 0], ["run02", "seg", 1, 0]])
+    cv = json.dumps({"open": True, "mode": "flicker", "interval": 0})
+    frame = open_media_tab(page, server.url, urllib.parse.urlencode({"tags": "seg", "pins": pins, "cv": cv}))
+    shown = frame.locator('.cv-stage[data-ready="1"]')
+    shown.wait_for(timeout=60_000)
+    assert shown.get_attribute("data-showing") == "a"
+    main = frame.locator(".mp-main")
+    top = main.evaluate("m => m.scrollTop")
+    # From TensorBoard's page: the Compare view's flicker shows B, and the page does not scroll.
     page.keyboard.press(" ")
-    until(lambda: count() == 1, "Space dispatches the flip")
-    # A focused button keeps its Space.
-    frame.get_by_role("button", name="Copy link").focus()
+    until(lambda: shown.get_attribute("data-showing") == "b", "Space flips to B")
     page.keyboard.press(" ")
-    assert count() == 1
+    until(lambda: shown.get_attribute("data-showing") == "a", "and back to A")
+    assert main.evaluate("m => m.scrollTop") == top
+    # A focused button keeps its Space (it presses the button instead).
+    frame.get_by_role("button", name="Keyboard shortcuts").focus()
+    page.keyboard.press(" ")
+    help_ = frame.get_by_role("dialog", name="Keyboard shortcuts")
+    help_.wait_for()
+    assert shown.get_attribute("data-showing") == "a"
+    listed = help_.inner_text()
+    for key in ("←", "→", "↑", "↓", "Home", "End", "1", "9", "b", "Space", "Esc", "?"):
+        assert key in listed, (key, listed)
+    screenshot(page, "review-shortcuts.png")
+    page.keyboard.press("Escape")
+    until(lambda: help_.count() == 0, "Escape closes the shortcuts")
 
     # Typing in the run filter: text, not shortcuts.
-    cell(frame, "run04", 1).hover()
+    shown.hover()
     search = frame.get_by_role("searchbox", name="Filter runs")
     search.click()
     for key in ("ArrowDown", "b", "2", " "):
         search.press(key)
     assert search.input_value() == "b2 "
     search.fill("")
-    cell(frame, "run00", 1).wait_for()
-    assert count() == 1 and marks(page) == [] and not outlined(frame, "run00")
+    frame.locator('.mp-cell[data-state="ready"]').first.wait_for()
+    assert shown.get_attribute("data-showing") == "a"
+    solid = frame.locator(".mp-cell").evaluate_all(
+        "cs => cs.filter(c => getComputedStyle(c).outlineStyle === 'solid').length")
+    assert solid == 0
+    assert marks(page) == []
     assert "hiddenClasses" not in hash_state(page)
-
-    frame.locator(".mp-timeline").focus()
-    page.keyboard.press("?")
-    help_ = frame.get_by_role("dialog", name="Keyboard shortcuts")
-    help_.wait_for()
-    listed = help_.inner_text()
-    for key in ("←", "→", "↑", "↓", "Home", "End", "1", "9", "b", "Space", "Esc", "?"):
-        assert key in listed, (key, listed)
-    screenshot(page, "review-shortcuts.png")
-    page.keyboard.press("Escape")
     assert not page.errors

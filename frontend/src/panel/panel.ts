@@ -425,9 +425,10 @@ export class Panel {
         this.currentRun.by(action.by);
         break;
       case "flip":
-        // The Compare view flips A and B (flicker, wipe, onion skin); elsewhere Space keeps its own use.
-        window.dispatchEvent(new CustomEvent("mp-compare-flip"));
-        return;
+        // The Compare view flips A and B and cancels the event (compare-view.ts, COMPARE_FLIP_EVENT);
+        // with no Compare view open Space keeps its own use (it scrolls).
+        if (window.dispatchEvent(new CustomEvent("mp-compare-flip", { cancelable: true }))) return;
+        break;
       case "class":
         if (!this.toggleClass(action.n)) return;
         break;
