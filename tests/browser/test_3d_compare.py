@@ -267,5 +267,33 @@ def test_protein_rmsd_after_superposition(
         until(
             lambda p=pred: p.locator(".mol-host[data-frames]").count() == 1, f"{run}'s overlaid folds drawn"
         )
+
+    # Superposed, the truth (red) lies over the prediction (blue) instead of beside it.
+    pred = cell(frame, "run_a", "fold/pred")
+    apart = colour_gap(pred)
+    assert apart > 40, f"as logged, the prediction is moved away from the truth ({apart:.0f} px)"
+    pred.hover()
+    pred.locator('button[data-control="menu"]').click()
+    menu = frame.locator('[role="dialog"]:popover-open')
+    menu.locator('[data-control="superpose"] input[type=checkbox]').check()
+    page.keyboard.press("Escape")
+    # (Not 0: the red shows only where it peeks out from under the blue.)
+    until(lambda: colour_gap(pred) < apart / 5, "the truth drawn superposed on the prediction")
     screenshot(page, "compare-3d-rmsd.png")
     assert not page.errors
+
+
+def colour_gap(locator: Any) -> float:
+    """Pixels between the centres of the red (truth) and the blue (prediction) parts of a cell."""
+    require("PIL")
+    from PIL import Image
+
+    img = np.asarray(Image.open(io.BytesIO(locator.screenshot())).convert("RGB")).astype(int)
+    r, g, b = img[..., 0], img[..., 1], img[..., 2]
+    red = (r > 90) & (r > 2 * g) & (r > 2 * b)
+    blue = (b > 90) & (b > 2 * r) & (b > 1.3 * g)
+    ys, xs = np.mgrid[: img.shape[0], : img.shape[1]]
+    if red.sum() < 200 or blue.sum() < 200:
+        return float("inf")
+    centre = lambda m: np.array([xs[m].mean(), ys[m].mean()])  # noqa: E731
+    return float(np.linalg.norm(centre(red) - centre(blue)))

@@ -96,7 +96,7 @@ const det3 = (cols: number[][]) => dot(cols[0], cross(cols[1], cols[2]));
 export type AtomSelection = "ca" | "all";
 
 export type MoleculeRmsd =
-  | { ok: true; rmsd: number; n: number; selection: AtomSelection }
+  | ({ ok: true; selection: AtomSelection } & Superposition)
   | { ok: false; reason: string };
 
 const isCA = (t: Atom) => t.atom === "CA" && !t.hetflag && (t.elem === undefined || t.elem.toUpperCase() === "C");
@@ -122,13 +122,12 @@ export function matchAtoms(a: readonly Atom[], b: readonly Atom[]): { ok: true; 
   return { ok: true, a: flat(pa), b: flat(pb), selection: protein ? "ca" : "all" };
 }
 
-/** RMSD of two parsed molecules after superposition, or why it cannot be computed. */
+/** RMSD of two parsed molecules after superposing `a` on `b` (and how), or why it cannot be computed. */
 export function moleculeRmsd(a: readonly Atom[], b: readonly Atom[]): MoleculeRmsd {
   const m = matchAtoms(a, b);
   if (!m.ok) return m;
   try {
-    const fit = kabsch(m.a, m.b);
-    return { ok: true, rmsd: fit.rmsd, n: fit.n, selection: m.selection };
+    return { ok: true, selection: m.selection, ...kabsch(m.a, m.b) };
   } catch (err) {
     return { ok: false, reason: (err as Error).message };
   }

@@ -28,9 +28,9 @@ import { overlayShown } from "./overlay-pairs";
 import { OVERLAY_SHOWN_KEY, overlayControls, readFlags, root3d, select, setReadout, syncSelect, message } from "./three-ui";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
 import { CellMenu, heading, line } from "./viewer-chrome";
-import { h } from "./viewer-dom";
+import { checkbox, h } from "./viewer-dom";
 
-export const KEYS = { style: "mol.style", color: "mol.color" } as const;
+export const KEYS = { style: "mol.style", color: "mol.color", superpose: "mol.superpose" } as const;
 
 export type MolStyle = "auto" | "cartoon" | "sticks" | "ballstick" | "spheres" | "lines" | "surface";
 export type MolColor = "auto" | "element" | "chain" | "residue" | "ss";
@@ -113,7 +113,7 @@ export function parseAtoms(text: string, format: string): Atom[] {
   return frames.find((f) => f.length > 0) ?? [];
 }
 
-/** RMSD after superposition of two molecules' texts, or why there is none (never throws). */
+/** RMSD after superposing `a` on `b`, from their texts, or why there is none (never throws). */
 export function textRmsd(a: { text: string; format: string }, b: { text: string; format: string }): MoleculeRmsd {
   try {
     return moleculeRmsd(parseAtoms(a.text, a.format), parseAtoms(b.text, b.format));
@@ -151,8 +151,10 @@ class MoleculeView implements ViewerInstance {
   /** The size the live viewer was last laid out at (3Dmol's resize draws and rebuilds buffers). */
   private laidOut = { w: 0, h: 0 };
   private frames = 0;
-  /** RMSD of the own molecule against each overlay, once both texts are in (parsing costs). */
+  /** RMSD of each overlay superposed on the own molecule, once both texts are in (parsing costs). */
   private readonly rmsds = new Map<Part, MoleculeRmsd>();
+  /** Whether the live viewer's overlays were added superposed. */
+  private drawnSuperposed = false;
   private readonly release = () => {
     this.interacting = false;
     if (followTimer) flushFollowers();
@@ -203,6 +205,22 @@ class MoleculeView implements ViewerInstance {
   update(settings: ViewerSettings): void {
     this.settings = settings;
     this.loadShown();
+    const v = this.viewer;
+    if (v && this.drawnSuperposed !== this.superposed) {
+      // Overlays move: add them again, superposed or as logged.
+      this.drawnSuperposed = this.superposed;
+      quietly(v, () => {
+        for (const p of this.parts) {
+          const model = this.models.get(p);
+          if (p.own || !model || p.text === null) continue;
+          v.removeModel(model);
+          this.addPart(v, p as Part & { text: string });
+        }
+        // Framed again: superposed, the two take the room one did; apart, they need more.
+        v.zoomTo();
+        v.zoom(fitFactor(this.host.clientWidth, this.host.clientHeight));
+      });
+    }
     if (this.viewer) this.applyStyle();
     else {
       // Asleep: the picture is stale after a style change, so redraw it once.
@@ -305,8 +323,9 @@ class MoleculeView implements ViewerInstance {
     sharePrograms(v);
     this.viewer = v;
     this.laidOut = { w: this.host.clientWidth, h: this.host.clientHeight };
+    this.drawnSuperposed = this.superposed;
     quietly(v, () => {
-      for (const p of this.parts) if (p.text !== null) this.models.set(p, v.addModel(p.text, parserFormat(p.format)));
+      for (const p of this.parts) if (p.text !== null) this.addPart(v, p as Part & { text: string });
       this.protein = v.selectedAtoms({ model: this.models.get(this.parts[0]), atom: "CA" }).length > 0;
       this.applyStyle(false);
       if (this.view) v.setView(this.view);
@@ -420,7 +439,7 @@ class MoleculeView implements ViewerInstance {
           p.text = t;
           if (this.destroyed) return;
           if (this.viewer) {
-            this.models.set(p, this.viewer.addModel(t, parserFormat(p.format)));
+            this.addPart(this.viewer, p as Part & { text: string });
             this.applyStyle();
             this.renderControls();
           } else this.wake();
@@ -443,11 +462,40 @@ class MoleculeView implements ViewerInstance {
     const lines: string[] = [];
     const list = others.filter((p): p is Part & { text: string } => p.text !== null && shown(p.tag));
     for (const p of list) {
-      let r = this.rmsds.get(p);
-      if (!r) this.rmsds.set(p, (r = textRmsd({ text: own.text ?? "", format: own.format }, p)));
+      const r = this.fit(p, own);
       lines.push(list.length > 1 ? `${p.tag}: ${rmsdText(r)}` : rmsdText(r));
     }
     return lines;
+  }
+
+  /** An overlay superposed on the cell's own molecule (RMSD and the rotation that does it). */
+  private fit(p: Part & { text: string }, own: Part): MoleculeRmsd {
+    let r = this.rmsds.get(p);
+    if (!r) this.rmsds.set(p, (r = textRmsd(p, { text: own.text ?? "", format: own.format })));
+    return r;
+  }
+
+  /**
+   * Add a part to the live viewer; an overlay moved onto the cell's own molecule when the user
+   * asked to superpose them (its atoms turned before 3Dmol builds any geometry from them).
+   */
+  private addPart(v: $3Dmol.GLViewer, p: Part & { text: string }): void {
+    const model = v.addModel(p.text, parserFormat(p.format));
+    this.models.set(p, model);
+    const r = !p.own && this.superposed ? this.fit(p, this.parts[0]) : null;
+    if (!r?.ok) return;
+    const [R, t] = [r.rotation, r.translation];
+    for (const a of model.selectedAtoms({})) {
+      const [x, y, z] = [a.x ?? 0, a.y ?? 0, a.z ?? 0];
+      a.x = R[0][0] * x + R[0][1] * y + R[0][2] * z + t[0];
+      a.y = R[1][0] * x + R[1][1] * y + R[1][2] * z + t[1];
+      a.z = R[2][0] * x + R[2][1] * y + R[2][2] * z + t[2];
+    }
+  }
+
+  /** Whether overlays are drawn superposed on the cell's own molecule (grid-wide, off by default). */
+  private get superposed(): boolean {
+    return this.settings[KEYS.superpose] === true;
   }
 
   private renderControls(): void {
@@ -475,8 +523,16 @@ class MoleculeView implements ViewerInstance {
       (v) => set({ [KEYS.color]: v }),
     );
     color.dataset.control = "mol-color";
-    const rmsd = this.rmsdLines().map((t) => h("div", { class: "vc-note", "data-control": "rmsd", text: t }));
-    return [heading("Molecule"), line(style, color), heading("Camera"), line(syncSelect(readSync(this.settings), set)), ...this.overlays().menu, ...rmsd];
+    const lines = this.rmsdLines();
+    const rmsd = lines.map((t) => h("div", { class: "vc-note", "data-control": "rmsd", text: t }));
+    const out = [heading("Molecule"), line(style, color), heading("Camera"), line(syncSelect(readSync(this.settings), set)), ...this.overlays().menu];
+    if (lines.length) {
+      const sp = checkbox(`superpose on ${this.parts[0].tag}`, this.superposed, (on) => set({ [KEYS.superpose]: on }));
+      sp.dataset.control = "superpose";
+      sp.title = "Draw the overlays turned and moved onto this molecule (as the RMSD measures them), not where they were logged";
+      out.push(heading("Superposition"), ...rmsd, line(sp));
+    }
+    return out;
   }
 }
 
