@@ -199,6 +199,15 @@ def test_pin_a_middle_cell_compare_with_the_next_run_and_wipe(page: Any, server:
     frame.locator(".cv").evaluate("() => window.dispatchEvent(new CustomEvent('mp-compare-flip'))")
     until(lambda: close(pixel(page, frame, 0.7), b), "A and B swapped")
     assert close(pixel(page, frame, 0.9), a)
+    # Zoomed in (the view group's Ctrl+wheel), the divider still splits the pictures where it is drawn.
+    page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.8)
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -300)
+    page.keyboard.up("Control")
+    zoomed = frame.locator('.cv-stage .vt-zoom:not([data-zoom="fit"])')
+    zoomed.wait_for(timeout=10_000)
+    split = lambda: close(pixel(page, frame, 0.78), b) and close(pixel(page, frame, 0.82), a)  # noqa: E731
+    until(split, "the split at the divider")
 
 
 def test_a_link_reopens_the_view_onion_skin_blends_and_flicker_alternates(

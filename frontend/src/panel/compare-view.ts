@@ -19,6 +19,9 @@ import { paintDifference } from "../viewers/segmentation/compose";
 import { differenceMask } from "../viewers/segmentation/metrics";
 import type { ViewerInstance, ViewerSettings } from "../viewers/types";
 import { ensureStyle } from "../viewers/viewer-dom";
+import {
+  VIEW_CSS, attachGestures, cssTransform, fitTransform, groupTransform, joinGroup, toImage, zoomTools, type Size, type ViewTransform,
+} from "../viewers/view-transform";
 import { errorText } from "./data";
 import { h } from "./dom";
 import { pinLabel } from "./pin-menu";
@@ -93,11 +96,13 @@ const CSS = `
 .cv-about{display:flex;gap:6px;align-items:baseline;overflow-wrap:anywhere}
 .cv-note{color:var(--mp-muted)}
 .cv-stage{position:relative;background:#000;overflow:hidden;touch-action:none;user-select:none}
-.cv-stage>img,.cv-stage>video,.cv-stage>canvas{position:absolute;left:0;top:0;width:100%;height:100%;display:block;object-fit:fill}
-.cv-stage.px>img,.cv-stage.px>video,.cv-stage>canvas{image-rendering:pixelated}
+.cv-layers{position:absolute;left:0;top:0;transform-origin:0 0}
+.cv-layers>img,.cv-layers>video,.cv-layers>canvas{position:absolute;left:0;top:0;width:100%;height:100%;display:block;object-fit:fill}
+.cv-stage.px .cv-layers>img,.cv-stage.px .cv-layers>video,.cv-layers>canvas{image-rendering:pixelated}
 .cv-stage[data-mode=wipe]{cursor:ew-resize}
-.cv-stage[data-showing=b]>.cv-a{visibility:hidden}
-.cv-divider{position:absolute;top:0;bottom:0;width:0;border-left:2px solid #fff;box-shadow:0 0 0 1px rgba(0,0,0,.5);margin-left:-1px;pointer-events:none}
+.cv-stage[data-showing=b] .cv-a{visibility:hidden}
+.cv-divider{position:absolute;top:0;bottom:0;width:0;border-left:2px solid #fff;box-shadow:0 0 0 1px rgba(0,0,0,.5);margin-left:-1px;cursor:ew-resize}
+.cv-divider::before{content:"";position:absolute;top:0;bottom:0;left:-9px;width:16px}
 .cv-divider>span{position:absolute;top:50%;left:-12px;width:22px;height:22px;margin-top:-11px;border-radius:50%;background:#fff;box-shadow:0 1px 4px rgba(0,0,0,.5);display:flex;align-items:center;justify-content:center;font-size:12px;color:#424242}
 .cv-tag{position:absolute;top:6px;font-size:11px;padding:1px 6px;border-radius:3px;color:#fff;pointer-events:none;max-width:45%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .cv-tag.a{left:6px;background:rgba(30,136,229,.85)}.cv-tag.b{right:6px;background:rgba(229,57,53,.85)}
@@ -114,7 +119,9 @@ const CSS = `
 .cv-sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;vertical-align:-1px;border:1px solid rgba(0,0,0,.2)}
 .cv-masksel{display:grid;grid-template-columns:auto 1fr;gap:4px 6px;align-items:center}
 .mp-dark .cv-tile{background:#1c1c1c}
+.cv-stage .vt-zoom{z-index:3}
 ${COLORBAR_CSS}
+${VIEW_CSS}
 `;
 
 function keyOf(k: CellKey): string {
@@ -186,6 +193,10 @@ export class CompareView {
   /** The difference of the shown frame, kept so the threshold and colours redraw without it. */
   private diff: { values: Uint8Array; max: number; canvas: HTMLCanvasElement; readout: HTMLElement; draw(): void } | null = null;
   private flickerTimer = 0;
+  /** The stage's size on screen, its pictures' size, and the view group's zoom (null: fit). */
+  private view: Size = { w: 1, h: 1 };
+  private stageImg: Size = { w: 1, h: 1 };
+  private zoom: ViewTransform | null = null;
   private showing: "a" | "b" = "a";
   /** The mask layers the user picked (kept while the pins, A and B stay), else the default pair. */
   private maskPair: [MaskSide, MaskSide] | null = null;
@@ -551,7 +562,11 @@ export class CompareView {
     Object.assign(stage.dataset, { width: String(w), height: String(hgt) });
     const tagA = h("span", { class: "cv-tag a", text: `A · ${pinLabel(this.key(la.ref))}` });
     const tagB = h("span", { class: "cv-tag b", text: `B · ${pinLabel(this.key(lb.ref))}` });
-    stage.append(srcB, srcA);
+    const layers = h("div", { class: "cv-layers" });
+    layers.style.width = `${w}px`;
+    layers.style.height = `${hgt}px`;
+    layers.append(srcB, srcA);
+    stage.append(layers);
     this.stage = stage;
     this.aEl = srcA;
     const readout = h("div", { class: "cv-readout", role: "status" });
@@ -561,7 +576,8 @@ export class CompareView {
       about("A", la.ref, w, hgt), about("B", lb.ref, wb, hb, wb !== w || hb !== hgt ? ", drawn at A's size" : ""),
       h("div", { class: "cv-note", text: MODE_HINTS[this.s.mode] }), readout);
     if (this.s.mode === "wipe") {
-      const divider = h("div", { class: "cv-divider" }, h("span", { text: "⇔" }));
+      // A control to the view's gestures: zoomed in, a drag elsewhere pans, a drag of it wipes.
+      const divider = h("div", { class: "cv-divider", "data-control": "wipe-divider", title: "Drag: A left of it, B right" }, h("span", { text: "⇔" }));
       stage.append(divider);
       this.wireWipe(stage, divider);
     }
@@ -569,7 +585,7 @@ export class CompareView {
       const canvas = h("canvas", { class: "cv-diff" });
       canvas.width = w;
       canvas.height = hgt;
-      stage.append(canvas);
+      layers.append(canvas);
       const values = new Uint8Array(w * hgt);
       const draw = () => this.paintDiff();
       this.diff = { values, max: 0, canvas, readout, draw };
@@ -588,16 +604,7 @@ export class CompareView {
     const videos = [srcA, srcB].filter((v): v is HTMLVideoElement => v instanceof HTMLVideoElement);
     if (videos.length) side.insertBefore(this.mediaBar(videos, la.meta.fps || lb.meta.fps || 25), readout);
     this.body.replaceChildren(h("div", { class: "cv-main" }, box, side));
-    const fit = () => {
-      const size = containSize(w, hgt, box.clientWidth, box.clientHeight);
-      stage.style.width = `${size.width}px`;
-      stage.style.height = `${size.height}px`;
-      stage.classList.toggle("px", size.width > w);
-    };
-    const ro = new ResizeObserver(fit);
-    ro.observe(box);
-    this.cleanup.push(() => ro.disconnect());
-    fit();
+    this.zoomable(box, stage, layers, { w, h: hgt });
     this.restyle();
     if (this.s.mode === "flicker") this.show("a");
     stage.dataset.ready = "1";
@@ -675,6 +682,9 @@ export class CompareView {
       return wipeAt(e.clientX, r.left, r.width);
     };
     stage.addEventListener("pointerdown", (e) => {
+      const on = e.target instanceof Element ? e.target : null;
+      // Zoomed in, a drag pans the pictures unless it takes the divider; the zoom chip's buttons are theirs.
+      if (e.button !== 0 || on?.closest("button") || (this.zoom && !on?.closest(".cv-divider"))) return;
       dragging = true;
       stage.setPointerCapture(e.pointerId);
       this.placeWipe(at(e), divider);
@@ -692,9 +702,45 @@ export class CompareView {
     stage.addEventListener("pointercancel", end);
   }
 
+  /**
+   * The stage at the largest size that fits its box, its pictures under the view group's zoom
+   * and pan (helper B's view-transform: wheel, drag, 1:1 and fit, shared with the side-by-side
+   * viewers of the Compare view).
+   */
+  private zoomable(box: HTMLElement, stage: HTMLElement, layers: HTMLElement, img: Size): void {
+    const zoom = zoomTools(this.el, () => ({ view: this.view, img }));
+    stage.append(zoom.el);
+    const draw = () => {
+      const t = this.zoom ?? fitTransform(this.view, img);
+      layers.style.transform = cssTransform(t, this.view, window.devicePixelRatio || 1);
+      stage.classList.toggle("px", t.scale * (window.devicePixelRatio || 1) > 1.001);
+      zoom.show(this.zoom);
+      const divider = stage.querySelector<HTMLElement>(".cv-divider");
+      if (divider) this.placeWipe(Number(stage.dataset.wipe ?? this.s.wipe), divider);
+    };
+    const fit = () => {
+      const size = containSize(img.w, img.h, box.clientWidth, box.clientHeight);
+      stage.style.width = `${size.width}px`;
+      stage.style.height = `${size.height}px`;
+      this.view = { w: size.width, h: size.height };
+      draw();
+    };
+    this.stageImg = img;
+    this.zoom = groupTransform(this.el);
+    const joined = joinGroup(this.el, { apply: (t) => { this.zoom = t; draw(); } });
+    const detach = attachGestures(stage, this.el, { viewportAt: () => ({ el: stage, view: this.view, img }) });
+    const ro = new ResizeObserver(fit);
+    ro.observe(box);
+    this.cleanup.push(() => ro.disconnect(), () => joined.leave(), detach);
+    fit();
+  }
+
   /** Only styles: the browser clips A and moves the divider (no pixel work per frame). */
   private placeWipe(f: number, divider: HTMLElement): void {
-    if (this.aEl) this.aEl.style.clipPath = wipeClip(f);
+    // The divider is on the screen; A's clip is in its own (image) box, which zoom moves.
+    const t = this.zoom ?? fitTransform(this.view, this.stageImg);
+    const [x] = toImage(t, this.view, f * this.view.w, 0);
+    if (this.aEl) this.aEl.style.clipPath = wipeClip(x / Math.max(1, this.stageImg.w));
     divider.style.left = `${f * 100}%`;
     this.stage?.setAttribute("data-wipe", f.toFixed(4));
   }
@@ -803,7 +849,11 @@ export class CompareView {
       paintDifference(differenceMask(ids[0], ids[1]), CHANGE_RGB, img.data);
       g.putImageData(img, 0, 0);
     }
-    stage.append(picture, canvas,
+    const layers = h("div", { class: "cv-layers" });
+    layers.style.width = `${w}px`;
+    layers.style.height = `${hgt}px`;
+    layers.append(picture, canvas);
+    stage.append(layers,
       h("span", { class: "cv-tag a", text: `${from.pin === a ? "A" : "B"} · ${from.layer}` }),
       h("span", { class: "cv-tag b", text: `${to.pin === a ? "A" : "B"} · ${to.layer}` }));
     box.append(stage);
@@ -825,15 +875,7 @@ export class CompareView {
       h("span", {}, h("b", { text: fmtCount(changes.changed) }), ` of ${fmtCount(changes.total)} px changed class (${((changes.changed / Math.max(1, changes.total)) * 100).toFixed(2)} %), highlighted in magenta`),
       changes.pairs.length > 50 ? h("span", { text: `the 50 largest of ${changes.pairs.length} class pairs` }) : null);
     this.body.replaceChildren(h("div", { class: "cv-main" }, box, h("div", { class: "cv-side" }, pickers, summary, table)));
-    const fit = () => {
-      const size = containSize(w, hgt, box.clientWidth, box.clientHeight);
-      stage.style.width = `${size.width}px`;
-      stage.style.height = `${size.height}px`;
-    };
-    const ro = new ResizeObserver(fit);
-    ro.observe(box);
-    this.cleanup.push(() => ro.disconnect());
-    fit();
+    this.zoomable(box, stage, layers, { w, h: hgt });
     stage.dataset.ready = "1";
   }
 }
