@@ -33,6 +33,16 @@ export const SHORTCUTS: readonly ShortcutGroup[] = [
     ],
   },
   {
+    // The pointer's part (view-transform.ts, pixel-probe.ts, compare-view.ts), listed with the keys.
+    title: "Zoom, probe and compare (mouse)",
+    shortcuts: [
+      { keys: ["Ctrl/⌘", "wheel"], what: "Zoom every image of the card together (the wheel alone in a clicked or full-screen card)" },
+      { keys: ["drag"], what: "Pan the zoomed images; in the Compare view's wipe, move the divider" },
+      { keys: ["double-click"], what: "Fit the images again" },
+      { keys: ["hover"], what: "Pixel probe: the value under the pointer in every cell of the card" },
+    ],
+  },
+  {
     title: "Panel",
     shortcuts: [
       { keys: ["Esc"], what: "Close a menu, this list or full screen; else clear the run highlight" },
