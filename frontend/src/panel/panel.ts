@@ -459,7 +459,7 @@ export class Panel {
    */
   private toggleClass(n: number): boolean {
     const card = this.underPointer()?.closest<HTMLElement>(".mp-card[data-card]") ?? null;
-    const scope = document.querySelector(".mp-lightbox") ?? card ?? this.cardsEl;
+    const scope = document.querySelector(".mp-lightbox") ?? card ?? this.root;
     const lists = [...scope.querySelectorAll<HTMLElement>("[data-class-ids]")].map((el) => el.dataset.classIds ?? "");
     const id = keyClasses(lists)[n - 1];
     if (id === undefined) return false;
