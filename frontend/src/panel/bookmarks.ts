@@ -146,7 +146,7 @@ export class BookmarkList {
       rows.push(h("div", { class: "mp-menu-line mp-field-label", text: "No bookmarks yet. Press b over a cell to bookmark it." }));
     }
     marks.forEach((key, i) => {
-      const go = h("button", { class: "mp-link-btn mp-bookmark-go", text: titleOf(key), title: "Show this cell", "data-control": `go-${i}` });
+      const go = h("button", { class: "mp-link-btn mp-bookmark-go", text: titleOf(key), title: `Show ${titleOf(key)}`, "data-control": `go-${i}` });
       go.addEventListener("click", () => this.actions.jump(key));
       const pinned = isPinned(this.store, key);
       const pin = h("button", {
