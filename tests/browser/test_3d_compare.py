@@ -226,6 +226,8 @@ def test_changed_points_counts_and_colours_in_every_cell(server: TensorBoardServ
     changed_a = sum(CHANGES["run_a"].values())
     assert "changed class" in legend.inner_text() and f"{POINTS - changed_a:,}" in legend.inner_text()
 
+    screenshot(page, "compare-3d-changed-points.png")
+
     # A prediction of another size says why it is not compared.
     lidar.hover()
     lidar.locator('button[data-control="menu"]').click()
@@ -237,7 +239,6 @@ def test_changed_points_counts_and_colours_in_every_cell(server: TensorBoardServ
     )
     page.keyboard.press("Escape")
     assert changed_pixels(lidar) == 0
-    screenshot(page, "compare-3d-changed-points.png")
 
     # Full screen shows the same comparison.
     first.hover()

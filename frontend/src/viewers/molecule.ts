@@ -104,10 +104,7 @@ export function styleSpecs(style: MolStyle, color: MolColor, protein: boolean, s
   }
 }
 
-/**
- * A molecule's atoms as the viewer draws them: 3Dmol's own parser, its first model (hydrogens of
- * SDF and MOL2 left out, as 3Dmol does by default).
- */
+/** A molecule's atoms as the viewer draws them: 3Dmol's own parser, its first model. */
 export function parseAtoms(text: string, format: string): Atom[] {
   const frames = $3Dmol.GLModel.parseMolData(text, parserFormat(format), { assignBonds: false, noComputeSecondaryStructure: true }) as Atom[][];
   return frames.find((f) => f.length > 0) ?? [];

@@ -20,7 +20,7 @@ const CSS = `
 .v3d-sw{display:inline-block;flex:none;width:10px;height:10px;border-radius:2px;border:1px solid rgba(0,0,0,.3)}
 .v3d-row .num{color:#757575;font-variant-numeric:tabular-nums;margin-left:auto;padding-left:6px}
 .v3d-msg{position:absolute;inset:0;display:flex;align-items:center;justify-content:center;color:#616161;text-align:center;padding:8px}
-.v3d-readout{position:absolute;left:4px;top:4px;z-index:3;max-width:calc(100% - 70px);box-sizing:border-box;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;background:rgba(255,255,255,.9);border:1px solid rgba(0,0,0,.14);border-radius:4px;padding:1px 6px;font-size:11px;font-variant-numeric:tabular-nums;pointer-events:none}
+.v3d-readout{position:absolute;left:4px;top:4px;z-index:3;max-width:calc(100% - 70px);box-sizing:border-box;overflow:hidden;display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;overflow-wrap:anywhere;background:rgba(255,255,255,.9);border:1px solid rgba(0,0,0,.14);border-radius:4px;padding:1px 6px;font-size:11px;font-variant-numeric:tabular-nums;pointer-events:none}
 .mp-has-pin .v3d-readout{left:30px;max-width:calc(100% - 96px)}
 `;
 
@@ -122,8 +122,9 @@ export function readFlags(s: ViewerSettings, key: string): Record<string, boolea
 }
 
 /**
- * A one-line readout in the cell's top-left corner (RMSD, changed points), in every cell whatever
- * its size: a small cell cuts it short after its figure, the whole line is its title. null removes it.
+ * A readout in the cell's top-left corner (RMSD, changed points), in every cell whatever its
+ * size: two lines at most, a small cell cuts it short after its figure, the whole text is its
+ * title. null removes it.
  * Beside a grid cell's pin button (.mp-has-pin), as the cell's badges are.
  */
 export function setReadout(root: HTMLElement, text: string | null, control: string): void {
