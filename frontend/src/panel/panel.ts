@@ -473,23 +473,19 @@ export class Panel {
     this.marks.textContent = markRules(this.state.bookmarks, this.currentRun.value);
   }
 
-  /** Cards to scroll to a run or cell: the one under the pointer first, then the full-screen one, then the rest in order. */
-  private cardsToReveal(): Card[] {
-    const under = this.underPointer()?.closest(".mp-card");
-    const cards = [...this.cards.values()];
-    const first = cards.find((c) => c.el === under) ?? cards.find((c) => c.model.expanded);
-    return first ? [first, ...cards.filter((c) => c !== first)] : cards;
-  }
-
-  /** Scrolls the current run's row (or column) into view, in the card under the pointer, else the first card on screen that has it. */
+  /**
+   * Scrolls the current run's row (or column) into view: in the card under the pointer (or
+   * full screen), else the first card on screen that has the run, else any.
+   */
   private revealRun(run: string): void {
+    const under = this.underPointer()?.closest(".mp-card");
     const box = this.main.getBoundingClientRect();
-    const onScreen = (c: Card) => {
+    const cards = [...this.cards.values()];
+    const onScreen = cards.filter((c) => {
       const r = c.el.getBoundingClientRect();
       return r.bottom > box.top && r.top < box.bottom;
-    };
-    const cards = this.cardsToReveal();
-    const order = [...cards.slice(0, 1), ...cards.slice(1).filter(onScreen), ...cards.slice(1).filter((c) => !onScreen(c))];
+    });
+    const order = new Set([...cards.filter((c) => c.el === under || c.model.expanded), ...onScreen, ...cards]);
     for (const card of order) if (card.grids.some((g) => g.reveal((a) => a.run === run))) return;
   }
 
