@@ -62,7 +62,7 @@ test: install
 # The docs' pictures come from the browser tests that take them; `make test` writes them to the
 # temp dir only, so it never changes tracked files.
 screenshots: install
-	TB_MEDIA_SCREENSHOTS=1 $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_demo_screenshots.py tests/browser/test_panel.py tests/browser/test_viewers.py tests/browser/test_heatmap_panel.py tests/browser/test_export_panel.py tests/browser/test_compare_view.py tests/browser/test_3d_compare.py tests/browser/test_zoom_probe.py
+	TB_MEDIA_SCREENSHOTS=1 $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_demo_screenshots.py tests/browser/test_panel.py tests/browser/test_viewers.py tests/browser/test_heatmap_panel.py tests/browser/test_export_panel.py tests/browser/test_compare_view.py tests/browser/test_3d_compare.py tests/browser/test_review_keys.py tests/browser/test_zoom_probe.py
 
 proto: install
 	$(PY) scripts/gen_proto.py

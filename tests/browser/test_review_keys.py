@@ -110,7 +110,6 @@ def test_up_down_move_the_run_under_review_grid_and_full_screen(page: Any, serve
     page.keyboard.press("ArrowUp")
     until(lambda: outlined(frame, "run07"), "↑ goes back a run")
     assert not outlined(frame, "run08")
-    screenshot(page, "review-current-run.png")
     # Full screen shows the run under review and moves it: one notion of "current run".
     target = cell(frame, "run07", 1)
     target.hover()
@@ -169,13 +168,14 @@ def test_number_keys_toggle_classes_and_b_bookmarks_the_cell_under_the_pointer(
     button.click()
     row = frame.locator(".mp-bookmark")
     assert row.count() == 1 and "run04 · seg · step 1 · #0" in row.inner_text()
-    screenshot(page, "review-bookmarks.png")
     row.locator(".mp-bookmark-go").click()
     until(lambda: in_view(frame, '.mp-cell[data-run="run04"][data-step="1"]'), "the bookmarked cell is shown")
     until(lambda: frame.locator(".mp-step-value").inner_text().strip() == "1", "the slider at its step")
     assert outlined(frame, "run04")
     # Pinned from the list into the Compare view's pins.
     button.click()
+    cell(frame, "run03", 1).hover()  # the pointer's probe and the row highlight in the picture
+    screenshot(page, "review-bookmarks.png")
     frame.locator(".mp-bookmark").get_by_role("button", name="pin").click()
     until(lambda: "pins=" in hash_state(page), "pinned")
     assert json.loads(urllib.parse.parse_qs(hash_state(page))["pins"][0]) == [["run04", "seg", 1, 0]]
