@@ -66,8 +66,9 @@ const CSS = `
 .cv-modes button:last-child{border-right:0}
 .cv-modes button[aria-pressed=true]{background:var(--mp-hover);color:var(--mp-accent);font-weight:500}
 .cv-modes button:disabled{color:var(--mp-faint);cursor:default}
-.cv-opts{display:inline-flex;align-items:center;gap:6px;flex-wrap:wrap}
-.cv-opts input[type=range]{width:110px}
+.cv-opts{display:flex;flex-direction:column;align-items:flex-start;gap:6px}
+.cv-opts-line{display:flex;gap:6px}
+.cv-opts input[type=range]{width:140px}
 .cv-spacer{flex:1}
 .cv-pins{display:flex;flex-wrap:wrap;gap:6px;padding:6px 12px}
 .cv-pin{display:inline-flex;align-items:center;gap:4px;border:1px solid var(--mp-border);border-radius:14px;padding:1px 4px 1px 8px;font-size:12px;max-width:360px;background:var(--mp-surface)}
@@ -193,6 +194,10 @@ export class CompareView {
   /** The difference of the shown frame, kept so the threshold and colours redraw without it. */
   private diff: { values: Uint8Array; max: number; canvas: HTMLCanvasElement; readout: HTMLElement; draw(): void } | null = null;
   private flickerTimer = 0;
+  /** The mode's controls (in the stage's side panel), and how they follow the settings. */
+  private readonly optsEl = h("div");
+  private optsKey = "";
+  private optSync: (() => void)[] = [];
   /** The stage's size on screen, its pictures' size, and the view group's zoom (null: fit). */
   private view: Size = { w: 1, h: 1 };
   private stageImg: Size = { w: 1, h: 1 };
@@ -234,6 +239,7 @@ export class CompareView {
     this.el.classList.toggle("cv-open", s.open);
     this.drawHead();
     this.drawPins(a, b);
+    this.drawOptions();
     const pair = JSON.stringify([pins, a, b]);
     if (pair !== this.pairFor) {
       this.pairFor = pair;
@@ -281,7 +287,7 @@ export class CompareView {
         b.addEventListener("click", () => this.set({ mode: m }));
         modes.append(b);
       }
-      parts.push(modes, this.modeOptions(s.mode));
+      parts.push(modes);
     }
     parts.push(h("span", { class: "cv-spacer" }));
     if (s.open && n >= 2) {
@@ -303,21 +309,41 @@ export class CompareView {
     this.head.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
   }
 
+  /**
+   * The mode's controls beside the stage. Rebuilt only when their shape changes: a slider being
+   * dragged stays, and takes values from elsewhere (Back, a link) when not in the user's hand.
+   */
+  private drawOptions(): void {
+    const s = this.s;
+    const key = JSON.stringify([s.mode, s.interval > 0, s.colormap, s.scale]);
+    if (key === this.optsKey) {
+      for (const f of this.optSync) f();
+      return;
+    }
+    this.optsKey = key;
+    this.optSync = [];
+    const box = this.modeOptions(s.mode);
+    this.optsEl.replaceChildren(...(box ? [box] : []));
+  }
+
   private modeOptions(mode: CompareMode): HTMLElement | null {
     const s = this.s;
-    const box = h("span", { class: "cv-opts" });
-    const range = (label: string, control: string, min: number, max: number, step: number, value: number, text: string, on: (v: number) => void) => {
-      const r = h("input", { type: "range", min, max, step, value, "aria-label": label, "data-control": control });
-      const out = h("span", { class: "mp-field-label", text });
-      // Dragging restyles at once; the link takes the value when the drag ends.
+    const box = h("div", { class: "cv-opts" });
+    const range = (label: string, control: string, min: number, max: number, step: number, get: () => number, text: (v: number) => string, on: (v: number) => void) => {
+      const r = h("input", { type: "range", min, max, step, value: get(), "aria-label": label, "data-control": control });
+      const out = h("span", { class: "mp-field-label", text: text(get()) });
       r.addEventListener("input", () => on(Number(r.value)));
       r.addEventListener("change", () => on(Number(r.value)));
+      this.optSync.push(() => {
+        if (document.activeElement !== r) r.value = String(get());
+        out.textContent = text(get());
+      });
       return h("label", { class: "mp-field" }, h("span", { class: "mp-field-label", text: label }), r, out);
     };
     if (mode === "onion") {
-      box.append(range("A opacity", "opacity", 0, 1, 0.01, s.opacity, `${Math.round(s.opacity * 100)} %`, (v) => this.set({ opacity: v }, "replace")));
+      box.append(range("A opacity", "opacity", 0, 1, 0.01, () => this.s.opacity, (v) => `${Math.round(v * 100)} %`, (v) => this.set({ opacity: v }, "replace")));
     } else if (mode === "diff") {
-      box.append(range("show ≥", "threshold", 0, 255, 1, s.threshold, String(s.threshold), (v) => this.set({ threshold: v }, "replace")));
+      box.append(range("show ≥", "threshold", 0, 255, 1, () => this.s.threshold, String, (v) => this.set({ threshold: v }, "replace")));
       const cmap = h("select", { class: "mp-select", "aria-label": "Colormap", "data-control": "colormap" });
       for (const c of COLORMAPS) cmap.append(h("option", { value: c, text: COLORMAP_LABELS[c] }));
       cmap.value = isColormap(s.colormap) ? s.colormap : "magma";
@@ -326,13 +352,13 @@ export class CompareView {
       scale.append(h("option", { value: "max", text: "0 – largest" }), h("option", { value: "255", text: "0 – 255" }));
       scale.value = s.scale;
       scale.addEventListener("change", () => this.set({ scale: scale.value === "255" ? "255" : "max" }));
-      box.append(cmap, scale);
+      box.append(h("div", { class: "cv-opts-line" }, cmap, scale));
     } else if (mode === "flicker") {
       const on = s.interval > 0;
       const auto = h("button", { type: "button", class: `mp-chip${on ? " on" : ""}`, "aria-pressed": String(on), "data-control": "flicker-auto", text: on ? "alternating" : "paused", title: "Alternate A and B on an interval (Space flips by hand)" });
       auto.addEventListener("click", () => this.set({ interval: on ? 0 : 500 }));
       box.append(auto);
-      if (on) box.append(range("every", "interval", FLICKER_MS.min, FLICKER_MS.max, 50, s.interval, `${s.interval} ms`, (v) => this.set({ interval: v }, "replace")));
+      if (on) box.append(range("every", "interval", FLICKER_MS.min, FLICKER_MS.max, 50, () => this.s.interval, (v) => `${v} ms`, (v) => this.set({ interval: v }, "replace")));
     } else return null;
     return box;
   }
@@ -574,7 +600,7 @@ export class CompareView {
       h("div", { class: `cv-about` }, h("span", { class: `cv-badge ${r.toLowerCase()}`, text: r }), ` ${pinLabel(this.key(ref))} · ${W}×${H}${note}`);
     const side = h("div", { class: "cv-side" },
       about("A", la.ref, w, hgt), about("B", lb.ref, wb, hb, wb !== w || hb !== hgt ? ", drawn at A's size" : ""),
-      h("div", { class: "cv-note", text: MODE_HINTS[this.s.mode] }), readout);
+      this.optsEl, h("div", { class: "cv-note", text: MODE_HINTS[this.s.mode] }), readout);
     if (this.s.mode === "wipe") {
       // A control to the view's gestures: zoomed in, a drag elsewhere pans, a drag of it wipes.
       const divider = h("div", { class: "cv-divider", "data-control": "wipe-divider", title: "Drag: A left of it, B right" }, h("span", { text: "⇔" }));

@@ -309,6 +309,8 @@ export class Panel {
         settings: () => this.viewerSettings(""), setSettings: (p) => this.setViewerSettings("", p),
       });
       this.compareSlot.append(this.compareView.el);
+    }, () => {
+      this.compareLoad = null; // asked again on the next change (a rebuilt bundle, a lost connection)
     });
   }
 

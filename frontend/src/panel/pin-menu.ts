@@ -186,7 +186,10 @@ export class PinMenu {
     if (!b) return;
     const st = this.pop.style;
     st.maxHeight = "";
-    const spot = placeBeside(b.getBoundingClientRect(), this.pop.offsetWidth, this.pop.offsetHeight, window.innerWidth, window.innerHeight);
+    // The button is in the cell's left corner: the menu opens rightwards from it, over its own cell.
+    const r = b.getBoundingClientRect();
+    const anchor = { top: r.top, bottom: r.bottom, right: r.left + this.pop.offsetWidth };
+    const spot = placeBeside(anchor, this.pop.offsetWidth, this.pop.offsetHeight, window.innerWidth, window.innerHeight);
     st.left = `${spot.left}px`;
     st.top = `${spot.top}px`;
     st.maxHeight = `${spot.maxHeight}px`;
