@@ -68,6 +68,9 @@ GOALS: dict[str, tuple[str, float] | None] = {
     "heatmap_first_paint_ms": None,
     "compare_wipe_ms_per_frame": ("max", 16.0),  # two 1024x1024 images, the divider dragged
     "compare_wipe_latency_ms": None,
+    "synced_zoom_ms_per_frame": ("max", 16.0),  # a card of 20 image cells, Ctrl+wheel + drag
+    "pixel_probe_ms": ("max", 16.0),  # hover -> every one of the 20 cells' value shown
+    "pixel_probe_latency_ms": None,
 }
 
 
@@ -88,6 +91,7 @@ SUITES: dict[str, str] = {
     "heatmaps": "heatmap_panel",
     "heatmap_log": "heatmap",
     "compare": "compare_bench",
+    "zoom_probe": "zoom_probe_bench",
 }
 
 

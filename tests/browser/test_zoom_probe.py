@@ -258,10 +258,10 @@ def test_the_probe_shows_the_logged_rgba_and_class_in_every_cell(page: Any, zoom
     want = {(run, step): seg_line(run, step) for run in RUNS for step in STEPS}
     until(lambda: probe_lines(frame, "seg") == want, "every cell's exact RGB and class")
 
-    # the picture for the README: the seg card at 8x, probed in the middle
-    frame = open_media_tab(page, zoom_server.url, state("^seg$", {"seg": [8, 20, 24]}))
+    # the picture for the README: the seg card at 10x (the cat's corner, the box's), probed in the middle
+    frame = open_media_tab(page, zoom_server.url, state("^seg$", {"seg": [10, 12, 10]}))
     boxes = until(lambda: ready(frame, "seg"), "the seg cells show")
     b = boxes[("b", 1)]
-    page.mouse.move(b["x"] + b["width"] / 2 + 8 * 1.5, b["y"] + b["height"] / 2 + 8 * 5.5)
+    page.mouse.move(b["x"] + b["width"] / 2 - 25, b["y"] + b["height"] / 2 - 45)
     until(lambda: len(probe_lines(frame, "seg")) == 9, "the probe in every cell")
-    screenshot(page, "zoom_probe.png")
+    screenshot(page, "zoom-probe.png")

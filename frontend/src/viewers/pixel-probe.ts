@@ -1,7 +1,9 @@
 // The pixel probe: hover a pixel in one image cell and every cell of its group (a card, the
 // Compare view: see view-transform.ts) shows a crosshair at the same image coordinates with the
 // value there. The hovered cell shows every line in a tip by the pointer; the others a label.
-// One animation frame per pointer move for the whole group, writes only (no layout reads).
+// One animation frame per pointer move for the whole group, writes only (no layout reads); the
+// marks are layers of their own (the pictures under them are not painted again) and contained
+// (a label's new text lays out nothing else).
 //
 // RGB(A) is read from the decoded bytes exactly: through WebGL with no premultiplication and no
 // colour conversion (a 2D canvas stores premultiplied alpha and may colour-manage), so the probe
@@ -28,7 +30,7 @@ export interface ProbeMember {
 }
 
 const CSS = `
-.pp-layer{position:absolute;inset:0;pointer-events:none;overflow:hidden;z-index:2}
+.pp-layer{position:absolute;inset:0;pointer-events:none;overflow:hidden;z-index:2;contain:strict;will-change:transform}
 .pp-h,.pp-v{position:absolute;left:0;top:0;background:rgba(255,255,255,.9);box-shadow:0 0 0 1px rgba(0,0,0,.45)}
 .pp-h{width:100%;height:1px}
 .pp-v{width:1px;height:100%}
@@ -49,7 +51,7 @@ class ProbeGroup {
   private frame = 0;
   private prepared = false;
 
-  constructor() {
+  constructor(private readonly el: Element) {
     this.tip = document.createElement("div");
     this.tip.className = "pp-tip";
   }
@@ -94,6 +96,8 @@ class ProbeGroup {
   private draw(): void {
     this.frame = 0;
     const p = this.pending;
+    // One class on the group while probing: the other cells' zoom chips give way to their labels.
+    this.el.classList.toggle("pp-probing", !this.hide && p !== null);
     if (this.hide || !p) {
       for (const el of this.shown) this.marks.get(el)?.layer.remove();
       this.shown.clear();
@@ -162,7 +166,7 @@ export function attachProbe(host: Element, surface: HTMLElement, member: ProbeMe
   ensureStyle("tbmp-pixel-probe", CSS);
   const el = groupElement(host);
   let g = groups.get(el);
-  if (!g) groups.set(el, (g = new ProbeGroup()));
+  if (!g) groups.set(el, (g = new ProbeGroup(el)));
   const group = g;
   group.members.add(member);
   const move = (e: PointerEvent) => {
@@ -173,16 +177,22 @@ export function attachProbe(host: Element, surface: HTMLElement, member: ProbeMe
     // The viewport's box is read once per move, for the hovered cell only.
     const r = v.el.getBoundingClientRect();
     const [x, y] = toImage(v.t, v.view, e.clientX - r.left, e.clientY - r.top);
+    surface.classList.add("pp-here");
     group.hover(member, v.el, x, y, e.clientX, e.clientY);
   };
-  const leave = () => group.leave();
+  const leave = () => {
+    surface.classList.remove("pp-here");
+    group.leave();
+  };
+  // A press (a pan, a click on the zoom chip) hides the marks; the cell stays the hovered one.
+  const press = () => group.leave();
   surface.addEventListener("pointermove", move);
   surface.addEventListener("pointerleave", leave);
-  surface.addEventListener("pointerdown", leave);
+  surface.addEventListener("pointerdown", press);
   return () => {
     surface.removeEventListener("pointermove", move);
     surface.removeEventListener("pointerleave", leave);
-    surface.removeEventListener("pointerdown", leave);
+    surface.removeEventListener("pointerdown", press);
     group.members.delete(member);
     group.leave();
   };

@@ -305,6 +305,7 @@ export function zoomTools(host: Element, viewOf: () => { view: Size; img: Size }
       label.textContent = t ? zoomText(t, window.devicePixelRatio) : "zoom";
       el.dataset.zoom = t ? String(t.scale) : "fit";
       fit.hidden = !t;
+      one.hidden = label.textContent === "1:1";
     },
   };
 }
@@ -314,7 +315,7 @@ export const VIEW_CSS = `
 *:hover>.vt-zoom,.vt-zoom:not([data-zoom=fit]){display:inline-flex}
 .vt-zoom:not([data-zoom=fit])>.mp-tool{display:none}
 *:hover>.vt-zoom>.mp-tool:not([hidden]){display:inline-block}
-:has(.pp-layer)>.vt-zoom{display:none!important}
+.pp-probing :not(.pp-here)>.vt-zoom{display:none!important}
 .vt-zoom-label{font:11px/18px system-ui,sans-serif;padding:0 4px;border-radius:3px;background:rgba(33,33,33,.72);color:#fff;font-variant-numeric:tabular-nums;cursor:help}
 .vt-zoomed{cursor:grab}
 .vt-panning,.vt-panning *{cursor:grabbing!important}
