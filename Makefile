@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 6006
+# pytest workers of `make test` (pytest-xdist); each file's tests share a worker, and so their
+# module-scoped servers and logdirs.
+TEST_WORKERS ?= 2
 DEMO_LOGDIR ?= demo_logdir
 FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/package.json frontend/vite.config.ts frontend/tsconfig.json
 BUNDLE := tb_media_panel/static/index.js
@@ -57,7 +60,7 @@ lint: install
 test: install
 	$(MAKE) lint
 	cd frontend && npx vitest run
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 # The docs' pictures come from the browser tests that take them; `make test` writes them to the
 # temp dir only, so it never changes tracked files.

@@ -82,6 +82,8 @@ EXTRAS = {
     "dev": [
         "pytest>=8",
         "pytest-timeout>=2.3",
+        # make test runs test files on both cores: the suite mostly waits on servers and Chromium
+        "pytest-xdist>=3.5",
         "ruff>=0.6",
         "playwright>=1.45",
         "moto[server]>=5",
