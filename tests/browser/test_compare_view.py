@@ -96,6 +96,13 @@ def scaled_and_moved(xyz: np.ndarray) -> np.ndarray:
     return ((xyz - c) * SCALE) @ turn.T + [4.0, -2.0, 1.0]
 
 
+def later_prediction() -> np.ndarray:
+    """Step 1's prediction: the truth, and a dog in the top-left corner."""
+    m = truth()
+    m[:8, :8] = 2
+    return m
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoardServer]:
     mp = require("tb_media_panel")
@@ -115,6 +122,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoardServ
                     },
                 )
                 w.add("seg", seg, step=0)
+                masks = {"prediction": mp.Mask(later_prediction(), CLASSES)}
+                later = mp.Image(flat((90, 90, 90), 32), masks=masks)
+                w.add("seg", later, step=1)
                 for step, labels in ((0, CLOUD_LABELS), (1, CLOUD_LABELS_1)):
                     cloud = mp.PointCloud(CLOUD, labels=labels, class_labels=CLOUD_CLASSES)
                     w.add("cloud", cloud, step=step)
@@ -265,25 +275,40 @@ def test_difference_is_zero_for_identical_images_and_the_known_abs_difference(
     screenshot(page, "compare-difference.png")
 
 
-def test_mask_class_changes_count_what_was_logged(page: Any, server: TensorBoardServer) -> None:
-    pins = [("alpha", "seg", 0), ("alpha", "pics", 0)]
-    frame = open_media_tab(page, server.url, state(pins, mode="classes"))
-    frame.locator('.cv-stage[data-ready="1"][data-mode="classes"]').wait_for(timeout=60_000)
-    pred, gt = prediction(), truth()
-    changed = pred != gt
-    expected = {}
-    for f, t in zip(pred[changed].tolist(), gt[changed].tolist(), strict=True):
-        expected[(f, t)] = expected.get((f, t), 0) + 1
-    rows = frame.locator(".cv-changes tr[data-count]")
+def class_changes(a: np.ndarray, b: np.ndarray) -> dict[tuple[int, int], int]:
+    changed = a != b
+    out: dict[tuple[int, int], int] = {}
+    for f, t in zip(a[changed].tolist(), b[changed].tolist(), strict=True):
+        out[(f, t)] = out.get((f, t), 0) + 1
+    return out
+
+
+def shown_changes(frame: Any) -> dict[tuple[int, int], int]:
     got = {}
-    for r in rows.all():
+    for r in frame.locator(".cv-changes tr[data-count]").all():
         pair = (int(r.get_attribute("data-from")), int(r.get_attribute("data-to")))
         got[pair] = int(r.get_attribute("data-count"))
-    assert got == expected
-    assert frame.locator("[data-changed]").first.get_attribute("data-changed") == str(int(changed.sum()))
+    return got
+
+
+def test_mask_class_changes_count_what_was_logged(page: Any, server: TensorBoardServer) -> None:
+    # A: prediction against ground truth of one item (B has no masks).
+    pins = [("alpha", "seg", 0), ("alpha", "pics", 0), ("alpha", "seg", 1)]
+    frame = open_media_tab(page, server.url, state(pins, mode="classes"))
+    frame.locator('.cv-stage[data-ready="1"][data-mode="classes"]').wait_for(timeout=60_000)
+    expected = class_changes(prediction(), truth())
+    assert shown_changes(frame) == expected
+    changed = str(sum(expected.values()))
+    assert frame.locator("[data-changed]").first.get_attribute("data-changed") == changed
     # Named from the logged labels.
     assert "cat → background" in frame.locator(".cv-changes").inner_text()
     screenshot(page, "compare-class-changes.png")
+    # B = the same item a step later: its prediction layer against A's.
+    frame.locator(".cv-pin").nth(2).locator('[data-role="b"]').click()
+    expected = class_changes(prediction(), later_prediction())
+    to = frame.locator('[data-control="mask-to"] option:checked')
+    until(lambda: to.inner_text() == "B · prediction", "B's layer")
+    until(lambda: shown_changes(frame) == expected, "the changes from step 0 to step 1")
 
 
 def test_two_point_clouds_show_changed_points_and_two_molecules_their_rmsd(
