@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kabsch, matchAtoms, moleculeRmsd, rmsdText, type Atom } from "../src/viewers/kabsch";
+import { kabsch, matchAtoms, moleculeRmsd, rmsdShort, rmsdText, type Atom } from "../src/viewers/kabsch";
 
 /** RMSD without moving either set. */
 function rmsdAsIs(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -145,6 +145,7 @@ describe("molecule RMSD", () => {
     expect(r.ok && r.n).toBe(3);
     expect(r.ok && r.rmsd).toBeLessThan(1e-9);
     expect(rmsdText(r)).toBe("RMSD 0.00 Å (after superposition, 3 Cα atoms)");
+    expect(rmsdShort(r)).toBe("RMSD 0.00 Å");
   });
 
   it("compares other molecules on all their atoms, which must match element by element", () => {
@@ -160,6 +161,7 @@ describe("molecule RMSD", () => {
     const swapped = [b[1], b[0], b[2], b[3]];
     expect(rmsdText(moleculeRmsd(a, swapped))).toBe("RMSD: atom 1 is C in one and O in the other: atoms are paired by their order");
     expect(rmsdText(moleculeRmsd(a, b.slice(1)))).toBe("RMSD: different numbers of atoms (4 and 3): atoms are paired by their order");
+    expect(rmsdShort(moleculeRmsd(a, b.slice(1)))).toBe("no RMSD");
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { changedPoints, changedRGB, diffSummary } from "../src/viewers/pointcloud-compare";
+import { changedPoints, changedRGB, diffShort, diffSummary } from "../src/viewers/pointcloud-compare";
 
 const labels = [
   { id: 0, name: "ground", color: null },
@@ -22,6 +22,7 @@ describe("changed points", () => {
       { from: 2, to: 1, fromName: "person", toName: "car", count: 1 },
     ]);
     expect(diffSummary(d)).toBe("5 of 10 points changed class (50.0%)");
+    expect(diffShort(d)).toBe("5 changed");
   });
 
   it("names each side's classes from its own labels; an unnamed class is 'class N'", () => {
@@ -46,6 +47,7 @@ describe("changed points", () => {
     const d = changedPoints({ labels: new Uint8Array(1000), classLabels: [] }, { labels: new Uint8Array(998), classLabels: [] });
     expect(d.ok).toBe(false);
     expect(diffSummary(d)).toBe("Changed points: the clouds differ in size (1,000 and 998 points): points are paired by their order");
+    expect(diffShort(d)).toBe("not compared");
   });
 
   it("colours changed points in one colour and the others in another", () => {

@@ -213,6 +213,7 @@ def test_changed_points_counts_and_colours_in_every_cell(server: TensorBoardServ
         readout = cells[run].locator('.v3d-readout[data-control="changed-points"]')
         until(lambda r=readout: r.count() == 1, f"{run}'s changed-points readout")
         assert readout.inner_text() == expected_summary(changes)
+        assert readout.get_attribute("title") == expected_summary(changes)  # a small cell shows "N changed"
     # Each changed point is a square of at least 2x2 pixels in the changed colour (a few may
     # overlap): none changed, none drawn.
     for run, changes in CHANGES.items():

@@ -133,6 +133,11 @@ export function moleculeRmsd(a: readonly Atom[], b: readonly Atom[]): MoleculeRm
   }
 }
 
+/** The readout in a few characters, for a small cell: "RMSD 1.23 Å". */
+export function rmsdShort(r: MoleculeRmsd): string {
+  return r.ok ? `RMSD ${r.rmsd.toFixed(2)} Å` : "no RMSD";
+}
+
 /** The readout: "RMSD 1.23 Å (after superposition, 46 Cα atoms)". Coordinates are in ångström. */
 export function rmsdText(r: MoleculeRmsd): string {
   if (!r.ok) return `RMSD: ${r.reason}`;

@@ -23,7 +23,7 @@
 import * as $3Dmol from "3dmol";
 import type { ItemMeta, ItemRef } from "../api-types";
 import { overlayColors, readSync } from "./scene-settings";
-import { moleculeRmsd, rmsdText, type Atom, type MoleculeRmsd } from "./kabsch";
+import { moleculeRmsd, rmsdShort, rmsdText, type Atom, type MoleculeRmsd } from "./kabsch";
 import { overlayShown } from "./overlay-pairs";
 import { OVERLAY_SHOWN_KEY, overlayControls, readFlags, root3d, select, setReadout, syncSelect, message } from "./three-ui";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
@@ -452,17 +452,16 @@ class MoleculeView implements ViewerInstance {
     return overlayControls(own, others, this.settings, (p) => this.ctx.setSettings(p));
   }
 
-  /** RMSD after superposition against each overlay shown whose text is in, as readout lines. */
-  private rmsdLines(): string[] {
+  /** RMSD after superposition against each overlay shown whose text is in. */
+  private rmsdFits(): { tag: string; r: MoleculeRmsd }[] {
     const [own, ...others] = this.parts;
     const shown = this.shownFn();
-    const lines: string[] = [];
-    const list = others.filter((p): p is Part & { text: string } => p.text !== null && shown(p.tag));
-    for (const p of list) {
-      const r = this.fit(p, own);
-      lines.push(list.length > 1 ? `${p.tag}: ${rmsdText(r)}` : rmsdText(r));
-    }
-    return lines;
+    return others.filter((p): p is Part & { text: string } => p.text !== null && shown(p.tag)).map((p) => ({ tag: p.tag, r: this.fit(p, own) }));
+  }
+
+  /** The fits as readout lines, each naming its overlay when there are several. */
+  private rmsdLines(fits = this.rmsdFits()): string[] {
+    return fits.map(({ tag, r }) => (fits.length > 1 ? `${tag}: ${rmsdText(r)}` : rmsdText(r)));
   }
 
   /** An overlay superposed on the cell's own molecule (RMSD and the rotation that does it). */
@@ -496,8 +495,9 @@ class MoleculeView implements ViewerInstance {
   }
 
   private renderControls(): void {
-    const rmsd = this.rmsdLines();
-    setReadout(this.root, rmsd[0] ?? null, "rmsd");
+    const fits = this.rmsdFits();
+    const rmsd = this.rmsdLines(fits);
+    setReadout(this.root, fits.length ? { long: rmsd[0], short: rmsdShort(fits[0].r) } : null, "rmsd");
     // The corner readout has room for one: the legend lists them all when there are more.
     const more = rmsd.length > 1 ? rmsd.map((t) => h("div", { class: "v3d-row", text: t })) : [];
     this.panel.replaceChildren(...this.overlays().legend, ...more);

@@ -69,6 +69,11 @@ export function diffSummary(d: PointDiff): string {
   return `${d.changed.toLocaleString("en-US")} of ${d.total.toLocaleString("en-US")} points changed class${pct}`;
 }
 
+/** The headline in a few characters, for a small cell: "12 changed". */
+export function diffShort(d: PointDiff): string {
+  return d.ok ? `${d.changed.toLocaleString("en-US")} changed` : "not compared";
+}
+
 /** Per-point rgb bytes: changed points in `hit`, the others in `dim`. */
 export function changedRGB(mask: Uint8Array, hit: readonly [number, number, number], dim: readonly [number, number, number]): Uint8Array {
   const rgb = new Uint8Array(mask.length * 3);

@@ -13,7 +13,7 @@ import {
 import { className, classColor, classColorMap, rgbToHex, textColorOn } from "./segmentation/colors";
 import { boundsOf, overlayColors, readSync, View3D } from "./three-shared";
 import { isPair, overlayShown, tagRole } from "./overlay-pairs";
-import { changedPoints, changedRGB, diffSummary, type PointDiff } from "./pointcloud-compare";
+import { changedPoints, changedRGB, diffShort, diffSummary, type PointDiff } from "./pointcloud-compare";
 import { legendRow, message, OVERLAY_SHOWN_KEY, overlayControls, readFlags, root3d, select, setReadout, syncSelect } from "./three-ui";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
 import { CellMenu, heading, line } from "./viewer-chrome";
@@ -171,7 +171,7 @@ class PointCloudView implements ViewerInstance {
       this.fitted = up;
       this.view.fit(boundsOf(this.points), up === "z" ? new Vector3(0, 0, 1) : new Vector3(0, 1, 0));
     }
-    setReadout(this.root, diff ? diffSummary(diff) : null, "changed-points");
+    setReadout(this.root, diff ? { long: diffSummary(diff), short: diffShort(diff) } : null, "changed-points");
     this.renderLegend(colorBy, hidden, overrides, up, overlaid, diff);
     this.menu.refresh();
     this.view.requestRender();

@@ -20,8 +20,11 @@ const CSS = `
 .v3d-sw{display:inline-block;flex:none;width:10px;height:10px;border-radius:2px;border:1px solid rgba(0,0,0,.3)}
 .v3d-row .num{color:#757575;font-variant-numeric:tabular-nums;margin-left:auto;padding-left:6px}
 .v3d-msg{position:absolute;inset:0;display:flex;align-items:center;justify-content:center;color:#616161;text-align:center;padding:8px}
-.v3d-readout{position:absolute;left:4px;top:4px;z-index:3;max-width:calc(100% - 70px);box-sizing:border-box;overflow:hidden;display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;overflow-wrap:anywhere;background:rgba(255,255,255,.9);border:1px solid rgba(0,0,0,.14);border-radius:4px;padding:1px 6px;font-size:11px;font-variant-numeric:tabular-nums;pointer-events:none}
-.mp-has-pin .v3d-readout{left:30px;max-width:calc(100% - 96px)}
+.v3d-readout{position:absolute;left:4px;top:4px;z-index:3;max-width:calc(100% - 70px);box-sizing:border-box;overflow:hidden;display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;overflow-wrap:anywhere;background:rgba(255,255,255,.9);border:1px solid rgba(0,0,0,.14);border-radius:4px;padding:1px 4px;font-size:11px;font-variant-numeric:tabular-nums;pointer-events:none}
+.mp-has-pin .v3d-readout{left:30px;max-width:calc(100% - 32px)}
+.mp-has-pin .vc-large .v3d-readout{max-width:calc(100% - 96px)}
+.v3d-readout .long,.vc-large .v3d-readout .short{display:none}
+.vc-large .v3d-readout .long{display:inline}
 `;
 
 export function root3d(el: HTMLElement): { root: HTMLDivElement; panel: HTMLDivElement } {
@@ -123,11 +126,11 @@ export function readFlags(s: ViewerSettings, key: string): Record<string, boolea
 
 /**
  * A readout in the cell's top-left corner (RMSD, changed points), in every cell whatever its
- * size: two lines at most, a small cell cuts it short after its figure, the whole text is its
- * title. null removes it.
- * Beside a grid cell's pin button (.mp-has-pin), as the cell's badges are.
+ * size: the whole text in a large cell (two lines at most), its figure alone in a smaller one
+ * (`short`), the whole text as its title. Beside a grid cell's pin button (.mp-has-pin), as the
+ * cell's badges are. null removes it.
  */
-export function setReadout(root: HTMLElement, text: string | null, control: string): void {
+export function setReadout(root: HTMLElement, text: { long: string; short: string } | null, control: string): void {
   let el = root.querySelector<HTMLDivElement>(`:scope > .v3d-readout[data-control="${control}"]`);
   if (text === null) return el?.remove();
   if (!el) {
@@ -135,8 +138,8 @@ export function setReadout(root: HTMLElement, text: string | null, control: stri
     el.dataset.control = control;
     root.append(el);
   }
-  el.textContent = text;
-  el.title = text;
+  el.replaceChildren(h("span", { class: "long", text: text.long }), h("span", { class: "short", text: text.short }));
+  el.title = text.long;
 }
 
 export function message(root: HTMLElement, text: string): void {
