@@ -48,7 +48,7 @@ type Source = HTMLImageElement | HTMLVideoElement;
 const MODE_HINTS: Record<CompareMode, string> = {
   side: "",
   wipe: "Drag across the picture: A shows left of the divider, B right of it.",
-  onion: "A over B at the opacity set above: 0 % shows B only, 100 % A only.",
+  onion: "A over B at this opacity: 0 % shows B only, 100 % A only.",
   diff: "Per pixel |A−B|, the largest of |ΔR|, |ΔG| and |ΔB| (0–255), as a heat image. Pixels under the threshold are black.",
   flicker: "A and B take turns in one place, on the interval or with Space: differences jump out.",
   classes: "",
@@ -76,7 +76,7 @@ const CSS = `
 .cv-pin .cv-dot{width:8px;height:8px;border-radius:50%;flex:none}
 .cv-pin .cv-pin-text{overflow:hidden;text-overflow:ellipsis;white-space:nowrap;min-width:0}
 .cv-pin button{border:0;background:none;cursor:pointer;color:var(--mp-muted);padding:0 3px;border-radius:3px;font:inherit;line-height:18px}
-.cv-pin button:hover{background:#eee;color:var(--mp-text)}
+.cv-pin button:hover{background:var(--mp-hover);color:var(--mp-text)}
 .cv-pin button:disabled{visibility:hidden}
 .cv-role{font-weight:600;font-size:11px;min-width:16px}
 .cv-role[aria-pressed=true][data-role=a]{background:#1e88e5!important;color:#fff!important}
