@@ -152,6 +152,7 @@ class MoleculeView implements ViewerInstance {
   private readonly rmsds = new Map<Part, MoleculeRmsd>();
   /** Whether the live viewer's overlays were added superposed. */
   private drawnSuperposed = false;
+  private fitsPending = false;
   private readonly release = () => {
     this.interacting = false;
     if (followTimer) flushFollowers();
@@ -452,11 +453,28 @@ class MoleculeView implements ViewerInstance {
     return overlayControls(own, others, this.settings, (p) => this.ctx.setSettings(p));
   }
 
-  /** RMSD after superposition against each overlay shown whose text is in. */
+  /**
+   * RMSD after superposition against each overlay shown whose text is in, as far as computed:
+   * parsing both molecules costs (tens of ms for an mmCIF), so the rest are computed when the
+   * page is idle, after the cells have drawn, and the readout follows.
+   */
   private rmsdFits(): { tag: string; r: MoleculeRmsd }[] {
     const [own, ...others] = this.parts;
     const shown = this.shownFn();
-    return others.filter((p): p is Part & { text: string } => p.text !== null && shown(p.tag)).map((p) => ({ tag: p.tag, r: this.fit(p, own) }));
+    const list = others.filter((p): p is Part & { text: string } => p.text !== null && shown(p.tag));
+    if (list.some((p) => !this.rmsds.has(p)) && !this.fitsPending) {
+      this.fitsPending = true;
+      whenIdle(() => {
+        this.fitsPending = false;
+        if (this.destroyed) return;
+        for (const p of list) this.fit(p, own);
+        this.renderControls();
+      });
+    }
+    return list.flatMap((p) => {
+      const r = this.rmsds.get(p);
+      return r ? [{ tag: p.tag, r }] : [];
+    });
   }
 
   /** The fits as readout lines, each naming its overlay when there are several. */
@@ -680,6 +698,12 @@ function createViewer(host: HTMLElement, spec: $3Dmol.ViewerSpec): { viewer: $3D
   // Its window resize draws a frame; the view's own observer resizes it when its cell changes size.
   remove((type) => type !== "resize");
   return { viewer, detach: () => remove(() => false) };
+}
+
+/** Run `fn` once the page is idle (after the frames due), or within half a second. */
+function whenIdle(fn: () => void): void {
+  if (typeof requestIdleCallback === "function") requestIdleCallback(fn, { timeout: 500 });
+  else setTimeout(fn, 0);
 }
 
 function touch(view: MoleculeView): void {
