@@ -103,6 +103,8 @@ const CSS = `
 .cv-stage[data-mode=wipe]{cursor:ew-resize}
 .cv-stage[data-showing=b] .cv-a{visibility:hidden}
 .cv-divider{position:absolute;top:0;bottom:0;width:0;border-left:2px solid #fff;box-shadow:0 0 0 1px rgba(0,0,0,.5);margin-left:-1px;cursor:ew-resize}
+.cv-divider:focus{outline:none}
+.cv-divider:focus-visible>span{outline:2px solid var(--mp-accent)}
 .cv-divider::before{content:"";position:absolute;top:0;bottom:0;left:-9px;width:16px}
 .cv-divider>span{position:absolute;top:50%;left:-12px;width:22px;height:22px;margin-top:-11px;border-radius:50%;background:#fff;box-shadow:0 1px 4px rgba(0,0,0,.5);display:flex;align-items:center;justify-content:center;font-size:12px;color:#424242}
 .cv-tag{position:absolute;top:6px;font-size:11px;padding:1px 6px;border-radius:3px;color:#fff;pointer-events:none;max-width:45%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
@@ -603,7 +605,10 @@ export class CompareView {
       this.optsEl, h("div", { class: "cv-note", text: MODE_HINTS[this.s.mode] }), readout);
     if (this.s.mode === "wipe") {
       // A control to the view's gestures: zoomed in, a drag elsewhere pans, a drag of it wipes.
-      const divider = h("div", { class: "cv-divider", "data-control": "wipe-divider", title: "Drag: A left of it, B right" }, h("span", { text: "⇔" }));
+      const divider = h("div", {
+        class: "cv-divider", "data-control": "wipe-divider", title: "Drag: A left of it, B right (←/→ when focused)",
+        role: "slider", tabindex: 0, "aria-label": "Wipe divider", "aria-valuemin": 0, "aria-valuemax": 100,
+      }, h("span", { text: "⇔" }));
       stage.append(divider);
       this.wireWipe(stage, divider);
     }
@@ -726,6 +731,13 @@ export class CompareView {
     };
     stage.addEventListener("pointerup", end);
     stage.addEventListener("pointercancel", end);
+    // Focused, ←/→ move it (Shift: further) instead of the panel's step.
+    divider.addEventListener("keydown", (e) => {
+      if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
+      e.preventDefault();
+      const by = (e.shiftKey ? 0.1 : 0.02) * (e.key === "ArrowLeft" ? -1 : 1);
+      this.set({ wipe: Math.min(1, Math.max(0, this.s.wipe + by)) }, "replace");
+    });
   }
 
   /**
@@ -768,6 +780,7 @@ export class CompareView {
     const [x] = toImage(t, this.view, f * this.view.w, 0);
     if (this.aEl) this.aEl.style.clipPath = wipeClip(x / Math.max(1, this.stageImg.w));
     divider.style.left = `${f * 100}%`;
+    divider.setAttribute("aria-valuenow", String(Math.round(f * 100)));
     this.stage?.setAttribute("data-wipe", f.toFixed(4));
   }
 
