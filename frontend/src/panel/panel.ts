@@ -360,9 +360,9 @@ export class Panel {
   private prefetchToken = 0;
 
   /**
-   * Once the cells on screen show the slider's step, loads what they would show one step
-   * either side (item metadata in one batch, image bytes into the browser's cache), so ←/→
-   * repaints from memory instead of waiting on the server.
+   * Once the cells on screen show the slider's step, loads what they would show at the
+   * neighbouring steps (item metadata in one batch, image bytes into the browser's cache), so
+   * ←/→ repaints from memory instead of waiting on the server.
    */
   private async prefetchNeighbours(): Promise<void> {
     const token = ++this.prefetchToken;
@@ -370,13 +370,19 @@ export class Panel {
     await Promise.all(cards.map((c) => c.settled()));
     const at = this.current;
     if (token !== this.prefetchToken || at === null) return;
-    // The way the user last moved first, then the other way, so they do not compete.
-    for (const direction of [this.lastMove, -this.lastMove as -1 | 1]) {
-      const step = stepBeside(this.store.view.steps, at, direction);
-      if (step === null || step === at) continue;
-      await Promise.all(cards.flatMap((card) => card.addressesAt(step).map((addr) => this.prefetch(addr))));
-      if (token !== this.prefetchToken) return;
+    // Two steps the way the user last moved, then one the other way, asked for in that order.
+    // Two, at once: a key pressed as soon as a step shows (or held down) arrives while the next
+    // step's look-ahead is still in flight, and the one after must already be on its way.
+    const ahead: number[] = [];
+    let from = at;
+    for (let i = 0; i < 2; i++) {
+      const step = stepBeside(this.store.view.steps, from, this.lastMove);
+      if (step === null || step === from) break;
+      ahead.push((from = step));
     }
+    const back = stepBeside(this.store.view.steps, at, -this.lastMove as -1 | 1);
+    if (back !== null && back !== at) ahead.push(back);
+    await Promise.all(ahead.flatMap((step) => cards.flatMap((card) => card.addressesAt(step).map((addr) => this.prefetch(addr)))));
   }
 
   /** Direction of the last ←/→ (the slider starts at the latest step, so back in time). */
@@ -409,6 +415,7 @@ export class Panel {
       case "escape":
         if (this.help.open) this.help.close();
         else if (this.cardMenu.openKey !== null) this.cardMenu.close(true);
+        else if (this.bookmarks.isOpen) this.bookmarks.close(true);
         else if (this.state.expanded !== null) this.store.set({ expanded: null });
         else if (this.currentRun.value !== null) this.currentRun.set(null);
         else return;
