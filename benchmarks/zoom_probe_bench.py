@@ -10,6 +10,9 @@
   frame callbacks) to the task after that frame's paint, with every cell's crosshair and value of
   the new pixel shown (checked in all 20 cells, each move). Median over the moves.
 - pixel_probe_latency_ms (anchor): the same from the input event's time stamp, vsync wait included.
+- synced_zoom_cpu_ms_per_frame, pixel_probe_cpu_ms (anchors): the renderer main thread's CPU time
+  (Chrome's trace, thread time of its tasks) over the gesture, per frame: what the wall clock
+  comes down to on an idle core, whatever the other processes of the machine do.
 
 The logdir: 4 runs x 5 steps of a 256x256 RGB image with a mask layer (3 classes) and two boxes
 (x = step, y = run, cell 128 px: all 20 on screen).
@@ -19,6 +22,7 @@ The logdir: 4 runs x 5 steps of a 256x256 RGB image with a mask layer (3 classes
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import sys
@@ -35,6 +39,7 @@ from benchmarks.common import VIEWPORT, launch, media_frame, media_url, print_fi
 RUNS, STEPS, SIZE = 4, 5, 256
 CELLS = RUNS * STEPS
 TAG = "seg"
+TRACE = ["toplevel", "devtools.timeline"]
 
 READY = "(n) => document.querySelectorAll('.mp-cell[data-state=ready] canvas[data-layer=pred]').length >= n"
 
@@ -87,6 +92,18 @@ def write_logdir(root: Path) -> None:
                 w.add(TAG, mp.Image(rgb, masks=masks, boxes={"det": mp.Boxes(boxes, labels)}), step=s)
 
 
+def main_thread_cpu_ms(trace: bytes) -> float:
+    """CPU ms of the renderer main thread's top-level tasks in a Chrome trace (the thread that
+    runs the animation frames)."""
+    events = json.loads(trace)["traceEvents"]
+    main = {e["tid"] for e in events if e.get("name") == "FireAnimationFrame"}
+    return sum(
+        e.get("tdur", e.get("dur", 0))
+        for e in events
+        if e.get("ph") == "X" and e.get("name") == "ThreadControllerImpl::RunTask" and e["tid"] in main
+    ) / 1e3
+
+
 def frames_of(frame: Any) -> list[dict[str, float]]:
     found: list[dict[str, float]] = frame.evaluate("() => window.__frames.splice(0)")
     return found
@@ -114,37 +131,58 @@ def measure(moves: int) -> dict[str, Any]:
                 b = boxes[7]  # a cell inside the grid, not the first
                 cx, cy = b["x"] + b["width"] / 2, b["y"] + b["height"] / 2
 
+                def probe_moves() -> None:
+                    for i in range(moves):
+                        # 8 px (16 image px at fit) apart: every move reaches another pixel
+                        page.mouse.move(cx - 40 + (i * 8) % 80, cy - 40 + (i // 10) * 8)
+                        page.wait_for_timeout(20)
+                    page.wait_for_timeout(100)
+
+                def zoom_and_pan(x: float, y: float) -> None:
+                    page.keyboard.down("Control")
+                    for _ in range(max(4, moves // 4)):
+                        page.mouse.wheel(0, -60)
+                        page.wait_for_timeout(20)
+                    page.keyboard.up("Control")
+                    page.mouse.down()
+                    for i in range(moves):
+                        page.mouse.move(x + 2 * i, y + i)
+                        page.wait_for_timeout(20)
+                    page.mouse.up()
+                    page.wait_for_timeout(100)
+
+                def traced(gesture: Any) -> float:
+                    """The gesture again under Chrome's trace (which slows the wall clock): its CPU."""
+                    browser.start_tracing(page=page, categories=TRACE)
+                    gesture()
+                    return main_thread_cpu_ms(browser.stop_tracing())
+
                 # the probe: warm (the first hover decodes every cell's pixels), then moves
                 page.mouse.move(cx, cy)
                 frame.wait_for_function(PROBE_SHOWN, arg=CELLS, timeout=60_000)
                 frame.evaluate(HOOK)
                 frame.evaluate(f"() => {{ window.__check = () => ({PROBE_SHOWN})({CELLS}); }}")
-                for i in range(moves):
-                    # 8 px (16 image px at fit) apart: every move reaches another pixel
-                    page.mouse.move(cx - 40 + (i * 8) % 80, cy - 40 + (i // 10) * 8)
-                    page.wait_for_timeout(20)
-                page.wait_for_timeout(100)
+                probe_moves()
                 probe = frames_of(frame)
                 if not probe or not all(f.get("ok") for f in probe):
                     raise RuntimeError("a move's frame did not show the value in every cell")
+                probe_cpu = traced(probe_moves) / len(frames_of(frame) or [{}])
 
                 # zoom and pan: Ctrl+wheel notches, then a drag, every cell following
                 frame.evaluate("() => { window.__check = null; }")
                 page.mouse.move(cx, cy)
                 page.wait_for_timeout(100)
                 frames_of(frame)
-                page.keyboard.down("Control")
-                for _ in range(max(4, moves // 4)):
-                    page.mouse.wheel(0, -60)
-                    page.wait_for_timeout(20)
-                page.keyboard.up("Control")
-                page.mouse.down()
-                for i in range(moves):
-                    page.mouse.move(cx + 2 * i, cy + i)
-                    page.wait_for_timeout(20)
-                page.mouse.up()
-                page.wait_for_timeout(100)
+                zoom_and_pan(cx, cy)
                 zoom = [f for f in frames_of(frame) if "end" in f]
+                # back to fit (the chip's button), and the same gesture traced
+                page.mouse.move(cx, cy)
+                frame.locator('.mp-cell .pp-here [data-control="zoom-fit"]').first.click()
+                page.mouse.move(cx, cy)
+                page.wait_for_timeout(300)
+                frames_of(frame)
+                zoom_cpu = traced(lambda: zoom_and_pan(cx, cy))
+                zoom_cpu /= len([f for f in frames_of(frame) if "end" in f] or [{}])
                 planes = frame.evaluate(
                     "() => new Set([...document.querySelectorAll('.ai-plane')].map(p => p.style.transform))"
                     ".size === 1 && document.querySelectorAll('.ai-stage.vt-zoomed').length"
@@ -153,7 +191,7 @@ def measure(moves: int) -> dict[str, Any]:
                     raise RuntimeError(f"{planes} of {CELLS} cells zoomed with one transform")
         finally:
             browser.close()
-    return {"probe": probe, "zoom": zoom, "load": load}
+    return {"probe": probe, "zoom": zoom, "load": load, "probe_cpu": probe_cpu, "zoom_cpu": zoom_cpu}
 
 
 def figures(found: dict[str, Any]) -> dict[str, float]:
@@ -162,6 +200,8 @@ def figures(found: dict[str, Any]) -> dict[str, float]:
         "synced_zoom_ms_per_frame": statistics.median(f["end"] - f["start"] for f in zoom),
         "pixel_probe_ms": statistics.median(f["end"] - f["start"] for f in probe),
         "pixel_probe_latency_ms": statistics.median(f["end"] - f["input"] for f in probe),
+        "synced_zoom_cpu_ms_per_frame": found["zoom_cpu"],
+        "pixel_probe_cpu_ms": found["probe_cpu"],
     }
 
 
@@ -185,6 +225,10 @@ def main() -> None:
     print(
         f"  zoom + pan: median {fig['synced_zoom_ms_per_frame']:.1f} ms per frame, worst {max(zoom):.1f} "
         f"over {len(zoom)} frames"
+    )
+    print(
+        f"  main thread CPU: zoom + pan {fig['synced_zoom_cpu_ms_per_frame']:.1f} ms per frame, "
+        f"probe {fig['pixel_probe_cpu_ms']:.1f} ms per move"
     )
     print(
         f"  probe: median {fig['pixel_probe_ms']:.1f} ms (latency with the vsync wait "

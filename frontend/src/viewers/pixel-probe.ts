@@ -2,8 +2,8 @@
 // Compare view: see view-transform.ts) shows a crosshair at the same image coordinates with the
 // value there. The hovered cell shows every line in a tip by the pointer; the others a label.
 // One animation frame per pointer move for the whole group, writes only (no layout reads); the
-// marks are layers of their own (the pictures under them are not painted again) and contained
-// (a label's new text lays out nothing else).
+// marks are contained (a label's new text lays out nothing else) but no compositor layers of
+// their own: with 20 cells, layerizing those cost more per frame than painting them (traced).
 //
 // RGB(A) is read from the decoded bytes exactly: through WebGL with no premultiplication and no
 // colour conversion (a 2D canvas stores premultiplied alpha and may colour-manage), so the probe
@@ -30,13 +30,13 @@ export interface ProbeMember {
 }
 
 const CSS = `
-.pp-layer{position:absolute;inset:0;pointer-events:none;overflow:hidden;z-index:2;contain:strict;will-change:transform}
+.pp-layer{position:absolute;inset:0;pointer-events:none;overflow:hidden;z-index:2;contain:strict}
 .pp-h,.pp-v{position:absolute;left:0;top:0;background:rgba(255,255,255,.9);box-shadow:0 0 0 1px rgba(0,0,0,.45)}
 .pp-h{width:100%;height:1px}
 .pp-v{width:1px;height:100%}
 .pp-px{position:absolute;left:0;top:0;box-sizing:border-box;border:1px solid #fff;outline:1px solid rgba(0,0,0,.6)}
 .pp-label{position:absolute;left:2px;bottom:2px;max-width:calc(100% - 4px);box-sizing:border-box;padding:0 4px;border-radius:3px;background:rgba(33,33,33,.8);color:#fff;font:10px/14px system-ui,sans-serif;font-variant-numeric:tabular-nums;white-space:pre;overflow:hidden;text-overflow:ellipsis}
-.pp-tip{position:fixed;z-index:31;pointer-events:none;background:rgba(33,33,33,.92);color:#fff;padding:3px 6px;border-radius:3px;font:11px/1.3 system-ui,sans-serif;font-variant-numeric:tabular-nums;white-space:pre;display:none}
+.pp-tip{position:fixed;z-index:31;pointer-events:none;box-sizing:border-box;contain:size layout style;background:rgba(33,33,33,.92);color:#fff;padding:3px 6px;border-radius:3px;font:11px/15px system-ui,sans-serif;font-variant-numeric:tabular-nums;white-space:pre;display:none}
 `;
 
 interface Marks { layer: HTMLDivElement; h: HTMLDivElement; v: HTMLDivElement; px: HTMLDivElement; label: HTMLDivElement }
@@ -144,11 +144,14 @@ class ProbeGroup {
     if (!tip.isConnected) document.body.append(tip);
     if (tip.textContent !== text) tip.textContent = text;
     tip.style.display = "block";
-    // Beside the pointer, flipped to the other side near the window's right and bottom edges
-    // (estimated from the text, not measured: no layout read per move).
+    // Beside the pointer, flipped to the other side near the window's right and bottom edges.
+    // Its size is estimated from the text, not measured (no layout read per move), and set: a
+    // tip of a known size lays out nothing else of the page when its text changes.
     const rows = text.split("\n");
-    const w = 12 + 6.2 * Math.max(...rows.map((r) => r.length));
-    const h = 8 + 15 * rows.length;
+    const w = Math.ceil(14 + 6.3 * Math.max(...rows.map((r) => r.length)));
+    const h = 6 + 15 * rows.length;
+    tip.style.width = `${w}px`;
+    tip.style.height = `${h}px`;
     const left = cx + 14 + w > window.innerWidth ? cx - w - 8 : cx + 14;
     const top = cy + 14 + h > window.innerHeight ? cy - h - 8 : cy + 14;
     tip.style.transform = `translate(${Math.max(2, left)}px,${Math.max(2, top)}px)`;
