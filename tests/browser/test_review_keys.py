@@ -82,6 +82,10 @@ def marks(page: Any) -> list[list[Any]]:
     return json.loads(text)
 
 
+def pins(page: Any) -> list[list[Any]]:
+    return json.loads(urllib.parse.parse_qs(hash_state(page)).get("pins", ["[]"])[0])
+
+
 def marked(loc: Any) -> bool:
     """The bookmark's folded corner on a cell."""
     return loc.evaluate("c => getComputedStyle(c, '::before').content") not in ("none", "normal")
@@ -178,12 +182,20 @@ def test_number_keys_toggle_classes_and_b_bookmarks_the_cell_under_the_pointer(
     screenshot(page, "review-bookmarks.png")
     frame.locator(".mp-bookmark").get_by_role("button", name="pin").click()
     until(lambda: "pins=" in hash_state(page), "pinned")
-    assert json.loads(urllib.parse.parse_qs(hash_state(page))["pins"][0]) == [["run04", "seg", 1, 0]]
+    assert pins(page) == [["run04", "seg", 1, 0]]
+    page.keyboard.press("Escape")
+    cell(frame, "run02", 2).hover()
+    page.keyboard.press("b")
+    until(lambda: len(marks(page)) == 2, "a second bookmark")
+    button.click()
+    frame.get_by_role("button", name="Pin all").click()
+    both = [["run04", "seg", 1, 0], ["run02", "seg", 2, 0]]
+    until(lambda: pins(page) == both, "Pin all pins the rest, in order")
     page.keyboard.press("Escape")
     # `b` again removes it.
     cell(frame, "run04", 1).hover()
     page.keyboard.press("b")
-    until(lambda: marks(page) == [], "b again removes the bookmark")
+    until(lambda: marks(page) == [["run02", "seg", 2, 0]], "b again removes the bookmark")
     assert not marked(cell(frame, "run04", 1))
     assert not page.errors
 

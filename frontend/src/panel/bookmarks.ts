@@ -84,7 +84,7 @@ export class BookmarkList {
       "aria-label": "Bookmarks", "aria-haspopup": "dialog", "aria-expanded": "false",
     }, "Bookmarks", this.count);
     this.button.addEventListener("click", () => (this.shown ? this.close(false) : this.open()));
-    this.pop = h("div", { class: "mp-card-menu mp-bookmarks", role: "dialog", "aria-label": "Bookmarks", popover: "manual" });
+    this.pop = h("div", { class: "mp-card-menu mp-bookmarks", role: "dialog", "aria-label": "Bookmarks", popover: "manual", tabindex: -1 });
     this.pop.addEventListener("keydown", (e) => {
       if (e.key !== "Escape") return;
       e.preventDefault();
@@ -117,6 +117,10 @@ export class BookmarkList {
     this.statusTimer = window.setTimeout(() => (this.status.hidden = true), 2500);
   }
 
+  get isOpen(): boolean {
+    return this.shown;
+  }
+
   open(): void {
     this.shown = true;
     this.button.setAttribute("aria-expanded", "true");
@@ -140,7 +144,8 @@ export class BookmarkList {
     this.count.textContent = marks.length ? String(marks.length) : "";
     this.button.classList.toggle("on", marks.length > 0);
     if (!this.shown) return;
-    const focused = (document.activeElement as HTMLElement | null)?.dataset?.control;
+    const active = document.activeElement as HTMLElement | null;
+    const focused = active && this.pop.contains(active) ? active.dataset.control : undefined;
     const rows: HTMLElement[] = [];
     if (!marks.length) {
       rows.push(h("div", { class: "mp-menu-line mp-field-label", text: "No bookmarks yet. Press b over a cell to bookmark it." }));
@@ -170,7 +175,8 @@ export class BookmarkList {
       rows.push(h("div", { class: "mp-menu-line mp-menu-foot" }, all, clearAll));
     }
     this.pop.replaceChildren(...rows);
-    if (focused) this.pop.querySelector<HTMLElement>(`[data-control="${focused}"]`)?.focus();
+    // Focus stays in the list (a pin button just pressed is disabled now), so Escape still closes it.
+    if (focused) (this.pop.querySelector<HTMLElement>(`[data-control="${focused}"]:not(:disabled)`) ?? this.pop).focus();
     const spot = placeBeside(this.button.getBoundingClientRect(), this.pop.offsetWidth, this.pop.offsetHeight, window.innerWidth, window.innerHeight);
     Object.assign(this.pop.style, { left: `${spot.left}px`, top: `${spot.top}px`, maxHeight: `${spot.maxHeight}px` });
   }
