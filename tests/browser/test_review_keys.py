@@ -127,6 +127,9 @@ def test_up_down_move_the_run_under_review_grid_and_full_screen(page: Any, serve
     box.get_by_role("button", name="Next run").click()
     until(lambda: box.get_attribute("data-run") == "run09", "the full-screen run button")
     until(lambda: outlined(frame, "run09"), "the grid follows full screen's run")
+    # `b` in full screen bookmarks the item it shows (the slider's latest step).
+    page.keyboard.press("b")
+    until(lambda: marks(page) == [["run09", "seg", 2, 0]], "b bookmarks the full-screen item")
     page.keyboard.press("Escape")
     until(lambda: box.count() == 0, "Escape closes full screen")
     assert not page.errors
