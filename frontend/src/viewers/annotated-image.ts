@@ -766,7 +766,8 @@ class AnnotatedImage implements ViewerInstance {
 
   /** The panel under the pointer, for the wheel and drag. */
   private viewportAt(e: MouseEvent): { el: HTMLElement; view: Size; img: Size } | null {
-    const st = this.stages.find((s) => s.root.contains(e.target as Node));
+    // Over the zoom chip (beside the panels) the wheel zooms the one panel there is.
+    const st = this.stages.find((s) => s.root.contains(e.target as Node)) ?? (this.stages.length === 1 ? this.stages[0] : undefined);
     return st ? { el: st.root, view: st.size, img: { w: this.naturalW, h: this.naturalH } } : null;
   }
 
