@@ -5,7 +5,7 @@ import type { Axis, CardOverride, GalleryBy, PanelState } from "../state/setting
 import { AXES, GALLERY_BY, SIZES, cardSettings, clampCell } from "../state/settings";
 import type { Store } from "../state/store";
 import { placeBeside } from "../viewers/viewer-chrome";
-import { h } from "./dom";
+import { closesOnEscapeOrOutside, h } from "./dom";
 import { downloadViewPng } from "./export-view";
 import { ALL_TAGS_CARD } from "./layout";
 
@@ -17,16 +17,7 @@ export class CardLayoutMenu {
 
   constructor(private readonly store: Store) {
     this.pop = h("div", { class: "mp-card-menu", role: "dialog", popover: "manual" });
-    this.pop.addEventListener("keydown", (e) => {
-      if (e.key !== "Escape") return;
-      e.preventDefault();
-      e.stopPropagation();
-      this.close(true);
-    });
-    document.addEventListener("pointerdown", (e) => {
-      const t = e.target as Node;
-      if (this.key !== null && !this.pop.contains(t) && !this.button?.contains(t)) this.close(false);
-    }, true);
+    closesOnEscapeOrOutside(this.pop, () => (this.key !== null ? (this.button ?? this.pop) : null), (refocus) => this.close(refocus));
   }
 
   get openKey(): string | null {

@@ -135,3 +135,23 @@ export function dragWidth(
     done(width);
   });
 }
+
+/**
+ * The closing rules of the panel's dialogs: Escape inside `pop` closes it and gives focus back
+ * to its button (`close(true)`); a press anywhere but the dialog and its button closes it and
+ * leaves focus where the press put it (`close(false)`). `button()` is the open dialog's button,
+ * null while it is closed.
+ */
+export function closesOnEscapeOrOutside(pop: HTMLElement, button: () => Element | null | undefined, close: (refocus: boolean) => void): void {
+  pop.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    e.preventDefault();
+    e.stopPropagation();
+    close(true);
+  });
+  document.addEventListener("pointerdown", (e) => {
+    const b = button();
+    const t = e.target as Node;
+    if (b && !pop.contains(t) && !b.contains(t)) close(false);
+  }, true);
+}

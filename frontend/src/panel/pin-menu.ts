@@ -6,7 +6,7 @@ import { sameCell } from "../state/cells";
 import type { Store } from "../state/store";
 import { icon } from "../viewers/icons";
 import { placeBeside } from "../viewers/viewer-chrome";
-import { h } from "./dom";
+import { closesOnEscapeOrOutside, h } from "./dom";
 import { MAX_PINS, isPinned, pinCell, togglePin } from "./pins";
 
 export interface PinMenuEnv {
@@ -35,16 +35,7 @@ export class PinMenu {
 
   constructor(private readonly env: PinMenuEnv) {
     this.pop = h("div", { class: "mp-card-menu mp-pin-menu", role: "dialog", popover: "manual", "aria-label": "Pin to compare" });
-    this.pop.addEventListener("keydown", (e) => {
-      if (e.key !== "Escape") return;
-      e.preventDefault();
-      e.stopPropagation();
-      this.close(true);
-    });
-    document.addEventListener("pointerdown", (e) => {
-      const t = e.target as Node;
-      if (this.openFor && !this.pop.contains(t) && !this.openFor.button.contains(t)) this.close(false);
-    }, true);
+    closesOnEscapeOrOutside(this.pop, () => this.openFor?.button, (refocus) => this.close(refocus));
   }
 
   /** A cell's pin button; `key` says what the cell shows now (null while it shows nothing). */
