@@ -6,7 +6,7 @@ import { MAX_CELL_KEYS, sameCell } from "../state/cells";
 import type { Store } from "../state/store";
 import { titleOf } from "../viewers/fullscreen";
 import { placeBeside } from "../viewers/viewer-chrome";
-import { displayText, h } from "./dom";
+import { closesOnEscapeOrOutside, displayText, h } from "./dom";
 import { MAX_PINS, isPinned, pinCell } from "./pins";
 
 /** The element of a cell (grid, Compare view or full screen) that holds `el`: what it shows, by its data attributes. */
@@ -85,16 +85,7 @@ export class BookmarkList {
     }, "Bookmarks", this.count);
     this.button.addEventListener("click", () => (this.shown ? this.close(false) : this.open()));
     this.pop = h("div", { class: "mp-card-menu mp-bookmarks", role: "dialog", "aria-label": "Bookmarks", popover: "manual", tabindex: -1 });
-    this.pop.addEventListener("keydown", (e) => {
-      if (e.key !== "Escape") return;
-      e.preventDefault();
-      e.stopPropagation();
-      this.close(true);
-    });
-    document.addEventListener("pointerdown", (e) => {
-      const t = e.target as Node;
-      if (this.shown && !this.pop.contains(t) && !this.button.contains(t)) this.close(false);
-    }, true);
+    closesOnEscapeOrOutside(this.pop, () => (this.shown ? this.button : null), (refocus) => this.close(refocus));
     this.status = h("div", { class: "mp-toast", role: "status" });
     this.status.hidden = true;
     this.update();
