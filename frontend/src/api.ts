@@ -56,7 +56,7 @@ interface PendingItems {
 
 /** Addresses per `items_batch` request (the route takes 256; this keeps URLs a few kB). */
 const BATCH = 96;
-/** Longest `items_batch` URL sent (long tags): Python's HTTP server refuses lines over 64 KiB. */
+/** Longest `items_batch` or `series` URL sent: Python's HTTP server refuses lines over 64 KiB. */
 const MAX_BATCH_URL = 32 * 1024;
 /**
  * Images up to this size come inside the `items_batch` answer: the server closes every
@@ -176,10 +176,28 @@ export class MediaApi implements ItemSource {
     return (await this.json<{ tags: TagInfo[] }>("tags", { run }, signal)).tags;
   }
 
-  series(q: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
-    return this.json<SeriesResponse>("series", {
-      tag: q.tag, run: q.runs, step_min: q.stepMin, step_max: q.stepMax, max_steps: q.maxSteps,
-    }, signal);
+  /**
+   * The runs go in groups of URLs up to MAX_BATCH_URL, asked at once and merged: 10,000 run
+   * names in one URL were refused (HTTP 414) and left the tag's card without steps.
+   */
+  async series(q: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
+    const groups: string[][] = [[]];
+    let length = query({ tag: q.tag }).length + 128;
+    for (const run of q.runs) {
+      const cost = query({ run }).length + 1;
+      const group = groups[groups.length - 1];
+      if (group.length && length + cost > MAX_BATCH_URL) {
+        groups.push([run]);
+        length = query({ tag: q.tag }).length + 128 + cost;
+      } else {
+        group.push(run);
+        length += cost;
+      }
+    }
+    const answers = await Promise.all(groups.map((runs) => this.json<SeriesResponse>("series", {
+      tag: q.tag, run: runs, step_min: q.stepMin, step_max: q.stepMax, max_steps: q.maxSteps,
+    }, signal)));
+    return { ...answers[0], runs: Object.assign({}, ...answers.map((a) => a.runs)) };
   }
 
   /** Metadata of the items at exactly (run, tag, step); cached, and a failed fetch is forgotten. */
