@@ -224,6 +224,15 @@ def test_pin_a_middle_cell_compare_with_the_next_run_and_wipe(page: Any, server:
     zoomed.wait_for(timeout=10_000)
     split = lambda: close(pixel(page, frame, 0.75), b) and close(pixel(page, frame, 0.81), a)  # noqa: E731
     until(split, "the split at the divider")
+    # The Compare view's zoom is in the link (as a card's is), and the link reopens it zoomed.
+    views = lambda: json.loads(urllib.parse.parse_qs(hash_state(page)).get("view", ["{}"])[0])  # noqa: E731
+    until(lambda: "" in views(), "the Compare view's zoom in the link")
+    zoom = views()[""]
+    page.reload()
+    frame = page.frame_locator('iframe[src*="plugin_entry.html?name=media_panel"]')
+    frame.locator('.cv-stage .vt-zoom:not([data-zoom="fit"])').wait_for(timeout=60_000)
+    assert views()[""] == zoom
+    until(split, "the reopened view split at the divider, zoomed as before")
 
 
 def test_a_link_reopens_the_view_onion_skin_blends_and_flicker_alternates(

@@ -92,6 +92,13 @@ function labelEl(v: AxisValue, color: string | null, current: boolean, extra?: H
 }
 
 
+/** The Compare view's key in the link's zoom map: no tag is named "" (card keys are tags and "*"). */
+const COMPARE_VIEW_KEY = "";
+
+function cardBody(card: Card): HTMLElement | null {
+  return card.el.querySelector<HTMLElement>(".mp-card-body");
+}
+
 export class Panel {
   readonly store: Store;
   readonly data: PanelData;
@@ -272,7 +279,10 @@ export class Panel {
       return;
     }
     if (has(VIEWER_KEYS)) this.pushSettings();
-    if (changed.has("views")) for (const [key, card] of this.cards) this.bindView(key, card);
+    if (changed.has("views")) {
+      for (const [key, card] of this.cards) this.bindView(key, cardBody(card));
+      if (this.compareView) this.bindView(COMPARE_VIEW_KEY, this.compareView.el);
+    }
     if (changed.has("step")) this.applyStep();
   }
 
@@ -309,6 +319,7 @@ export class Panel {
         settings: () => this.viewerSettings(""), setSettings: (p) => this.setViewerSettings("", p),
       });
       this.compareSlot.append(this.compareView.el);
+      this.bindView(COMPARE_VIEW_KEY, this.compareView.el);
     }, () => {
       this.compareLoad = null; // asked again on the next change (a rebuilt bundle, a lost connection)
     });
@@ -844,7 +855,7 @@ export class Panel {
       this.sent.set(card, JSON.stringify(this.viewerSettings(plan.key)));
       // Focusable, so a click into the card lets the wheel scroll it (see `wheel`).
       card.el.tabIndex = -1;
-      this.bindView(plan.key, card);
+      this.bindView(plan.key, cardBody(card));
       card.el.querySelector(".mp-card-header .mp-spacer")?.after(this.cardMenu.buttonFor(plan.key, plan.title));
       this.heights.set(card, new CardHeight(card, (px) => this.setCardHeight(plan.key, px), () => this.scheduleVisible()));
       keep.set(plan.key, card);
@@ -867,9 +878,8 @@ export class Panel {
     void this.prefetchNeighbours();
   }
 
-  /** The card's locked zoom from the link, and back into it as the user zooms. */
-  private bindView(key: string, card: Card): void {
-    const body = card.el.querySelector<HTMLElement>(".mp-card-body");
+  /** A view group's locked zoom (a card's body, the Compare view) from the link, and back into it. */
+  private bindView(key: string, body: HTMLElement | null): void {
     if (!body) return;
     bindGroup(body, this.state.views[key] ?? null, (t) => {
       const views = { ...this.state.views };
