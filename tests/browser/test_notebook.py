@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import sys
 import threading
@@ -82,13 +83,22 @@ def notebook_page(html: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def executed(media_logdir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def notebook_logdir(media_logdir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the media logdir for the notebook alone: TensorBoard's manager lists every
+    server by logdir, and other tests of this process serve `media_logdir` itself."""
+    copy = tmp_path_factory.mktemp("notebook_logdir") / "runs"
+    shutil.copytree(media_logdir, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def executed(notebook_logdir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The notebook after a real kernel ran it; the TensorBoard it started is stopped after."""
     nbclient = require("nbclient")
     require("ipykernel")
     from tensorboard import manager
 
-    nb = notebook(media_logdir)
+    nb = notebook(notebook_logdir)
     # As in an activated venv: the magic starts the `tensorboard` program found on PATH.
     env_path = os.environ.get("PATH", "")
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env_path])
@@ -106,15 +116,15 @@ def executed(media_logdir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         os.environ["PATH"] = env_path
         # Whatever the cells did, stop every TensorBoard serving this logdir.
         for info in manager.get_all():
-            if info.logdir == str(media_logdir):
+            if info.logdir == str(notebook_logdir):
                 stop(info.pid)
 
 
 def test_the_tensorboard_magic_shows_the_media_tab_with_media(
-    executed: Any, media_logdir: Path, page: Any
+    executed: Any, notebook_logdir: Path, page: Any
 ) -> None:
     magic, listing = executed.cells[1].outputs, executed.cells[2].outputs
-    (info,) = [i for i in json.loads(listing[0]["text"]) if i["logdir"] == str(media_logdir)]
+    (info,) = [i for i in json.loads(listing[0]["text"]) if i["logdir"] == str(notebook_logdir)]
     (html,) = [o["data"]["text/html"] for o in magic if "text/html" in o.get("data", {})]
     # The frame points at the port the manager reports, on the notebook page's own host.
     assert re.search(rf"const port = {info['port']};", html), html
