@@ -181,19 +181,10 @@ export class MediaApi implements ItemSource {
    * names in one URL were refused (HTTP 414) and left the tag's card without steps.
    */
   async series(q: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
-    const groups: string[][] = [[]];
-    let length = query({ tag: q.tag }).length + 128;
-    for (const run of q.runs) {
-      const cost = query({ run }).length + 1;
-      const group = groups[groups.length - 1];
-      if (group.length && length + cost > MAX_BATCH_URL) {
-        groups.push([run]);
-        length = query({ tag: q.tag }).length + 128 + cost;
-      } else {
-        group.push(run);
-        length += cost;
-      }
-    }
+    // the tag and the window's parameters take the rest of the URL
+    const room = MAX_BATCH_URL - query({ tag: q.tag }).length - 128;
+    const groups = urlGroups(q.runs, (run) => query({ run }).length + 1, room);
+    if (!groups.length) groups.push([]);
     const answers = await Promise.all(groups.map((runs) => this.json<SeriesResponse>("series", {
       tag: q.tag, run: runs, step_min: q.stepMin, step_max: q.stepMax, max_steps: q.maxSteps,
     }, signal)));
@@ -245,20 +236,9 @@ export class MediaApi implements ItemSource {
     for (const mode of ["exact", "earlier"] as const) {
       const all = this.queued[mode];
       this.queued[mode] = [];
-      let batch: PendingItems[] = [];
-      let length = 0;
-      for (const p of all) {
-        // what the address adds to the URL, percent-encoded (long tags make long URLs)
-        const cost = query({ run: p.run, tag: p.tag, step: stepKey(p.step) }).length + 1;
-        if (batch.length && (batch.length >= BATCH || length + cost > MAX_BATCH_URL)) {
-          void this.sendBatch(mode, batch);
-          batch = [];
-          length = 0;
-        }
-        batch.push(p);
-        length += cost;
-      }
-      if (batch.length) void this.sendBatch(mode, batch);
+      // what an address adds to the URL, percent-encoded (long tags make long URLs)
+      const cost = (p: PendingItems) => query({ run: p.run, tag: p.tag, step: stepKey(p.step) }).length + 1;
+      for (const batch of urlGroups(all, cost, MAX_BATCH_URL, BATCH)) void this.sendBatch(mode, batch);
     }
   }
 
@@ -347,6 +327,25 @@ export class MediaApi implements ItemSource {
 }
 
 /** Base64 to bytes: natively where the browser can (ten times faster than a loop over atob). */
+/** `items` in order, split into groups whose costs add up to at most `room` (and at most `most` items). */
+function urlGroups<T>(items: readonly T[], cost: (item: T) => number, room: number, most = Infinity): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [];
+  let length = 0;
+  for (const item of items) {
+    const c = cost(item);
+    if (group.length && (group.length >= most || length + c > room)) {
+      groups.push(group);
+      group = [];
+      length = 0;
+    }
+    group.push(item);
+    length += c;
+  }
+  if (group.length) groups.push(group);
+  return groups;
+}
+
 function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   const native = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array<ArrayBuffer> }).fromBase64;
   if (native) return native.call(Uint8Array, text);
