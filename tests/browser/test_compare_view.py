@@ -182,7 +182,8 @@ def test_pin_a_middle_cell_compare_with_the_next_run_and_wipe(page: Any, server:
     menu.get_by_role("button", name="Pin to compare").click()
     until(lambda: pins_in_link(page) == [["beta", "pics", 1, 0]], "the pin in the link")
     # The link is written as the pin is taken; the cell and the Compare view redraw after it.
-    until(lambda: middle.locator('[data-control="pin"]').get_attribute("aria-pressed") == "true", "the pin pressed")
+    pin = middle.locator('[data-control="pin"]')
+    until(lambda: pin.get_attribute("aria-pressed") == "true", "the pin pressed")
     until(lambda: frame.locator(".cv .cv-pin").count() == 1, "the pin in the Compare view")
     nxt = menu.locator('[data-control="compare-run"]')
     until(lambda: "gamma" in nxt.inner_text(), "the quick action names the next run")

@@ -1,9 +1,7 @@
 // The pixel probe: hover a pixel in one image cell and every cell of its group (a card, the
 // Compare view: see view-transform.ts) shows a crosshair at the same image coordinates with the
 // value there. The hovered cell shows every line in a tip by the pointer; the others a label.
-// One animation frame per pointer move for the whole group, writes only (no layout reads); the
-// marks are contained (a label's new text lays out nothing else) but no compositor layers of
-// their own: with 20 cells, layerizing those cost more per frame than painting them (traced).
+// One animation frame per pointer move for the whole group, writes only (no layout reads).
 //
 // RGB(A) is read from the decoded bytes exactly: through WebGL with no premultiplication and no
 // colour conversion (a 2D canvas stores premultiplied alpha and may colour-manage), so the probe
@@ -30,16 +28,60 @@ export interface ProbeMember {
 }
 
 const CSS = `
-.pp-layer{position:absolute;inset:0;pointer-events:none;overflow:hidden;z-index:2;contain:strict}
-.pp-h,.pp-v{position:absolute;left:0;top:0;background:rgba(255,255,255,.9);box-shadow:0 0 0 1px rgba(0,0,0,.45)}
-.pp-h{width:100%;height:1px}
-.pp-v{width:1px;height:100%}
-.pp-px{position:absolute;left:0;top:0;box-sizing:border-box;border:1px solid #fff;outline:1px solid rgba(0,0,0,.6)}
-.pp-label{position:absolute;left:2px;bottom:2px;max-width:calc(100% - 4px);box-sizing:border-box;padding:0 4px;border-radius:3px;background:rgba(33,33,33,.8);color:#fff;font:10px/14px system-ui,sans-serif;font-variant-numeric:tabular-nums;white-space:pre;overflow:hidden;text-overflow:ellipsis}
+.pp-layer{position:absolute;left:0;top:0;pointer-events:none;z-index:2}
 .pp-tip{position:fixed;z-index:31;pointer-events:none;box-sizing:border-box;contain:size layout style;background:rgba(33,33,33,.92);color:#fff;padding:3px 6px;border-radius:3px;font:11px/15px system-ui,sans-serif;font-variant-numeric:tabular-nums;white-space:pre;display:none}
 `;
+const LABEL_FONT = "10px system-ui,sans-serif";
+const LABEL_LINE = 14;
 
-interface Marks { layer: HTMLDivElement; h: HTMLDivElement; v: HTMLDivElement; px: HTMLDivElement; label: HTMLDivElement }
+/** A crosshair, the pixel's outline and the value label of one view, drawn on one canvas. */
+function drawMarks(g: CanvasRenderingContext2D, w: number, h: number, sx: number, sy: number, s: number, label: string | null): void {
+  g.clearRect(0, 0, w, h);
+  // The lines through the pixel's centre: white on a dark halo, readable on any picture.
+  const cx = Math.round(sx + s / 2) + 0.5;
+  const cy = Math.round(sy + s / 2) + 0.5;
+  const cross = (style: string, width: number) => {
+    g.strokeStyle = style;
+    g.lineWidth = width;
+    g.beginPath();
+    g.moveTo(0, cy);
+    g.lineTo(w, cy);
+    g.moveTo(cx, 0);
+    g.lineTo(cx, h);
+    g.stroke();
+  };
+  cross("rgba(0,0,0,.45)", 3);
+  cross("rgba(255,255,255,.9)", 1);
+  if (s >= 6) { // the pixel's own outline once a pixel is big enough to see
+    g.strokeStyle = "rgba(0,0,0,.6)";
+    g.strokeRect(Math.round(sx) - 0.5, Math.round(sy) - 0.5, Math.round(s) + 1, Math.round(s) + 1);
+    g.strokeStyle = "#fff";
+    g.strokeRect(Math.round(sx) + 0.5, Math.round(sy) + 0.5, Math.round(s) - 1, Math.round(s) - 1);
+  }
+  if (label === null) return;
+  g.font = LABEL_FONT;
+  g.textBaseline = "middle";
+  const max = w - 12;
+  const rows = label.split("\n").map((r) => fitText(g, r, max));
+  const bw = Math.min(w - 4, 8 + Math.max(...rows.map((r) => g.measureText(r).width)));
+  const bh = LABEL_LINE * rows.length;
+  g.fillStyle = "rgba(33,33,33,.8)";
+  g.beginPath();
+  g.roundRect(2, h - 2 - bh, Math.ceil(bw), bh, 3);
+  g.fill();
+  g.fillStyle = "#fff";
+  rows.forEach((r, i) => g.fillText(r, 6, h - 2 - bh + LABEL_LINE * (i + 0.5)));
+}
+
+/** `text`, cut with an ellipsis to `max` px. */
+function fitText(g: CanvasRenderingContext2D, text: string, max: number): string {
+  if (g.measureText(text).width <= max) return text;
+  let n = text.length;
+  while (n > 0 && g.measureText(`${text.slice(0, n)}…`).width > max) n--;
+  return `${text.slice(0, n)}…`;
+}
+
+interface Marks { layer: HTMLCanvasElement; g: CanvasRenderingContext2D; w: number; h: number }
 
 class ProbeGroup {
   readonly members = new Set<ProbeMember>();
@@ -77,22 +119,34 @@ class ProbeGroup {
     if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
   }
 
-  private marksOf(el: HTMLElement): Marks {
+  /** The view's canvas, sized to it (resized only when the view's size changes). */
+  private marksOf(el: HTMLElement, view: Size): Marks | null {
     let m = this.marks.get(el);
     if (!m) {
-      const div = (cls: string) => {
-        const d = document.createElement("div");
-        d.className = cls;
-        return d;
-      };
-      m = { layer: div("pp-layer"), h: div("pp-h"), v: div("pp-v"), px: div("pp-px"), label: div("pp-label") };
-      m.layer.append(m.h, m.v, m.px, m.label);
+      const layer = document.createElement("canvas");
+      layer.className = "pp-layer";
+      const g = layer.getContext("2d");
+      if (!g) return null;
+      m = { layer, g, w: 0, h: 0 };
       this.marks.set(el, m);
+    }
+    if (m.w !== view.w || m.h !== view.h) {
+      const dpr = window.devicePixelRatio || 1;
+      Object.assign(m, { w: view.w, h: view.h });
+      m.layer.width = Math.max(1, Math.round(view.w * dpr));
+      m.layer.height = Math.max(1, Math.round(view.h * dpr));
+      m.layer.style.width = `${view.w}px`;
+      m.layer.style.height = `${view.h}px`;
+      m.g.setTransform(dpr, 0, 0, dpr, 0, 0);
     }
     if (m.layer.parentElement !== el) el.append(m.layer);
     return m;
   }
 
+  // Every mark is drawn on canvases that keep their place and size: a move changes pixels only,
+  // never the page's layout or its paint structure, so a frame re-layerizes nothing (moving DOM
+  // crosshairs with transforms cost a full compositing update per move, ~4 ms with 20 cells:
+  // benchmarks/zoom_probe_bench.py).
   private draw(): void {
     this.frame = 0;
     const p = this.pending;
@@ -111,26 +165,18 @@ class ProbeGroup {
       const inside = x >= 0 && y >= 0 && x < m.image.w && y < m.image.h;
       const lines = inside ? m.valueAt(x, y) : [];
       for (const v of m.views()) {
-        const mk = this.marksOf(v.el);
+        const mk = this.marksOf(v.el, v.view);
+        if (!mk) continue;
         now.add(v.el);
         const [sx, sy] = toScreen(v.t, v.view, x, y);
-        const s = v.t.scale;
-        // The line through the pixel's centre; its outline once a pixel is big enough to see.
-        mk.h.style.transform = `translateY(${sy + s / 2 - 0.5}px)`;
-        mk.v.style.transform = `translateX(${sx + s / 2 - 0.5}px)`;
-        mk.px.hidden = s < 6;
-        if (s >= 6) {
-          mk.px.style.width = mk.px.style.height = `${s}px`;
-          mk.px.style.transform = `translate(${sx}px,${sy}px)`;
-        }
         const text = !inside ? "outside the image" : lines === null ? "…" : lines.join("\n");
+        // What the canvas shows, for tests and tools (a canvas has no text to read).
         mk.layer.dataset.x = String(x);
         mk.layer.dataset.y = String(y);
         mk.layer.dataset.value = text;
         // The hovered cell says it by the pointer (room for every line); the others in a corner.
         const here = m === p.member && v.el === p.view;
-        mk.label.hidden = here;
-        if (!here && mk.label.textContent !== text) mk.label.textContent = text;
+        drawMarks(mk.g, mk.w, mk.h, sx, sy, v.t.scale, here ? null : text);
         if (here) this.showTip(`x ${x}, y ${y}${inside && lines ? lines.map((l) => `\n${l}`).join("") : ""}`, p.cx, p.cy);
       }
     }
