@@ -244,7 +244,7 @@ def test_the_probe_shows_the_logged_rgba_and_class_in_every_cell(page: Any, zoom
     }
     until(lambda: probe_lines(frame, "photo") == want, "every cell's exact RGBA")
     tip = frame.locator(".pp-tip")
-    assert tip.inner_text() == f"x {x}, y {y}\n{want[('b', 1)]}"
+    assert tip.get_attribute("data-text") == f"x {x}, y {y}\n{want[('b', 1)]}"
 
     frame = open_media_tab(page, zoom_server.url, state("^seg$"))
     boxes = until(lambda: ready(frame, "seg"), "the seg cells show")

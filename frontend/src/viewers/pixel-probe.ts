@@ -29,10 +29,42 @@ export interface ProbeMember {
 
 const CSS = `
 .pp-layer{position:absolute;left:0;top:0;pointer-events:none;z-index:2}
-.pp-tip{position:fixed;z-index:31;pointer-events:none;box-sizing:border-box;contain:size layout style;background:rgba(33,33,33,.92);color:#fff;padding:3px 6px;border-radius:3px;font:11px/15px system-ui,sans-serif;font-variant-numeric:tabular-nums;white-space:pre;display:none}
+.pp-tip{position:fixed;left:0;top:0;z-index:31;pointer-events:none;display:none}
 `;
-const LABEL_FONT = "10px system-ui,sans-serif";
-const LABEL_LINE = 14;
+
+/** How a box of text is drawn: the cells' labels and the tip by the pointer. */
+interface TextStyle { font: string; line: number; padX: number; padY: number; bg: string }
+const LABEL: TextStyle = { font: "10px system-ui,sans-serif", line: 14, padX: 4, padY: 0, bg: "rgba(33,33,33,.8)" };
+const TIP: TextStyle = { font: "11px system-ui,sans-serif", line: 15, padX: 6, padY: 3, bg: "rgba(33,33,33,.92)" };
+
+/** Rows of text cut to `max` px wide, and the size of their box. */
+function layoutText(g: CanvasRenderingContext2D, text: string, st: TextStyle, max: number): { rows: string[]; w: number; h: number } {
+  g.font = st.font;
+  const rows = text.split("\n").map((r) => fitText(g, r, max - 2 * st.padX));
+  const w = Math.ceil(2 * st.padX + Math.max(...rows.map((r) => g.measureText(r).width)));
+  return { rows, w, h: st.line * rows.length + 2 * st.padY };
+}
+
+function drawText(g: CanvasRenderingContext2D, box: { rows: string[]; w: number; h: number }, x: number, y: number, st: TextStyle): void {
+  g.font = st.font;
+  g.textBaseline = "middle";
+  g.fillStyle = st.bg;
+  g.beginPath();
+  g.roundRect(x, y, box.w, box.h, 3);
+  g.fill();
+  g.fillStyle = "#fff";
+  box.rows.forEach((r, i) => g.fillText(r, x + st.padX, y + st.padY + st.line * (i + 0.5)));
+}
+
+/** Sizes canvas `c` to `size` CSS px (device pixels behind), `g` drawing in CSS px. */
+function sizeCanvas(c: HTMLCanvasElement, g: CanvasRenderingContext2D, size: Size): void {
+  const dpr = window.devicePixelRatio || 1;
+  c.width = Math.max(1, Math.round(size.w * dpr));
+  c.height = Math.max(1, Math.round(size.h * dpr));
+  c.style.width = `${size.w}px`;
+  c.style.height = `${size.h}px`;
+  g.setTransform(dpr, 0, 0, dpr, 0, 0);
+}
 
 /** A crosshair, the pixel's outline and the value label of one view, drawn on one canvas. */
 function drawMarks(g: CanvasRenderingContext2D, w: number, h: number, sx: number, sy: number, s: number, label: string | null): void {
@@ -59,18 +91,8 @@ function drawMarks(g: CanvasRenderingContext2D, w: number, h: number, sx: number
     g.strokeRect(Math.round(sx) + 0.5, Math.round(sy) + 0.5, Math.round(s) - 1, Math.round(s) - 1);
   }
   if (label === null) return;
-  g.font = LABEL_FONT;
-  g.textBaseline = "middle";
-  const max = w - 12;
-  const rows = label.split("\n").map((r) => fitText(g, r, max));
-  const bw = Math.min(w - 4, 8 + Math.max(...rows.map((r) => g.measureText(r).width)));
-  const bh = LABEL_LINE * rows.length;
-  g.fillStyle = "rgba(33,33,33,.8)";
-  g.beginPath();
-  g.roundRect(2, h - 2 - bh, Math.ceil(bw), bh, 3);
-  g.fill();
-  g.fillStyle = "#fff";
-  rows.forEach((r, i) => g.fillText(r, 6, h - 2 - bh + LABEL_LINE * (i + 0.5)));
+  const box = layoutText(g, label, LABEL, w - 4);
+  drawText(g, box, 2, h - 2 - box.h, LABEL);
 }
 
 /** `text`, cut with an ellipsis to `max` px. */
@@ -87,15 +109,20 @@ class ProbeGroup {
   readonly members = new Set<ProbeMember>();
   private readonly marks = new WeakMap<HTMLElement, Marks>();
   private readonly shown = new Set<HTMLElement>();
-  private readonly tip: HTMLDivElement;
+  private readonly tip: HTMLCanvasElement;
+  private readonly tipG: CanvasRenderingContext2D | null;
+  private tipSize: Size = { w: 0, h: 0 };
+  private tipAt: [number, number, number, number] | null = null;
   private pending: { member: ProbeMember; view: HTMLElement; x: number; y: number; cx: number; cy: number } | null = null;
   private hide = false;
   private frame = 0;
   private prepared = false;
 
   constructor(private readonly el: Element) {
-    this.tip = document.createElement("div");
+    this.tip = document.createElement("canvas");
     this.tip.className = "pp-tip";
+    this.tip.setAttribute("aria-hidden", "true");
+    this.tipG = this.tip.getContext("2d");
   }
 
   /** The pointer at client (cx, cy) over `view` of `member`, at image point (x, y). */
@@ -131,13 +158,8 @@ class ProbeGroup {
       this.marks.set(el, m);
     }
     if (m.w !== view.w || m.h !== view.h) {
-      const dpr = window.devicePixelRatio || 1;
       Object.assign(m, { w: view.w, h: view.h });
-      m.layer.width = Math.max(1, Math.round(view.w * dpr));
-      m.layer.height = Math.max(1, Math.round(view.h * dpr));
-      m.layer.style.width = `${view.w}px`;
-      m.layer.style.height = `${view.h}px`;
-      m.g.setTransform(dpr, 0, 0, dpr, 0, 0);
+      sizeCanvas(m.layer, m.g, view);
     }
     if (m.layer.parentElement !== el) el.append(m.layer);
     return m;
@@ -185,23 +207,29 @@ class ProbeGroup {
     for (const el of now) this.shown.add(el);
   }
 
+  // The tip is drawn on a canvas over the whole window that never moves or changes size: a
+  // moved or resized element, even on a layer of its own, made the page re-layerize (a full
+  // compositing update, ~4 ms per move with 20 cells: benchmarks/zoom_probe_bench.py).
   private showTip(text: string, cx: number, cy: number): void {
     const tip = this.tip;
+    const g = this.tipG;
+    if (!g) return;
     if (!tip.isConnected) document.body.append(tip);
-    if (tip.textContent !== text) tip.textContent = text;
     tip.style.display = "block";
+    const size = { w: window.innerWidth, h: window.innerHeight };
+    if (size.w !== this.tipSize.w || size.h !== this.tipSize.h) {
+      sizeCanvas(tip, g, size);
+      this.tipSize = size;
+      this.tipAt = null;
+    }
+    const box = layoutText(g, text, TIP, Math.min(420, size.w - 4));
     // Beside the pointer, flipped to the other side near the window's right and bottom edges.
-    // Its size is estimated from the text, not measured (no layout read per move), and set: a
-    // tip of a known size lays out nothing else of the page when its text changes.
-    const rows = text.split("\n");
-    const w = Math.ceil(14 + 6.3 * Math.max(...rows.map((r) => r.length)));
-    const h = 6 + 15 * rows.length;
-    tip.style.width = `${w}px`;
-    tip.style.height = `${h}px`;
-    const left = cx + 14 + w > window.innerWidth ? cx - w - 8 : cx + 14;
-    const top = cy + 14 + h > window.innerHeight ? cy - h - 8 : cy + 14;
-    tip.style.transform = `translate(${Math.max(2, left)}px,${Math.max(2, top)}px)`;
-    tip.style.left = tip.style.top = "0";
+    const left = Math.max(2, cx + 14 + box.w > size.w ? cx - box.w - 8 : cx + 14);
+    const top = Math.max(2, cy + 14 + box.h > size.h ? cy - box.h - 8 : cy + 14);
+    if (this.tipAt) g.clearRect(...this.tipAt);
+    drawText(g, box, left, top, TIP);
+    this.tipAt = [left - 1, top - 1, box.w + 2, box.h + 2];
+    tip.dataset.text = text; // what it shows, for tests and tools (a canvas has no text to read)
   }
 }
 
