@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { cellKeyAt, markRules, toggleBookmark } from "../src/panel/bookmarks";
 import { CurrentRun, SHORTCUTS, classToggle, keyAction, keyClasses, runBeside, spaceActivates } from "../src/panel/keyboard";
 import { MAX_CELL_KEYS } from "../src/state/cells";
+import { Store } from "../src/state/store";
 
 function press(key: string, target: EventTarget | null = document.body, mods: Partial<KeyboardEvent> = {}) {
   return keyAction({ key, ctrlKey: false, metaKey: false, altKey: false, target, ...mods });
@@ -64,8 +65,10 @@ describe("the run under review", () => {
     expect(runBeside([], "a", 1)).toBeNull();
   });
 
-  it("tells its listeners once per change", () => {
-    const cur = new CurrentRun(() => runs);
+  it("tells its listeners once per change, and keeps the run in the link", () => {
+    let link = "";
+    const store = new Store({ read: () => link, write: (t) => { link = t; } });
+    const cur = new CurrentRun(store, () => runs);
     const seen: (string | null)[] = [];
     const off = cur.subscribe((r) => seen.push(r));
     cur.by(1);
@@ -76,6 +79,9 @@ describe("the run under review", () => {
     cur.by(-1);
     expect(seen).toEqual(["a", "b", null]);
     expect(cur.value).toBe("c");
+    expect(new URLSearchParams(link).get("review")).toBe("c");
+    // A link with a run under review starts there.
+    expect(new CurrentRun(new Store({ read: () => "review=b", write: () => {} }), () => runs).value).toBe("b");
   });
 });
 
@@ -85,11 +91,17 @@ describe("class keys", () => {
     expect(keyClasses(["10 11 12 13 14 15 16 17 18 19 20"])).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18]);
   });
 
-  it("toggle a class in masks and boxes, keeping the other classes' settings", () => {
+  it("toggle a class in masks, boxes and point clouds, keeping the other classes' settings", () => {
     const once = classToggle({ "seg.hiddenClasses": { "4": true } }, 2);
-    expect(once).toEqual({ "seg.hiddenClasses": { "4": true, "2": true }, "box.hiddenClasses": { "2": true } });
+    expect(once).toEqual({
+      "seg.hiddenClasses": { "4": true, "2": true }, "box.hiddenClasses": { "2": true }, "pc.hiddenClasses": { "2": true },
+    });
     const twice = classToggle({ ...once }, 2);
-    expect(twice).toEqual({ "seg.hiddenClasses": { "4": true, "2": false }, "box.hiddenClasses": { "2": false } });
+    expect(twice).toEqual({
+      "seg.hiddenClasses": { "4": true, "2": false }, "box.hiddenClasses": { "2": false }, "pc.hiddenClasses": { "2": false },
+    });
+    // A class hidden in a point cloud's menu only: the key shows it again.
+    expect(classToggle({ "pc.hiddenClasses": { "3": true } }, 3)["pc.hiddenClasses"]).toEqual({ "3": false });
   });
 });
 

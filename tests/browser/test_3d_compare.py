@@ -5,6 +5,7 @@ grid; a predicted protein against its truth shows the RMSD after superposition."
 from __future__ import annotations
 
 import io
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -252,6 +253,27 @@ def test_changed_points_counts_and_colours_in_every_cell(server: TensorBoardServ
         lambda: changed_pixels(box) >= 3 * changed_a, "full screen draws the changed points in their colour"
     )
     assert not page.errors
+
+
+def test_number_keys_hide_point_cloud_classes_in_every_cell(server: TensorBoardServer, page: Any) -> None:
+    frame = open_media_tab(page, server.url, "tags=%5Escan/true%24&x=run&y=tag")
+    cells = {run: cell(frame, run, "scan/true") for run in CHANGES}
+
+    def shown() -> dict[str, int]:
+        return {run: int(c.locator("[data-shown-points]").get_attribute("data-shown-points") or -1)
+                for run, c in cells.items()}
+
+    until(lambda: shown() == {run: POINTS for run in CHANGES}, "every point drawn")
+    cells["run_b"].hover()  # the middle cell
+    page.keyboard.press("2")  # the second class: car (ground, class 0, is named: not background)
+    per_class = POINTS // len(CLASSES)
+    until(lambda: shown() == {run: POINTS - per_class for run in CHANGES}, "2 hides the cars in every cell")
+    assert "pc.hiddenClasses" in urllib.parse.unquote(page.evaluate("location.hash"))
+    page.keyboard.press("1")
+    until(lambda: shown() == {run: POINTS - 2 * per_class for run in CHANGES}, "1 hides the ground too")
+    page.keyboard.press("2")
+    page.keyboard.press("1")
+    until(lambda: shown() == {run: POINTS for run in CHANGES}, "pressed again, they show again")
 
 
 def test_protein_rmsd_after_superposition(

@@ -326,6 +326,17 @@ def test_mask_class_changes_count_what_was_logged(page: Any, server: TensorBoard
     to = frame.locator('[data-control="mask-to"] option:checked')
     until(lambda: to.inner_text() == "B · prediction", "B's layer")
     until(lambda: shown_changes(frame) == expected, "the changes from step 0 to step 1")
+    # The layers picked are in the link, and the link reopens them: A's truth against B's prediction.
+    frame.locator('[data-control="mask-from"]').select_option(label="A · ground_truth")
+    expected = class_changes(truth(), later_prediction())
+    until(lambda: shown_changes(frame) == expected, "the truth of step 0 against the prediction of step 1")
+    assert cv_in_link(page)["masks"] == [[0, "ground_truth"], [2, "prediction"]]
+    link = hash_state(page)
+    page.goto("about:blank")  # a new page from the link, not the same one following its hash
+    frame = open_media_tab(page, server.url, link)
+    frame.locator('.cv-stage[data-ready="1"][data-mode="classes"]').wait_for(timeout=60_000)
+    assert frame.locator('[data-control="mask-from"] option:checked').inner_text() == "A · ground_truth"
+    assert shown_changes(frame) == expected
 
 
 def test_two_point_clouds_show_changed_points_and_two_molecules_their_rmsd(

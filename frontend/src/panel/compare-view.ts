@@ -205,9 +205,6 @@ export class CompareView {
   private stageImg: Size = { w: 1, h: 1 };
   private zoom: ViewTransform | null = null;
   private showing: "a" | "b" = "a";
-  /** The mask layers the user picked (kept while the pins, A and B stay), else the default pair. */
-  private maskPair: [MaskSide, MaskSide] | null = null;
-  private pairFor = "";
 
   constructor(private readonly env: CompareEnv) {
     ensureStyle("tbmp-compare", CSS);
@@ -242,12 +239,7 @@ export class CompareView {
     this.drawHead();
     this.drawPins(a, b);
     this.drawOptions();
-    const pair = JSON.stringify([pins, a, b]);
-    if (pair !== this.pairFor) {
-      this.pairFor = pair;
-      this.maskPair = null;
-    }
-    const structure = JSON.stringify([s.open, s.mode, pins, a, b]);
+    const structure = JSON.stringify([s.open, s.mode, pins, a, b, s.masks]);
     if (structure !== this.structure) {
       this.structure = structure;
       void this.build(a, b);
@@ -405,13 +397,16 @@ export class CompareView {
     const j = i + d;
     [pins[i], pins[j]] = [pins[j], pins[i]];
     const at = (x: number) => (x === i ? j : x === j ? i : x);
-    this.env.store.set({ pins, compareView: { ...this.s, a: at(a), b: at(b) } });
+    const masks = this.s.masks?.map(([p, l]) => [at(p), l]) as CompareSettings["masks"];
+    this.env.store.set({ pins, compareView: { ...this.s, a: at(a), b: at(b), masks: masks ?? null } });
   }
 
   private unpin(i: number, a: number, b: number): void {
     const k = this.pins[i];
     const after = (x: number) => (x > i ? x - 1 : x);
-    this.env.store.set({ compareView: { ...this.s, a: after(a), b: after(b) } });
+    const m = this.s.masks;
+    const masks = m && m[0][0] !== i && m[1][0] !== i ? (m.map(([p, l]) => [after(p), l]) as CompareSettings["masks"]) : null;
+    this.env.store.set({ compareView: { ...this.s, a: after(a), b: after(b), masks } });
     unpinCell(this.env.store, k);
   }
 
@@ -833,13 +828,18 @@ export class CompareView {
   /** Two mask layers: the pixels whose class changed, and how many per (from → to) class pair. */
   private async buildClasses(la: { ref: ItemRef; meta: ItemMeta }, lb: { ref: ItemRef; meta: ItemMeta }, a: number, b: number, signal: AbortSignal): Promise<void> {
     const sides = [{ pin: a, loaded: la }, { pin: b, loaded: lb }];
-    const chosen = this.maskPair ?? defaultMaskPair({ pin: a, masks: la.meta.masks }, { pin: b, masks: lb.meta.masks });
+    const options = sides.flatMap((sd) => sd.loaded.meta.masks.map((m) => ({ pin: sd.pin, layer: m.name, meta: m, ref: sd.loaded.ref })));
+    const find = (x: MaskSide) => options.find((o) => o.pin === x.pin && o.layer === x.layer);
+    // The link's pair while both of its layers are on A or B, else the default one.
+    const picked = this.s.masks?.map(([pin, layer]) => find({ pin, layer })) ?? [];
+    const chosen: [MaskSide, MaskSide] | null = picked[0] && picked[1]
+      ? [picked[0], picked[1]]
+      : defaultMaskPair({ pin: a, masks: la.meta.masks }, { pin: b, masks: lb.meta.masks });
     if (!chosen) {
       this.body.replaceChildren(h("div", { class: "cv-hint", text: "Class changes compare mask layers: pin items with masks (two layers of one item, like prediction and ground truth, or one layer at two steps)." }));
       return;
     }
-    const options = sides.flatMap((sd) => sd.loaded.meta.masks.map((m) => ({ pin: sd.pin, layer: m.name, meta: m, ref: sd.loaded.ref })));
-    const opt = (x: MaskSide) => options.find((o) => o.pin === x.pin && o.layer === x.layer) ?? options[0];
+    const opt = (x: MaskSide) => find(x) ?? options[0];
     const [from, to] = [opt(chosen[0]), opt(chosen[1])];
     const select = (cur: MaskSide, which: 0 | 1) => {
       const sel = h("select", { class: "mp-select", "aria-label": which ? "to layer" : "from layer", "data-control": which ? "mask-to" : "mask-from" });
@@ -847,11 +847,9 @@ export class CompareView {
       sel.value = String(options.indexOf(opt(cur)));
       sel.addEventListener("change", () => {
         const o = options[Number(sel.value)];
-        const next: [MaskSide, MaskSide] = [from, to];
-        next[which] = { pin: o.pin, layer: o.layer };
-        this.maskPair = next;
-        this.structure = "";
-        this.update();
+        const next: [[number, string], [number, string]] = [[from.pin, from.layer], [to.pin, to.layer]];
+        next[which] = [o.pin, o.layer];
+        this.set({ masks: next });
       });
       return sel;
     };

@@ -1,6 +1,8 @@
 // The panel's keyboard shortcuts, what each key does (`keyAction`, pure), the run under review
 // (↑/↓), and the `?` list of them. Keys typed into a text field are text, so they never act.
+import type { Store } from "../state/store";
 import type { ViewerSettings } from "../viewers/types";
+import { POINT_HIDDEN_CLASSES } from "../viewers/scene-settings";
 import { KEYS, readSettings } from "../viewers/segmentation/settings";
 import { h } from "./dom";
 
@@ -116,25 +118,29 @@ export function runBeside(runs: readonly string[], current: string | null, by: -
   return runs[(i + by + runs.length) % runs.length];
 }
 
-/** The run under review: ↑/↓ move it, the grid highlights its row, the full-screen view shows it. */
+/**
+ * The run under review: ↑/↓ move it, the grid outlines its row, the full-screen view shows it.
+ * Kept in the link (`review`), so a shared link points at the same run.
+ */
 export class CurrentRun {
-  private run: string | null = null;
   private readonly fns = new Set<(run: string | null) => void>();
 
-  constructor(private readonly runs: () => readonly string[]) {}
+  constructor(private readonly store: Store, private readonly runs: () => readonly string[]) {
+    store.subscribe((changed) => {
+      if (changed.has("review")) for (const fn of this.fns) fn(this.value);
+    });
+  }
 
   get value(): string | null {
-    return this.run;
+    return this.store.state.review;
   }
 
   set(run: string | null): void {
-    if (run === this.run) return;
-    this.run = run;
-    for (const fn of this.fns) fn(run);
+    this.store.set({ review: run }, "replace");
   }
 
   by(direction: -1 | 1): void {
-    this.set(runBeside(this.runs(), this.run, direction));
+    this.set(runBeside(this.runs(), this.value, direction));
   }
 
   subscribe(fn: (run: string | null) => void): () => void {
@@ -153,14 +159,20 @@ export function keyClasses(lists: readonly string[]): number[] {
   return [...ids].sort((a, b) => a - b).slice(0, 9);
 }
 
-/** The settings patch that shows or hides class `id` in masks and boxes alike, as its menu checkbox does. */
+/**
+ * The settings patch that shows or hides class `id` in masks, boxes and point clouds alike, as
+ * its menu checkbox does.
+ */
 export function classToggle(settings: ViewerSettings, id: number): ViewerSettings {
   const s = readSettings(settings);
+  const raw = settings[POINT_HIDDEN_CLASSES];
+  const points = raw && typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
   const k = String(id);
-  const hidden = s.hiddenClasses[k] ?? s.boxHiddenClasses[k] ?? false;
+  const hidden = s.hiddenClasses[k] ?? s.boxHiddenClasses[k] ?? points[k] === true;
   return {
     [KEYS.hiddenClasses]: { ...s.hiddenClasses, [k]: !hidden },
     [KEYS.boxHiddenClasses]: { ...s.boxHiddenClasses, [k]: !hidden },
+    [POINT_HIDDEN_CLASSES]: { ...points, [k]: !hidden },
   };
 }
 

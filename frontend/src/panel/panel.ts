@@ -127,7 +127,7 @@ export class Panel {
   private polling = false;
   private readonly help = new ShortcutHelp();
   /** The run under review (↑/↓), highlighted in every card and shown by the full-screen view. */
-  private readonly currentRun = new CurrentRun(() => this.shownRuns());
+  private readonly currentRun: CurrentRun;
   private readonly bookmarks: BookmarkList;
   /** The rules that mark bookmarked cells and the current run's cells and labels. */
   private readonly marks = h("style");
@@ -149,6 +149,7 @@ export class Panel {
     this.data = new PanelData(api);
     this.store = new Store(opts.location);
     const store = this.store;
+    this.currentRun = new CurrentRun(store, () => this.shownRuns());
     this.runList = new RunList({ store, data: this.data, color: (run) => this.color(run) });
     this.tagList = new TagList({ store, data: this.data, shownRuns: () => this.shownRuns(), reveal: (key) => this.reveal(key) });
     this.toolbar = new Toolbar(store, { copyLink: () => this.copyLink(), help: () => this.help.toggle() });
@@ -226,6 +227,8 @@ export class Panel {
     this.showCompare();
     this.drawMarks();
     await this.build();
+    // A link's run under review: its row in view, as ↓ would have left it.
+    if (this.currentRun.value !== null) this.revealRun(this.currentRun.value);
     this.showIndexing();
     if (this.opts.pollMs > 0) this.pollTimer = window.setInterval(() => void this.poll(), this.opts.pollMs);
     this.unwatch = this.opts.location.watch(() => this.store.syncFromLocation(), () => this.store.rewrite());

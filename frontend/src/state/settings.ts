@@ -70,6 +70,8 @@ export interface PanelState {
   views: Record<string, ViewTransform>;
   /** The Compare view of the pins: open or not, its mode, A and B, the modes' settings. */
   compareView: CompareSettings;
+  /** The run under review (↑/↓): its row is outlined, full screen shows it. */
+  review: string | null;
 }
 
 export function defaultState(): PanelState {
@@ -77,7 +79,7 @@ export function defaultState(): PanelState {
     mode: "grid", x: "step", y: "run", galleryBy: "index", step: null, index: 0, zoom: null,
     runFilter: "", runsOff: [], tagFilter: "", cell: 128, cards: {}, cardWidth: {}, compare: [], expanded: null,
     fit: "fit", pixelated: false, captions: true, spread: false, viewer: {}, pins: [], bookmarks: [], views: {},
-    compareView: defaultCompare(),
+    compareView: defaultCompare(), review: null,
   };
 }
 
@@ -196,6 +198,7 @@ export function encodeState(s: PanelState): string {
   if (views.length) q.set("view", JSON.stringify(Object.fromEntries(views.map(([k, t]) => [k, encodeView(t)]))));
   const cv = compareDelta(s.compareView);
   if (cv) q.set("cv", JSON.stringify(cv));
+  if (s.review !== null) q.set("review", s.review);
   return q.toString();
 }
 
@@ -250,5 +253,6 @@ export function decodeState(text: string): PanelState {
     if (t) s.views[k] = t;
   }
   s.compareView = readCompare(jsonObject(q.get("cv")));
+  s.review = q.get("review");
   return s;
 }

@@ -32,10 +32,12 @@ export interface CompareSettings {
   scale: DiffScale;
   /** Flicker: ms per side; 0 stops the alternation (Space still flips). */
   interval: number;
+  /** Class changes: the two mask layers picked, [pin position, layer name] each; null: the default pair. */
+  masks: [[number, string], [number, string]] | null;
 }
 
 export function defaultCompare(): CompareSettings {
-  return { open: false, mode: "side", a: 0, b: 1, wipe: 0.5, opacity: 0.5, threshold: 0, colormap: "magma", scale: "max", interval: 500 };
+  return { open: false, mode: "side", a: 0, b: 1, wipe: 0.5, opacity: 0.5, threshold: 0, colormap: "magma", scale: "max", interval: 500, masks: null };
 }
 
 export const FLICKER_MS = { min: 100, max: 3000 } as const;
@@ -58,6 +60,9 @@ export function readCompare(v: unknown): CompareSettings {
   if (typeof r.colormap === "string" && /^[a-z]{1,16}$/.test(r.colormap)) s.colormap = r.colormap;
   if (r.scale === "255" || r.scale === "max") s.scale = r.scale;
   if (num(r.interval)) s.interval = r.interval <= 0 ? 0 : clamp(Math.round(r.interval), FLICKER_MS.min, FLICKER_MS.max);
+  const side = (x: unknown): x is [number, string] =>
+    Array.isArray(x) && x.length === 2 && Number.isSafeInteger(x[0]) && x[0] >= 0 && typeof x[1] === "string" && x[1].length <= 256;
+  if (Array.isArray(r.masks) && r.masks.length === 2 && side(r.masks[0]) && side(r.masks[1])) s.masks = [r.masks[0], r.masks[1]];
   return s;
 }
 
@@ -65,7 +70,7 @@ export function readCompare(v: unknown): CompareSettings {
 export function compareDelta(s: CompareSettings): Partial<CompareSettings> | null {
   const d = defaultCompare();
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(d) as (keyof CompareSettings)[]) if (s[k] !== d[k]) out[k] = s[k];
+  for (const k of Object.keys(d) as (keyof CompareSettings)[]) if (JSON.stringify(s[k]) !== JSON.stringify(d[k])) out[k] = s[k];
   return Object.keys(out).length ? (out as Partial<CompareSettings>) : null;
 }
 

@@ -10,7 +10,8 @@ import {
   boxesAbove, classRGB, countLabels, defaultPointSize, effectiveColorBy, heightRGB, labelArray, movingPointBudget, ramp,
   sampleIndex, visibleIndex, type ColorBy,
 } from "./pointcloud-data";
-import { className, classColor, classColorMap, rgbToHex, textColorOn } from "./segmentation/colors";
+import { POINT_HIDDEN_CLASSES } from "./scene-settings";
+import { className, classColor, classColorMap, isBackgroundClass, rgbToHex, textColorOn } from "./segmentation/colors";
 import { boundsOf, overlayColors, readSync, View3D } from "./three-shared";
 import { isPair, overlayShown, tagRole } from "./overlay-pairs";
 import { changedPoints, changedRGB, diffShort, diffSummary, type PointDiff } from "./pointcloud-compare";
@@ -22,7 +23,7 @@ import { checkbox, displayText, h } from "./viewer-dom";
 export const KEYS = {
   colorBy: "pc.colorBy",
   pointSize: "pc.pointSize",
-  hiddenClasses: "pc.hiddenClasses",
+  hiddenClasses: POINT_HIDDEN_CLASSES,
   minScore: "pc.minScore",
   up: "pc.up",
   changed: "pc.changed",
@@ -128,6 +129,9 @@ class PointCloudView implements ViewerInstance {
     this.view.scene.add(this.points, this.lite, this.boxes, this.vectors);
     for (const o of overlays) if (o.points) this.view.scene.add(o.points);
     this.counts = cloud.labels ? countLabels(cloud.labels) : new Map();
+    // The classes keys 1–9 toggle (panel/keyboard.ts), as the masks' viewers list theirs.
+    const labels = cloud.meta.class_labels;
+    root.dataset.classIds = [...this.counts.keys()].filter((id) => !isBackgroundClass(id, labels)).sort((a, b) => a - b).join(" ");
     this.buildVectors();
     this.update(ctx.settings);
   }
@@ -152,6 +156,7 @@ class PointCloudView implements ViewerInstance {
       this.shownIndex = this.cloud.labels ? visibleIndex(this.cloud.labels, hidden) : null;
       this.geometry.setIndex(this.shownIndex ? new BufferAttribute(this.shownIndex, 1) : null);
     }
+    this.root.dataset.shownPoints = String(this.shownIndex?.length ?? this.cloud.meta.num_points);
     this.applied = key;
     this.material.size = Math.min(10, Math.max(1, num(s[KEYS.pointSize], defaultPointSize(this.cloud.meta.num_points))));
     // The moving subset is sparser: one pixel bigger keeps its shape reading as a surface.

@@ -2,6 +2,9 @@
 // colours of overlaid items. Kept apart so the molecule viewer (3Dmol) does not load three.js.
 import type { ViewerSettings } from "./types";
 
+/** Point-cloud classes hidden, by id (keys 1–9 toggle them with the masks' classes). */
+export const POINT_HIDDEN_CLASSES = "pc.hiddenClasses";
+
 export type CameraSync = "off" | "row" | "grid";
 export const SYNC_KEY = "3d.cameraSync";
 
