@@ -177,6 +177,19 @@ def test_png_file_bytes_are_kept(tmp_path: Path) -> None:
     assert record.data == path.read_bytes() and record.format == "png"
 
 
+def test_16_bit_grey_png_file_is_kept_as_its_exact_values(tmp_path: Path) -> None:
+    """A 16-bit depth map saved as PNG (what most depth sensors and datasets ship): a browser
+    would show it as 8 bits, so it is kept as the scalar image of its values, as the array is."""
+    depth = RNG.integers(0, 65536, (5, 6), dtype=np.uint16)
+    path = tmp_path / "depth.png"
+    PILImage.fromarray(depth).save(path)
+    assert PILImage.open(path).mode.startswith("I;16")
+    record = roundtrip_one(tmp_path / "logs", mp.Image(path))
+    assert (record.format, record.values.dtype, record.data) == ("scalar", "uint16", b"")
+    from_array = mp.Image(depth).to_record()
+    assert record.values == from_array.values
+
+
 def test_mask_size_is_checked_against_a_file_image(fixture_path) -> None:
     path = fixture_path("image_gecko_cc0.jpg")
     mp.Image(path, masks={"m": mp.Mask(np.zeros((213, 320), dtype=np.uint8))})

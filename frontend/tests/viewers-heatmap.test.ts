@@ -7,7 +7,7 @@ import {
   DEFAULT_CONFIDENCE_THRESHOLD, ScaleGroup, autoWindow, layerColormap, layerThreshold, loggedWindow, readHeatSettings,
   resolveWindow, sliderRange, unionWindow, type LayerStats,
 } from "../src/viewers/heatmap-scale";
-import { decodeValues, formatValue, probeAt } from "../src/viewers/heatmap-values";
+import { decodeValues, formatValue, probePixel } from "../src/viewers/heatmap-values";
 import { UNSURE_RGB, paintUnsure } from "../src/viewers/segmentation/compose";
 
 const d3rgb = (f: (t: number) => string, t: number) => {
@@ -166,9 +166,9 @@ describe("values and the probe", () => {
     expect(Math.fround(Number(formatValue(Math.fround(1 / 3), "float32")))).toBe(Math.fround(1 / 3));
     expect(formatValue(65535, "uint16")).toBe("65535");
     expect(formatValue(NaN, "float32")).toBe("no data");
-    const p = probeAt(new Float32Array([0, 1, 2, 3, 4, 5]), { width: 3, height: 2, dtype: "float32" }, 0.9, 0.6);
+    const p = probePixel(new Float32Array([0, 1, 2, 3, 4, 5]), { width: 3, height: 2, dtype: "float32" }, 2.7, 1.2);
     expect(p).toEqual({ x: 2, y: 1, value: 5, text: "5" });
-    expect(probeAt(new Float32Array(6), { width: 3, height: 2, dtype: "float32" }, 1, 0)).toBeNull();
+    expect(probePixel(new Float32Array(6), { width: 3, height: 2, dtype: "float32" }, 3, 0)).toBeNull();
   });
 
   it("marks mask pixels under the confidence threshold unsure (grey hatch), counts them, keeps hidden classes hidden", () => {

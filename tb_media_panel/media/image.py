@@ -31,6 +31,8 @@ _MAX_CLASS_ID = 65535
 
 # File formats kept byte-for-byte (browsers show them and they are already compact);
 # anything else PIL can read is decoded and stored as lossless PNG.
+# PIL modes of one channel wider than 8 bits.
+_WIDE_MODES = ("I", "I;16", "I;16B", "I;16L", "F")
 _KEPT_FORMATS = {
     "PNG": ("png", "image/png"),
     "JPEG": ("jpeg", "image/jpeg"),
@@ -163,7 +165,7 @@ def _pil_to_array(image: Any) -> np.ndarray:
     if mode == "P" or mode == "PA":
         has_alpha = mode == "PA" or "transparency" in image.info
         return np.asarray(image.convert("RGBA" if has_alpha else "RGB"))
-    if mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+    if mode in _WIDE_MODES:
         return np.asarray(image)  # wide values: the range rules of arrays apply
     return np.asarray(image.convert("RGBA" if "A" in mode else "RGB"))
 
@@ -205,7 +207,9 @@ def _read_image_file(
         image.load()  # a truncated or corrupt file fails here, not later in the browser
     except Exception as exc:
         raise ValueError(f"data: {str(path)!r} is a corrupt {image.format} file: {exc}") from None
-    if image.format in _KEPT_FORMATS:
+    # Wide grey values (16-bit PNGs, as depth maps ship) would reach the browser as 8 bits: they
+    # take the array's way instead, to a scalar image of their exact values.
+    if image.format in _KEPT_FORMATS and image.mode not in _WIDE_MODES:
         fmt, mime = _KEPT_FORMATS[image.format]
         width, height = image.size
         # Browsers apply EXIF orientation, so the size users see (and masks must match) is this.

@@ -44,9 +44,3 @@ export function probePixel(values: ArrayLike<number>, meta: Pick<HeatmapMeta, "w
   const value = values[Math.floor(y) * meta.width + Math.floor(x)];
   return { x: Math.floor(x), y: Math.floor(y), value, text: formatValue(value, meta.dtype) };
 }
-
-/** The value at fractions (fx, fy) of a layer's extent, with its pixel position; null off the layer. */
-export function probeAt(values: ArrayLike<number>, meta: Pick<HeatmapMeta, "width" | "height" | "dtype">, fx: number, fy: number): Probe | null {
-  if (!(fx >= 0 && fy >= 0 && fx < 1 && fy < 1)) return null;
-  return probePixel(values, meta, Math.floor(fx * meta.width), Math.floor(fy * meta.height));
-}
