@@ -327,6 +327,48 @@ def test_every_step_is_reachable_by_scrolling_sideways(
     assert not page.errors
 
 
+def visible_steps(frame: Any, card: str) -> list[int]:
+    """Steps whose column label lies wholly in the visible part of the grid."""
+    steps: list[int] = grid_of(frame, card).evaluate(
+        """g => { const view = g.getBoundingClientRect();
+             const card = g.closest('.mp-card').getBoundingClientRect();
+             const left = g.querySelector('.mp-grid-rowlabels').getBoundingClientRect().right - 0.5;
+             const right = Math.min(view.right, card.right) + 0.5;
+             return [...g.querySelectorAll('.mp-grid-inner .mp-axis-label')]
+               .filter(e => { const r = e.getBoundingClientRect();
+                              return r.left >= left && r.right <= right; })
+               .map(e => Number(e.dataset.value)).sort((a, b) => a - b); }"""
+    )
+    return steps
+
+
+def test_columns_out_of_view_are_counted_and_a_click_pages_to_them(big_page: Any, sweep_server: Any) -> None:
+    # An overlay scrollbar (macOS, touch) shows nothing until one scrolls: the grid says it.
+    frame = open_media_tab(big_page, sweep_server.url, "runs=seed[1-3]$")
+    until(lambda: settled(frame, "samples"), "samples loaded")
+    until(lambda: current_in_view(frame, "samples") is True, "the current column is in view")
+    card = frame.locator(CARD.format("samples"))
+    before, after = card.locator('[data-control="more-before"]'), card.locator('[data-control="more-after"]')
+    shown = visible_steps(frame, "samples")
+    assert shown[-1] == STEPS[-1] and len(shown) < len(STEPS)
+    hidden = len(STEPS) - len(shown)
+    earlier = f"\u2039 {hidden}"
+    until(lambda: before.is_visible() and before.inner_text() == earlier, "the count of earlier columns")
+    assert not after.is_visible()
+    for _ in range(len(STEPS)):
+        if not before.is_visible():
+            break
+        first = visible_steps(frame, "samples")[0]
+        before.click()
+        until(lambda f=first: visible_steps(frame, "samples")[0] < f, "a click pages back")
+    assert visible_steps(frame, "samples")[0] == STEPS[0]
+    later = lambda: f"{len(STEPS) - len(visible_steps(frame, 'samples'))} \u203a"  # noqa: E731
+    until(lambda: after.is_visible() and after.inner_text() == later(), "the count of later columns")
+    after.click()
+    until(lambda: visible_steps(frame, "samples")[0] > STEPS[0], "and one pages forward")
+    assert not big_page.errors
+
+
 @pytest.mark.parametrize("cell", [48, 64, 160])
 @pytest.mark.parametrize("spread", [False, True], ids=["scroll", "spread"])
 def test_the_current_steps_column_is_fully_in_view(

@@ -86,6 +86,9 @@ export class VirtualGrid {
   private readonly cells = new Map<string, Cell>();
   private readonly rowLabels = new Map<number, HTMLElement>();
   private readonly colLabels = new Map<number, HTMLElement>();
+  /** "‹ 5" / "3 ›": columns scrolled out of view on either side, a click pages to them. */
+  private readonly moreBefore: HTMLButtonElement;
+  private readonly moreAfter: HTMLButtonElement;
   private waiting = false;
   private destroyed = false;
 
@@ -94,7 +97,11 @@ export class VirtualGrid {
     this.labels = h("div", { class: "mp-grid-rowlabels" }, this.corner);
     this.inner = h("div", { class: "mp-grid-inner" });
     this.scroller = h("div", { class: "mp-grid-scroll mp-clip" }, h("div", { class: "mp-grid-plane" }, this.labels, this.inner));
-    this.el = h("div", { class: "mp-grid" }, this.scroller);
+    this.moreBefore = h("button", { type: "button", class: "mp-grid-more mp-grid-more-before", "data-control": "more-before" });
+    this.moreAfter = h("button", { type: "button", class: "mp-grid-more mp-grid-more-after", "data-control": "more-after" });
+    this.moreBefore.addEventListener("click", () => this.page(-1));
+    this.moreAfter.addEventListener("click", () => this.page(1));
+    this.el = h("div", { class: "mp-grid" }, this.scroller, this.moreBefore, this.moreAfter);
     GRIDS.set(this.el, this);
     this.scroller.addEventListener("scroll", () => this.updateVisible(), { passive: true });
     if (model.labelWidth && model.labelW > 0) {
@@ -291,8 +298,51 @@ export class VirtualGrid {
       const below = header.getBoundingClientRect().bottom - this.inner.getBoundingClientRect().top;
       pin = Math.max(0, Math.min(below, m.rows * (m.cellH + m.gap) - m.cellH));
     }
-    for (const el of [this.corner, ...this.colLabels.values()]) el.style.transform = pin ? `translateY(${pin}px)` : "";
+    for (const el of [this.corner, ...this.colLabels.values(), this.moreBefore, this.moreAfter]) el.style.transform = pin ? `translateY(${pin}px)` : "";
     this.el.classList.toggle("mp-grid-pinned", pin > 0);
+    this.updateMore();
+  }
+
+  /** The columns out of view on each side (a scrollbar may not show: overlay scrollbars, touch). */
+  private hiddenCols(): [number, number] {
+    const m = this.model;
+    const sc = this.scroller;
+    const view = sc.clientWidth - m.labelW;
+    if (!m.cols || view <= 0 || this.width() <= view + 1) return [0, 0];
+    const before = this.colFrom(sc.scrollLeft);
+    const end = sc.scrollLeft + view;
+    const c = Math.min(m.cols - 1, this.colAt(end));
+    const after = m.cols - (this.colLeft(c) + m.cellW <= end + 0.5 ? c + 1 : c);
+    return [before, Math.max(0, after)];
+  }
+
+  private updateMore(): void {
+    const [before, after] = this.hiddenCols();
+    const m = this.model;
+    const set = (b: HTMLButtonElement, n: number, side: string, text: string) => {
+      b.hidden = n === 0 || m.headerH === 0;
+      if (b.hidden) return;
+      b.textContent = text;
+      b.title = `${n} more column${n === 1 ? "" : "s"} to the ${side}: click, or scroll sideways`;
+      b.setAttribute("aria-label", `Show ${n} more column${n === 1 ? "" : "s"} to the ${side}`);
+    };
+    set(this.moreBefore, before, "left", `‹ ${before}`);
+    set(this.moreAfter, after, "right", `${after} ›`);
+    // In the corner above the row labels when there is room, else over the first column's label.
+    const inCorner = m.labelW >= 48;
+    this.moreBefore.style.left = inCorner ? "" : `${m.labelW + 2}px`;
+    this.moreBefore.style.right = inCorner ? `calc(100% - ${m.labelW - 4}px)` : "";
+  }
+
+  /** Scrolls a screenful of columns sideways, stopping at a column's edge. */
+  private page(direction: -1 | 1): void {
+    const m = this.model;
+    const sc = this.scroller;
+    const view = sc.clientWidth - m.labelW;
+    const cols = Math.max(1, Math.floor(view / (m.cellW + m.gap)));
+    const first = this.colFrom(sc.scrollLeft);
+    const to = Math.min(Math.max(0, first + direction * cols), m.cols - 1);
+    sc.scrollLeft = Math.max(0, this.colLeft(to) - (to > 0 ? 0 : m.gap));
   }
 
   private syncLabels(map: Map<number, HTMLElement>, keep: Set<number>, parent: HTMLElement, make: (i: number) => HTMLElement): void {
