@@ -105,25 +105,64 @@ function fitText(g: CanvasRenderingContext2D, text: string, max: number): string
 
 interface Marks { layer: HTMLCanvasElement; g: CanvasRenderingContext2D; w: number; h: number }
 
+/**
+ * The tip by the pointer, one for every group (one shows at a time). It is drawn on a canvas
+ * over the whole window that never moves or changes size: a moved or resized element, even on a
+ * layer of its own, made the page re-layerize (a full compositing update, ~4 ms per move with 20
+ * cells: benchmarks/zoom_probe_bench.py).
+ */
+class Tip {
+  private readonly el = document.createElement("canvas");
+  private readonly g = this.el.getContext("2d");
+  private size: Size = { w: 0, h: 0 };
+  private drawn: [number, number, number, number] | null = null;
+  private owner: object | null = null;
+
+  constructor() {
+    this.el.className = "pp-tip";
+    this.el.setAttribute("aria-hidden", "true");
+  }
+
+  show(owner: object, text: string, cx: number, cy: number): void {
+    const { el, g } = this;
+    if (!g) return;
+    this.owner = owner;
+    if (!el.isConnected) document.body.append(el);
+    el.style.display = "block";
+    const size = { w: window.innerWidth, h: window.innerHeight };
+    if (size.w !== this.size.w || size.h !== this.size.h) {
+      sizeCanvas(el, g, size);
+      this.size = size;
+      this.drawn = null;
+    }
+    const box = layoutText(g, text, TIP, Math.min(420, size.w - 4));
+    // Beside the pointer, flipped to the other side near the window's right and bottom edges.
+    const left = Math.max(2, cx + 14 + box.w > size.w ? cx - box.w - 8 : cx + 14);
+    const top = Math.max(2, cy + 14 + box.h > size.h ? cy - box.h - 8 : cy + 14);
+    if (this.drawn) g.clearRect(...this.drawn);
+    drawText(g, box, left, top, TIP);
+    this.drawn = [left - 1, top - 1, box.w + 2, box.h + 2];
+    el.dataset.text = text; // what it shows, for tests and tools (a canvas has no text to read)
+  }
+
+  /** Hidden by the group showing it (a group left after another took it over keeps it shown). */
+  hide(owner: object): void {
+    if (owner === this.owner) this.el.style.display = "none";
+  }
+}
+
+let sharedTip: Tip | null = null;
+
 class ProbeGroup {
   readonly members = new Set<ProbeMember>();
   private readonly marks = new WeakMap<HTMLElement, Marks>();
   private readonly shown = new Set<HTMLElement>();
-  private readonly tip: HTMLCanvasElement;
-  private readonly tipG: CanvasRenderingContext2D | null;
-  private tipSize: Size = { w: 0, h: 0 };
-  private tipAt: [number, number, number, number] | null = null;
   private pending: { member: ProbeMember; view: HTMLElement; x: number; y: number; cx: number; cy: number } | null = null;
   private hide = false;
   private frame = 0;
   private prepared = false;
 
-  constructor(private readonly el: Element) {
-    this.tip = document.createElement("canvas");
-    this.tip.className = "pp-tip";
-    this.tip.setAttribute("aria-hidden", "true");
-    this.tipG = this.tip.getContext("2d");
-  }
+  constructor(private readonly el: Element) {}
 
   /** The pointer at client (cx, cy) over `view` of `member`, at image point (x, y). */
   hover(member: ProbeMember, view: HTMLElement, x: number, y: number, cx: number, cy: number): void {
@@ -177,7 +216,7 @@ class ProbeGroup {
     if (this.hide || !p) {
       for (const el of this.shown) this.marks.get(el)?.layer.remove();
       this.shown.clear();
-      this.tip.style.display = "none";
+      sharedTip?.hide(this);
       return;
     }
     const x = Math.floor(p.x);
@@ -199,7 +238,7 @@ class ProbeGroup {
         // The hovered cell says it by the pointer (room for every line); the others in a corner.
         const here = m === p.member && v.el === p.view;
         drawMarks(mk.g, mk.w, mk.h, sx, sy, v.t.scale, here ? null : text);
-        if (here) this.showTip(`x ${x}, y ${y}${inside && lines ? lines.map((l) => `\n${l}`).join("") : ""}`, p.cx, p.cy);
+        if (here) (sharedTip ??= new Tip()).show(this, `x ${x}, y ${y}${inside && lines ? lines.map((l) => `\n${l}`).join("") : ""}`, p.cx, p.cy);
       }
     }
     for (const el of this.shown) if (!now.has(el)) this.marks.get(el)?.layer.remove();
@@ -207,30 +246,6 @@ class ProbeGroup {
     for (const el of now) this.shown.add(el);
   }
 
-  // The tip is drawn on a canvas over the whole window that never moves or changes size: a
-  // moved or resized element, even on a layer of its own, made the page re-layerize (a full
-  // compositing update, ~4 ms per move with 20 cells: benchmarks/zoom_probe_bench.py).
-  private showTip(text: string, cx: number, cy: number): void {
-    const tip = this.tip;
-    const g = this.tipG;
-    if (!g) return;
-    if (!tip.isConnected) document.body.append(tip);
-    tip.style.display = "block";
-    const size = { w: window.innerWidth, h: window.innerHeight };
-    if (size.w !== this.tipSize.w || size.h !== this.tipSize.h) {
-      sizeCanvas(tip, g, size);
-      this.tipSize = size;
-      this.tipAt = null;
-    }
-    const box = layoutText(g, text, TIP, Math.min(420, size.w - 4));
-    // Beside the pointer, flipped to the other side near the window's right and bottom edges.
-    const left = Math.max(2, cx + 14 + box.w > size.w ? cx - box.w - 8 : cx + 14);
-    const top = Math.max(2, cy + 14 + box.h > size.h ? cy - box.h - 8 : cy + 14);
-    if (this.tipAt) g.clearRect(...this.tipAt);
-    drawText(g, box, left, top, TIP);
-    this.tipAt = [left - 1, top - 1, box.w + 2, box.h + 2];
-    tip.dataset.text = text; // what it shows, for tests and tools (a canvas has no text to read)
-  }
 }
 
 const groups = new WeakMap<Element, ProbeGroup>();
