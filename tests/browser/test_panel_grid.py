@@ -369,6 +369,22 @@ def test_columns_out_of_view_are_counted_and_a_click_pages_to_them(big_page: Any
     assert not big_page.errors
 
 
+def test_up_and_down_keep_the_current_steps_column_in_view(big_page: Any, sweep_server: Any) -> None:
+    frame = open_media_tab(big_page, sweep_server.url, "runs=seed[1-3]$")
+    until(lambda: settled(frame, "samples"), "samples loaded")
+    until(lambda: current_in_view(frame, "samples") is True, "the current column is in view")
+    grid = grid_of(frame, "samples")
+    for key in ("ArrowLeft", "ArrowLeft"):  # a step the grid had to scroll to, not the last
+        big_page.keyboard.press(key)
+    until(lambda: current_in_view(frame, "samples") is True, "the step two back is in view")
+    left = grid.evaluate("g => g.scrollLeft")
+    for key in ("ArrowDown", "ArrowDown", "ArrowUp", "ArrowDown"):
+        big_page.keyboard.press(key)
+        big_page.wait_for_timeout(150)
+        assert current_in_view(frame, "samples") is True, f"{key} scrolled the current step out of view"
+    assert grid.evaluate("g => g.scrollLeft") == left, "the run keys scrolled the grid sideways"
+
+
 @pytest.mark.parametrize("cell", [48, 64, 160])
 @pytest.mark.parametrize("spread", [False, True], ids=["scroll", "spread"])
 def test_the_current_steps_column_is_fully_in_view(

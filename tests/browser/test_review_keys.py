@@ -143,6 +143,29 @@ def test_up_down_move_the_run_under_review_grid_and_full_screen(page: Any, serve
     assert not page.errors
 
 
+def test_full_screen_of_a_middle_cell_steps_and_changes_run_from_that_cell(
+    page: Any, server: TensorBoardServer
+) -> None:
+    frame = open_grid(page, server)  # the slider on the latest step, 2
+    target = cell(frame, "run03", 1)
+    target.hover()
+    target.get_by_role("button", name="Full screen").first.click()
+    box = frame.locator(".mp-lightbox")
+    box.wait_for(timeout=10_000)
+    assert (box.get_attribute("data-run"), box.get_attribute("data-step")) == ("run03", "1")
+    slider = lambda: urllib.parse.parse_qs(hash_state(page)).get("step")  # noqa: E731
+    until(lambda: slider() == ["1"], "the slider follows the cell's step")
+    page.keyboard.press("ArrowRight")
+    until(lambda: box.get_attribute("data-step") == "2", "→ shows the step after the cell's")
+    page.keyboard.press("ArrowLeft")
+    until(lambda: box.get_attribute("data-step") == "1", "← back to it")
+    page.keyboard.press("ArrowDown")
+    until(lambda: box.get_attribute("data-run") == "run04", "↓ shows the next run")
+    assert box.get_attribute("data-step") == "1", "at the step shown, not the latest"
+    page.keyboard.press("Escape")
+    assert not page.errors
+
+
 def test_number_keys_toggle_classes_and_b_bookmarks_the_cell_under_the_pointer(
     page: Any, server: TensorBoardServer
 ) -> None:

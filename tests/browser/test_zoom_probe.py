@@ -210,6 +210,16 @@ def test_zoom_and_pan_are_locked_across_the_card_kept_in_the_link_and_masks_stay
         # is not the image's own column step (the one between 6 and 7, and 8 and 9)
         assert list(c7 - c6) == list(c9 - c8), f"{run} step {step}: {cols}"
         assert list(c8 - c7) != list(c7 - c6), f"{run} step {step}: the mask edge is not on column 8 {cols}"
+    # Cells with masks pan and reset as the plain ones do: a drag on the middle cell, a double-click.
+    middle = boxes[("b", 1)]
+    x0, y0 = middle["x"] + 40, middle["y"] + 40
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x0 + 16, y0 + 8, steps=4)
+    page.mouse.up()
+    until(lambda: view_of(page).get("seg") == [8, 10, 11], "a masked cell's pan lands in the link")
+    page.mouse.dblclick(x0, y0)
+    until(lambda: "seg" not in view_of(page), "a double-click on a masked cell fits again")
 
 
 def probe_lines(frame: Any, card: str) -> dict[tuple[str, int], str]:

@@ -606,6 +606,7 @@ export class Panel {
     return {
       current: () => this.current,
       stepBy: (d) => this.store.stepBy(d),
+      setStep: (step) => this.store.set({ step: step >= this.store.view.extent[1] ? null : step }),
       subscribe: (fn) => {
         const offStore = this.store.subscribe((changed) => {
           if (changed.has("step") || changed.has("steps")) fn("step");

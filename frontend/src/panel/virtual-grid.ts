@@ -465,7 +465,11 @@ export class VirtualGrid {
       const all = [...Array(n).keys()];
       return [...all.slice(a, b + 1), ...all.filter((i) => i < a || i > b)];
     };
-    const cols = order(m.cols, seen?.c0, seen?.c1);
+    // Among the columns, the current step's first, then those wholly in view (not one half under
+    // the row labels: revealing it would scroll the grid sideways, off the current step).
+    const whole = seen ? Math.max(seen.c0, this.colFrom(this.scroller.scrollLeft)) : 0;
+    const cur = m.currentCol?.() ?? -1;
+    const cols = [...new Set([...(cur >= 0 && cur < m.cols ? [cur] : []), ...order(m.cols, whole, seen?.c1)])];
     for (const r of order(m.rows, seen?.r0, seen?.r1)) {
       for (const c of cols) {
         const a = m.address(r, c);

@@ -94,6 +94,9 @@ class FullScreen {
     }
     this.show(ref, meta);
     this.nav?.setRun(ref.run); // the run under review is the one shown
+    // And the slider's step: a cell of another column opened, ← → and the run buttons go on from it.
+    const step = Number(ref.step);
+    if (this.nav && Number.isSafeInteger(step) && this.nav.current() !== step) this.nav.setStep(step);
     this.closeBtn.focus();
   }
 

@@ -20,6 +20,8 @@ export interface ItemNavigator {
   /** The slider's step, null before any data. */
   current(): number | null;
   stepBy(direction: -1 | 1): void;
+  /** Puts the slider on `step` (a full-screen view opened on a cell of another step). */
+  setStep(step: number): void;
   /** Calls back when the slider, the run under review or the grid-wide viewer settings changed; returns the unsubscribe. */
   subscribe(fn: (what: "step" | "run" | "settings") => void): () => void;
   settings(): ViewerSettings;

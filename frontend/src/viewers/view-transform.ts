@@ -188,7 +188,13 @@ export function joinGroup(host: Element, member: ViewMember): { group: Element; 
 // ---- gestures -----------------------------------------------------------------------------
 
 /** Elements a drag must leave alone: the cell's tools, menus, sliders, handles. */
-const CONTROLS = "button,input,select,textarea,a,[data-control],.mp-tools,.vt-zoom,.vc-host,.vc-pop,.fs-btn,.ai-miou,.mp-resize";
+const CONTROLS = "button,input,select,textarea,a,[data-control],.mp-tools,.vt-zoom,.vc-pop,.fs-btn,.ai-miou,.mp-resize";
+
+/** The event is on one of `el`'s own controls, not on the picture (what is around `el` does not count). */
+function onControl(e: Event, el: HTMLElement): boolean {
+  const c = e.target instanceof Element ? e.target.closest(CONTROLS) : null;
+  return c !== null && c !== el && el.contains(c);
+}
 
 /** Whether a plain wheel (no Ctrl / ⌘) is the viewer's: the card has the focus or is full screen. */
 export function wheelIsOurs(e: WheelEvent, el: Element): boolean {
@@ -223,7 +229,7 @@ export function attachGestures(el: HTMLElement, host: Element, target: GestureTa
   };
   let drag: { x: number; y: number; img: Size; moved: boolean; id: number } | null = null;
   const down = (e: PointerEvent) => {
-    if (e.button !== 0 || !group().t || (e.target instanceof Element && e.target.closest(CONTROLS))) return;
+    if (e.button !== 0 || !group().t || onControl(e, el)) return;
     const vp = target.viewportAt(e);
     if (!vp) return;
     drag = { x: e.clientX, y: e.clientY, img: vp.img, moved: false, id: e.pointerId };
@@ -250,7 +256,7 @@ export function attachGestures(el: HTMLElement, host: Element, target: GestureTa
     drag = null;
   };
   const dbl = (e: MouseEvent) => {
-    if (e.target instanceof Element && e.target.closest(CONTROLS)) return;
+    if (onControl(e, el)) return;
     if (group().t) group().set(null);
     else onDoubleAtFit?.();
   };
