@@ -20,7 +20,8 @@ describe("compare modes", () => {
     expect([...out]).toEqual([30, 100, 255]);
     expect(countAtLeast(out, 100)).toBe(2);
     expect(() => diffMagnitude(a, rgba([0, 0, 0]), out)).toThrow(/A has 3 pixels, B 1/);
-    expect(diffWindow("max", 0)).toEqual([0, 1]);
+    expect(diffWindow("max", 0)).toEqual([0, 255]);
+    expect(diffWindow("max", 1)).toEqual([0, 1]);
     expect(diffWindow("max", 40)).toEqual([0, 40]);
     expect(diffWindow("255", 40)).toEqual([0, 255]);
   });

@@ -349,6 +349,12 @@ def test_two_point_clouds_show_changed_points_and_two_molecules_their_rmsd(
     text = out.inner_text()
     assert "car → person: 7" in text and "road → tree: 2" in text
     until(lambda: frame.locator('.cv-tile[data-state="ready"]').count() == 2, "both clouds shown")
+    # The picture modes and class changes (of masks) have nothing to show for two clouds: greyed out.
+    modes = frame.locator(".cv-modes")
+    until(lambda: modes.locator('[data-mode="wipe"]').is_disabled(), "wipe greyed out for point clouds")
+    others = ("side", "onion", "diff", "flicker", "classes")
+    greyed = [modes.locator(f'[data-mode="{m}"]').is_disabled() for m in others]
+    assert greyed == [False, True, True, True, True]
     screenshot(page, "compare-3d-points.png")
     page.goto("about:blank")
     frame = open_media_tab(page, server.url, state([("alpha", "mol", 0), ("alpha", "mol", 1)]))

@@ -64,6 +64,7 @@ const CSS = `
 .cv-modes{display:inline-flex;border:1px solid var(--mp-border);border-radius:4px;overflow:hidden}
 .cv-modes button{border:0;border-right:1px solid var(--mp-border);background:var(--mp-surface);color:var(--mp-muted);padding:3px 9px;cursor:pointer;font:inherit}
 .cv-modes button:last-child{border-right:0}
+.cv-modes button:disabled{color:var(--mp-faint);cursor:default}
 .cv-modes button[aria-pressed=true]{background:var(--mp-hover);color:var(--mp-accent);font-weight:500}
 .cv-modes button:disabled{color:var(--mp-faint);cursor:default}
 .cv-opts{display:flex;flex-direction:column;align-items:flex-start;gap:6px}
@@ -132,6 +133,13 @@ function keyOf(k: CellKey): string {
 }
 
 /** The pictures the stage modes can show: images (not scalar ones) and videos. */
+/** The picture modes compare the pictures alone: say where their masks and boxes are compared. */
+function overlaysNote(a: ItemMeta, b: ItemMeta): HTMLElement | null {
+  const has = (m: ItemMeta) => m.masks.length > 0 || m.boxes.length > 0;
+  if (!has(a) && !has(b)) return null;
+  return h("div", { class: "cv-note", "data-note": "overlays", text: "These modes compare the pictures only: their masks and boxes show side by side, and class changes compares the masks." });
+}
+
 function pictureOf(meta: ItemMeta): boolean {
   return (meta.kind === "image" && !meta.values) || meta.kind === "video";
 }
@@ -282,6 +290,7 @@ export class CompareView {
         modes.append(b);
       }
       parts.push(modes);
+      if (n >= 2) void this.markModes(modes);
     }
     parts.push(h("span", { class: "cv-spacer" }));
     if (s.open && n >= 2) {
@@ -301,6 +310,22 @@ export class CompareView {
     toggle.addEventListener("click", () => this.set({ open: !s.open }));
     parts.push(clear, toggle);
     this.head.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
+  }
+
+  /** Greys out the modes A and B cannot be shown in (a point cloud has no picture to wipe). */
+  private async markModes(modes: HTMLElement): Promise<void> {
+    const [a, b] = pickAB(this.pins.length, this.s.a, this.s.b);
+    const [la, lb] = await Promise.all([this.item(this.pins[a]), this.item(this.pins[b])]);
+    if (!modes.isConnected || "error" in la || "error" in lb) return;
+    const pictures = pictureOf(la.meta) && pictureOf(lb.meta);
+    const masks = la.meta.masks.length > 0 || lb.meta.masks.length > 0;
+    for (const btn of modes.querySelectorAll<HTMLButtonElement>("button[data-mode]")) {
+      const m = btn.dataset.mode as CompareMode;
+      const why = m === "side" ? "" : m === "classes" ? (masks ? "" : "A and B have no masks")
+        : pictures ? "" : "A and B are not both images or videos";
+      btn.disabled = why !== "" && btn.getAttribute("aria-pressed") !== "true";
+      btn.title = why ? `${MODE_LABELS[m]}: ${why} (side by side shows any kind)` : "";
+    }
   }
 
   /**
@@ -597,7 +622,7 @@ export class CompareView {
       h("div", { class: `cv-about` }, h("span", { class: `cv-badge ${r.toLowerCase()}`, text: r }), ` ${pinLabel(this.key(ref))} · ${W}×${H}${note}`);
     const side = h("div", { class: "cv-side" },
       about("A", la.ref, w, hgt), about("B", lb.ref, wb, hb, wb !== w || hb !== hgt ? ", drawn at A's size" : ""),
-      this.optsEl, h("div", { class: "cv-note", text: MODE_HINTS[this.s.mode] }), readout);
+      this.optsEl, h("div", { class: "cv-note", text: MODE_HINTS[this.s.mode] }), overlaysNote(la.meta, lb.meta), readout);
     if (this.s.mode === "wipe") {
       // A control to the view's gestures: zoomed in, a drag elsewhere pans, a drag of it wipes.
       const divider = h("div", {

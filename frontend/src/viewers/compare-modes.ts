@@ -138,5 +138,6 @@ export function countAtLeast(values: ArrayLike<number>, t: number): number {
 
 /** The colour window of the difference: fixed 0–255, or 0 to the largest value (at least 1). */
 export function diffWindow(scale: DiffScale, max: number): [number, number] {
-  return [0, scale === "255" ? 255 : Math.max(1, max)];
+  // No difference at all: the full scale, not a bar of 0 to 1 beside a text in 0–255.
+  return [0, scale === "255" || max <= 0 ? 255 : max];
 }
