@@ -183,6 +183,20 @@ def test_number_keys_toggle_classes_and_b_bookmarks_the_cell_under_the_pointer(
     until(lambda: alpha(frame, "run02", CAT) == 0, "1 hides the cat class")
     page.keyboard.press("1")
     until(lambda: alpha(frame, "run02", CAT) == 255, "1 again shows it")
+    # The class menu of a middle cell names each class's key; a click on a class name toggles it.
+    middle = cell(frame, "run03", 1)
+    middle.hover()
+    middle.get_by_role("button", name="Layers, classes, boxes and view").click()
+    menu = frame.locator('[role="dialog"]:popover-open')
+    rows = {n: menu.locator(f'[data-class-id="{i}"]') for i, n in CLASSES.items()}
+    keys = {n: r.locator("kbd").all_inner_texts() for n, r in rows.items()}
+    assert keys == {"background": [], "cat": ["1"], "dog": ["2"], "bird": ["3"]}
+    rows["dog"].locator(".name").click()
+    until(lambda: alpha(frame, "run03", DOG) == 0, "a click on the name hides the dog class")
+    assert not rows["dog"].get_by_role("checkbox", name="dog").is_checked()
+    rows["dog"].locator(".name").click()
+    until(lambda: alpha(frame, "run03", DOG) == 255, "and shows it again")
+    page.keyboard.press("Escape")
 
     # `b` over the middle of the grid: exactly that run, tag, step and index.
     middle = cell(frame, "run04", 1)

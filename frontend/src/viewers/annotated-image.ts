@@ -22,7 +22,7 @@ import { maxClassId, paintDifference, paintMask, paintUnsure } from "./segmentat
 import { computeIoU, differenceMask, sameLabelSet, type IoUReport } from "./segmentation/metrics";
 import { DEFAULT_OPACITY, KEYS, readSettings, type AnnotationSettings } from "./segmentation/settings";
 import { CellMenu, heading, line } from "./viewer-chrome";
-import { checkbox, displayText, ensureStyle, h } from "./viewer-dom";
+import { checkbox, displayText, ensureStyle, h, keyHint, labelToggles } from "./viewer-dom";
 import {
   VIEW_CSS, attachGestures, cssTransform, joinGroup, toScreen, zoomTools, type Size, type ViewTransform,
 } from "./view-transform";
@@ -549,6 +549,7 @@ class AnnotatedImage implements ViewerInstance {
       tools.append(all, none);
       d.append(search, tools);
       const iouById = new Map(this.compare?.iou.perClass.map((c) => [c.id, c.iou]) ?? []);
+      const keyed = ids.filter((id) => !isBackgroundClass(id, this.labels)).slice(0, 9); // keys 1–9 (panel/keyboard.ts)
       for (const id of shown) {
         const row = h("div", { class: "ai-row" });
         row.dataset.classId = String(id);
@@ -565,7 +566,10 @@ class AnnotatedImage implements ViewerInstance {
         const nm = h("span", { class: "name" });
         nm.textContent = displayText(className(id, this.labels));
         nm.title = `id ${id}`;
+        labelToggles(cb, nm, className(id, this.labels));
         row.append(cb, sw, nm);
+        const key = keyed.indexOf(id);
+        if (key >= 0) row.append(keyHint(key + 1));
         const iou = iouById.get(id);
         if (iou !== undefined) {
           const v = h("span", { class: "num", title: "IoU of this class between the two layers" });

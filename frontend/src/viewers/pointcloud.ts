@@ -18,7 +18,7 @@ import { changedPoints, changedRGB, diffShort, diffSummary, type PointDiff } fro
 import { legendRow, message, OVERLAY_SHOWN_KEY, overlayControls, readFlags, root3d, select, setReadout, syncSelect } from "./three-ui";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
 import { CellMenu, heading, line } from "./viewer-chrome";
-import { checkbox, displayText, h } from "./viewer-dom";
+import { checkbox, displayText, h, keyHint, labelToggles } from "./viewer-dom";
 
 export const KEYS = {
   colorBy: "pc.colorBy",
@@ -412,11 +412,17 @@ class PointCloudView implements ViewerInstance {
   /** Rows of the class legend, each with its toggle and point count. */
   private classRows(hidden: Set<number>, overrides: Record<string, string>): HTMLElement[] {
     const all = readFlags(this.settings, KEYS.hiddenClasses);
+    const keyed = (this.root.dataset.classIds ?? "").split(" ").filter(Boolean).map(Number).slice(0, 9);
     return [...this.counts].sort((a, b) => a[0] - b[0]).map(([id, count]) => {
-      const row = legendRow(classColor(id, overrides), className(id, this.cloud.meta.class_labels), count.toLocaleString());
+      const name = className(id, this.cloud.meta.class_labels);
+      const row = legendRow(classColor(id, overrides), name, count.toLocaleString());
       row.dataset.classId = String(id);
       const cb = checkbox("", !hidden.has(id), (on) => this.ctx.setSettings({ [KEYS.hiddenClasses]: { ...all, [String(id)]: !on } }));
+      const text = row.children[1];
+      if (text instanceof HTMLElement) labelToggles(cb, text, name);
       row.prepend(cb);
+      const key = keyed.indexOf(id);
+      if (key >= 0) row.append(keyHint(key + 1));
       return row;
     });
   }

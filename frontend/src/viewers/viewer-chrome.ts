@@ -34,6 +34,8 @@ const CSS = `
 .vc-line{display:flex;flex-wrap:wrap;align-items:center;gap:6px;padding:2px 0}
 .vc-line .grow{flex:1}
 .vc-note{color:#757575;font-size:11px}
+.num+.vc-key{margin-left:4px}
+.vc-key{margin-left:auto;flex:none;min-width:14px;text-align:center;font:10px/14px system-ui,sans-serif;color:#616161;border:1px solid #bdbdbd;border-bottom-width:2px;border-radius:3px;padding:0 3px}
 .vc-pop details>summary{cursor:pointer;color:#616161;font-size:11px;margin-top:6px}
 `;
 

@@ -31,3 +31,20 @@ export function checkbox(text: string, checked: boolean, onChange: (on: boolean)
   cb.addEventListener("change", () => onChange(cb.checked));
   return h("label", {}, cb, text);
 }
+
+/**
+ * A menu row's name that is not inside its checkbox's label (a colour swatch sits between):
+ * it names the checkbox for assistive technology and toggles it on a click, as a label would.
+ */
+export function labelToggles(box: HTMLLabelElement, name: HTMLElement, text: string): void {
+  const input = box.querySelector("input");
+  if (!input) return;
+  input.setAttribute("aria-label", text);
+  name.style.cursor = "pointer";
+  name.addEventListener("click", () => input.click());
+}
+
+/** The number key that toggles a class (keys 1–9 over the card). */
+export function keyHint(n: number): HTMLElement {
+  return h("kbd", { class: "vc-key", text: String(n), title: `Key ${n} shows or hides this class (pointer over the card)` });
+}
