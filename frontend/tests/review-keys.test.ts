@@ -80,6 +80,10 @@ describe("the run under review", () => {
     expect(seen).toEqual(["a", "b", null]);
     expect(cur.value).toBe("c");
     expect(new URLSearchParams(link).get("review")).toBe("c");
+    // Among the runs of a card (the card under the pointer): runs without rows there are skipped.
+    cur.set("a");
+    cur.by(1, ["a", "c"]);
+    expect(cur.value).toBe("c");
     // A link with a run under review starts there.
     expect(new CurrentRun(new Store({ read: () => "review=b", write: () => {} }), () => runs).value).toBe("b");
   });

@@ -139,8 +139,9 @@ export class CurrentRun {
     this.store.set({ review: run }, "replace");
   }
 
-  by(direction: -1 | 1): void {
-    this.set(runBeside(this.runs(), this.value, direction));
+  /** The run before or after the current one among `among` (default: the panel's shown runs). */
+  by(direction: -1 | 1, among?: readonly string[]): void {
+    this.set(runBeside(among ?? this.runs(), this.value, direction));
   }
 
   subscribe(fn: (run: string | null) => void): () => void {

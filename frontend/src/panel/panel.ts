@@ -128,6 +128,8 @@ export class Panel {
   private readonly help = new ShortcutHelp();
   /** The run under review (↑/↓), highlighted in every card and shown by the full-screen view. */
   private readonly currentRun: CurrentRun;
+  /** The runs each card shows rows or tiles of, by card key (as last laid out). */
+  private readonly cardRuns = new Map<string, readonly string[]>();
   private readonly bookmarks: BookmarkList;
   /** The rules that mark bookmarked cells and the current run's cells and labels. */
   private readonly marks = h("style");
@@ -444,9 +446,14 @@ export class Panel {
       case "end":
         this.store.stepToEnd(action.which);
         break;
-      case "run":
-        this.currentRun.by(action.by);
+      case "run": {
+        // Through the runs of the card under the pointer (a run without a row there would
+        // look like a key that does nothing), else of the panel.
+        const key = this.underPointer()?.closest<HTMLElement>(".mp-card[data-card]")?.dataset.card;
+        const runs = key === undefined ? undefined : this.cardRuns.get(key);
+        this.currentRun.by(action.by, runs?.length ? runs : undefined);
         break;
+      }
       case "flip":
         // The Compare view flips A and B and cancels the event (compare-view.ts, COMPARE_FLIP_EVENT);
         // with no Compare view open Space keeps its own use (it scrolls).
@@ -622,7 +629,7 @@ export class Panel {
       runs: () => this.shownRuns(),
       currentRun: () => this.currentRun.value,
       setRun: (run) => this.currentRun.set(run),
-      runBy: (d) => this.currentRun.by(d),
+      runBy: (d) => this.currentRun.by(d, this.cardRuns.get(key)),
       item: async (run, tag, step, index) => {
         const actual = await this.data.resolveStep(run, tag, step, this.known(run, tag));
         if (actual === null) return null;
@@ -701,10 +708,12 @@ export class Panel {
     const s = this.state;
     const own = cardSettings(s, plan.key);
     const byRun = own.galleryBy === "run";
+    const data = this.cardData(plan, runs);
+    this.cardRuns.set(plan.key, data.runs);
     const input = {
       plan,
       layout: own,
-      data: this.cardData(plan, runs),
+      data,
       width: this.cardWidth(plan.key),
       fullWidth: this.fullWidth(),
       expanded: s.expanded === plan.key,
