@@ -38,9 +38,12 @@ const LABEL: TextStyle = { font: "10px system-ui,sans-serif", line: 14, padX: 4,
 const TIP: TextStyle = { font: "11px system-ui,sans-serif", line: 15, padX: 6, padY: 3, bg: "rgba(33,33,33,.92)" };
 
 /** Rows of text cut to `max` px wide, and the size of their box. */
-function layoutText(g: CanvasRenderingContext2D, text: string, st: TextStyle, max: number): { rows: string[]; w: number; h: number } {
+function layoutText(g: CanvasRenderingContext2D, text: string, st: TextStyle, max: number, maxRows = Infinity): { rows: string[]; w: number; h: number } {
   g.font = st.font;
-  const rows = text.split("\n").map((r) => fitText(g, r, max - 2 * st.padX));
+  let lines = text.split("\n");
+  const keep = Math.max(1, maxRows);
+  if (lines.length > keep) lines = [...lines.slice(0, keep - 1), `${lines[keep - 1]} (+${lines.length - keep})`];
+  const rows = lines.map((r) => fitText(g, r, max - 2 * st.padX));
   const w = Math.ceil(2 * st.padX + Math.max(...rows.map((r) => g.measureText(r).width)));
   return { rows, w, h: st.line * rows.length + 2 * st.padY };
 }
@@ -91,7 +94,9 @@ function drawMarks(g: CanvasRenderingContext2D, w: number, h: number, sx: number
     g.strokeRect(Math.round(sx) + 0.5, Math.round(sy) + 0.5, Math.round(s) - 1, Math.round(s) - 1);
   }
   if (label === null) return;
-  const box = layoutText(g, label, LABEL, w - 4);
+  // At most a quarter of the cell: the other cells' pictures stay in view under their labels
+  // (the hovered cell's tip has every line).
+  const box = layoutText(g, label, LABEL, w - 4, Math.max(1, Math.floor(h / 4 / LABEL.line)));
   drawText(g, box, 2, h - 2 - box.h, LABEL);
 }
 
@@ -160,15 +165,17 @@ class ProbeGroup {
   private pending: { member: ProbeMember; view: HTMLElement; x: number; y: number; cx: number; cy: number } | null = null;
   private hide = false;
   private frame = 0;
-  private prepared = false;
+  private readonly prepared = new WeakSet<ProbeMember>();
 
   constructor(private readonly el: Element) {}
 
   /** The pointer at client (cx, cy) over `view` of `member`, at image point (x, y). */
   hover(member: ProbeMember, view: HTMLElement, x: number, y: number, cx: number, cy: number): void {
-    if (!this.prepared) {
-      this.prepared = true;
-      for (const m of this.members) void m.prepare().then(() => this.schedule());
+    // Members decode what valueAt needs on the group's first hover, and so do cells mounted since.
+    for (const m of this.members) {
+      if (this.prepared.has(m)) continue;
+      this.prepared.add(m);
+      void m.prepare().then(() => this.schedule());
     }
     this.pending = { member, view, x, y, cx, cy };
     this.hide = false;
