@@ -385,6 +385,38 @@ def test_up_and_down_keep_the_current_steps_column_in_view(big_page: Any, sweep_
     assert grid.evaluate("g => g.scrollLeft") == left, "the run keys scrolled the grid sideways"
 
 
+def test_the_probe_reads_cells_mounted_after_its_first_hover(big_page: Any, sweep_server: Any) -> None:
+    frame = open_media_tab(big_page, sweep_server.url, "runs=seed[1-3]$")
+    until(lambda: settled(frame, "samples"), "samples loaded")
+    values = """() => [...document.querySelectorAll('.pp-layer')].map(l => l.dataset.value || '')"""
+
+    def hover_middle() -> None:
+        # A cell wholly on screen near the middle of what the grid shows (not an overscan one).
+        cells = frame.locator(f"{CARD.format('samples')} .mp-cell[data-state=ready]")
+        at = grid_of(frame, "samples").evaluate(
+            """g => { const v = g.getBoundingClientRect();
+                 const top = Math.max(v.top, 0), bottom = Math.min(v.bottom, innerHeight);
+                 const left = g.querySelector('.mp-grid-rowlabels').getBoundingClientRect().right;
+                 const inside = r => r.left >= left && r.right <= v.right
+                   && r.top >= top && r.bottom <= bottom;
+                 const on = [...g.querySelectorAll('.mp-cell[data-state=ready]')]
+                   .map((c, i) => [i, c.getBoundingClientRect()]).filter(([, r]) => inside(r));
+                 return on.length ? on[Math.floor(on.length / 2)][0] : -1; }"""
+        )
+        box = cells.nth(at).bounding_box()
+        big_page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=3)
+
+    hover_middle()
+    until(lambda: (v := frame.locator("body").evaluate(values)) and all(x.startswith("RGB") for x in v),
+          "every cell's value")
+    # Back a screenful of steps: the cells mounted now were not there at the first hover.
+    frame.locator(CARD.format("samples")).locator('[data-control="more-before"]').click()
+    until(lambda: settled(frame, "samples"), "the earlier steps loaded")
+    hover_middle()
+    until(lambda: (v := frame.locator("body").evaluate(values)) and all(x.startswith("RGB") for x in v),
+          "every newly mounted cell's value too")
+
+
 @pytest.mark.parametrize("cell", [48, 64, 160])
 @pytest.mark.parametrize("spread", [False, True], ids=["scroll", "spread"])
 def test_the_current_steps_column_is_fully_in_view(
