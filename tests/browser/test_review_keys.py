@@ -135,9 +135,10 @@ def test_up_down_move_the_run_under_review_grid_and_full_screen(page: Any, serve
     box.get_by_role("button", name="Next run").click()
     until(lambda: box.get_attribute("data-run") == "run09", "the full-screen run button")
     until(lambda: outlined(frame, "run09"), "the grid follows full screen's run")
-    # `b` in full screen bookmarks the item it shows (the slider's latest step).
+    # `b` in full screen bookmarks the item it shows (at the step of the cell it was opened on).
+    assert box.get_attribute("data-step") == "1"
     page.keyboard.press("b")
-    until(lambda: marks(page) == [["run09", "seg", 2, 0]], "b bookmarks the full-screen item")
+    until(lambda: marks(page) == [["run09", "seg", 1, 0]], "b bookmarks the full-screen item")
     page.keyboard.press("Escape")
     until(lambda: box.count() == 0, "Escape closes full screen")
     assert not page.errors
@@ -239,7 +240,7 @@ def test_number_keys_toggle_classes_and_b_bookmarks_the_cell_under_the_pointer(
     frame.get_by_role("button", name="Pin all").click()
     both = [["run04", "seg", 1, 0], ["run02", "seg", 2, 0]]
     until(lambda: pins(page) == both, "Pin all pins the rest, in order")
-    page.keyboard.press("Escape")
+    until(lambda: frame.locator(".mp-bookmark").count() == 0, "and closes the list (over the Compare bar)")
     # `b` again removes it.
     cell(frame, "run04", 1).hover()
     page.keyboard.press("b")

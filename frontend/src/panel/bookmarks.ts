@@ -160,6 +160,7 @@ export class BookmarkList {
       all.disabled = marks.every((k) => isPinned(this.store, k));
       all.addEventListener("click", () => {
         for (const k of marks) if (!pinCell(this.store, k)) break;
+        this.close(true); // the pins are in the Compare view now, which the list would cover
       });
       const clearAll = h("button", { class: "mp-link-btn", text: "Remove all", "data-control": "remove-all" });
       clearAll.addEventListener("click", () => this.store.set({ bookmarks: [] }));
