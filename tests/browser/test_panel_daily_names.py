@@ -80,4 +80,13 @@ def test_captions_layers_and_class_names_show_their_invisible_characters(
     caption = full.locator(".mp-lightbox-caption").inner_text()
     assert title.startswith(shown(RUN) + " \u00b7 plain"), title
     assert caption == shown(CAPTION), caption
+    # An image with masks writes its own caption full screen: it shows once, not twice.
+    page.keyboard.press("Escape")
+    until(lambda: full.count() == 0, "full screen closed", timeout=10)
+    seg.hover()
+    seg.get_by_role("button", name="Full screen").first.click()
+    full.wait_for(timeout=10_000)
+    captions = full.locator(".mp-caption:visible, .mp-lightbox-caption:visible")
+    until(lambda: captions.count() == 1, "one caption", timeout=10)
+    assert captions.inner_text() == shown(CAPTION)
     assert not page.errors

@@ -167,7 +167,11 @@ class FullScreen {
       .then((v) => v.mount(host, ref, meta, { ...this.ctx, signal, settings: this.nav?.settings() ?? this.ctx.settings }))
       .then((inst) => {
         if (token !== this.token || active !== this) inst.destroy();
-        else this.instance = inst;
+        else {
+          this.instance = inst;
+          // A viewer that writes its own caption (images, video, audio, text): not twice.
+          if (host.querySelector(".mp-caption")) this.caption.hidden = true;
+        }
       })
       .catch((err: unknown) => {
         if (!signal.aborted) host.replaceChildren(h("div", { class: "mp-lightbox-msg" }, `Could not show it: ${String(err)}`));
