@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  compareDelta, containSize, countAtLeast, defaultCompare, diffMagnitude, diffWindow, pickAB, readCompare, wipeAt, wipeClip,
+  compareDelta, containSize, countAtLeast, defaultCompare, diffMagnitude, diffWindow, pickAB, readCompare, remapMasks, wipeAt, wipeClip,
 } from "../src/viewers/compare-modes";
 import { classChanges, defaultMaskPair, pairLabel } from "../src/viewers/mask-diff";
 import { decodeState, defaultState, encodeState } from "../src/state/settings";
@@ -78,5 +78,14 @@ describe("mask class changes", () => {
       { pin: 0, layer: "prediction" }, { pin: 0, layer: "ground_truth" },
     ]);
     expect(defaultMaskPair({ pin: 0, masks: [m("a")] }, { pin: 1, masks: [m("a", 8)] })).toBeNull();
+  });
+});
+
+describe("remapMasks", () => {
+  it("follows the pins' new places and forgets a pair whose pin is gone", () => {
+    const m: [[number, string], [number, string]] = [[0, "truth"], [2, "pred"]];
+    expect(remapMasks(m, (p) => (p === 0 ? 2 : p === 2 ? 0 : p))).toEqual([[2, "truth"], [0, "pred"]]);
+    expect(remapMasks(m, (p) => (p === 2 ? null : p))).toBeNull();
+    expect(remapMasks(null, (p) => p)).toBeNull();
   });
 });

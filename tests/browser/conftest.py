@@ -73,8 +73,11 @@ def media_tab_url(url: str, state: str = "") -> str:
     return f"{url}/#media_panel" + (f"&mp={urllib.parse.quote(state, safe='')}" if state else "")
 
 
-def open_media_tab(page: Any, url: str, state: str = "", timeout: float = 60_000) -> Any:
-    """Open TensorBoard at the Media tab; return the plugin iframe's FrameLocator once rendered."""
+def open_media_tab(page: Any, url: str, state: str = "", timeout: float = 60_000, fresh: bool = False) -> Any:
+    """Open TensorBoard at the Media tab; return the plugin iframe's FrameLocator once rendered.
+    `fresh`: a new page load (as a link opened in a new tab), not the open page following a new hash."""
+    if fresh:
+        page.goto("about:blank")
     page.goto(media_tab_url(url, state))
     frame = page.frame_locator('iframe[src*="plugin_entry.html?name=media_panel"]')
     frame.locator(".mp-root").wait_for(timeout=timeout)

@@ -331,9 +331,7 @@ def test_mask_class_changes_count_what_was_logged(page: Any, server: TensorBoard
     expected = class_changes(truth(), later_prediction())
     until(lambda: shown_changes(frame) == expected, "the truth of step 0 against the prediction of step 1")
     assert cv_in_link(page)["masks"] == [[0, "ground_truth"], [2, "prediction"]]
-    link = hash_state(page)
-    page.goto("about:blank")  # a new page from the link, not the same one following its hash
-    frame = open_media_tab(page, server.url, link)
+    frame = open_media_tab(page, server.url, hash_state(page), fresh=True)
     frame.locator('.cv-stage[data-ready="1"][data-mode="classes"]').wait_for(timeout=60_000)
     assert frame.locator('[data-control="mask-from"] option:checked').inner_text() == "A · ground_truth"
     assert shown_changes(frame) == expected
@@ -356,8 +354,7 @@ def test_two_point_clouds_show_changed_points_and_two_molecules_their_rmsd(
     greyed = [modes.locator(f'[data-mode="{m}"]').is_disabled() for m in others]
     assert greyed == [False, True, True, True, True]
     screenshot(page, "compare-3d-points.png")
-    page.goto("about:blank")
-    frame = open_media_tab(page, server.url, state([("alpha", "mol", 0), ("alpha", "mol", 1)]))
+    frame = open_media_tab(page, server.url, state([("alpha", "mol", 0), ("alpha", "mol", 1)]), fresh=True)
     out = frame.locator('.cv-3d[data-kind="molecule"][data-rmsd]')
     out.wait_for(timeout=60_000)
     gyration = float(np.sqrt(((ATOMS - ATOMS.mean(axis=0)) ** 2).sum(axis=1).mean()))

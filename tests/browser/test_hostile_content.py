@@ -220,8 +220,8 @@ def test_hostile_names_and_labels_render_as_text(server: TensorBoardServer, page
         ("^molecule", "molecule"),
         ("^notes", f"notes {SCRIPT}"),
     ):
-        page.goto("about:blank")  # a fresh load: the panel reads its settings from the URL
-        frame = open_media_tab(page, server.url, state=f"tags={urllib.parse.quote(tag_filter)}")
+        # a fresh load: the panel reads its settings from the URL
+        frame = open_media_tab(page, server.url, state=f"tags={urllib.parse.quote(tag_filter)}", fresh=True)
         cells = frame.locator(".mp-cell")
         frame.locator(".mp-cell").first.wait_for(timeout=90_000)
         assert frame.locator(".mp-cell").first.get_attribute("data-tag") == tag

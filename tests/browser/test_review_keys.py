@@ -116,9 +116,7 @@ def test_up_down_move_the_run_under_review_grid_and_full_screen(page: Any, serve
     assert not outlined(frame, "run08")
     # The run under review is in the link: opened anew, the link outlines it and ↓ goes on from it.
     until(lambda: urllib.parse.parse_qs(hash_state(page)).get("review") == ["run07"], "the run in the link")
-    link = hash_state(page)
-    page.goto("about:blank")
-    frame = open_media_tab(page, server.url, link)
+    frame = open_media_tab(page, server.url, hash_state(page), fresh=True)
     cell(frame, "run07", 1).wait_for(timeout=90_000)
     until(lambda: outlined(frame, "run07"), "the link's run outlined")
     until(lambda: in_view(frame, '.mp-axis-run[data-value="run07"]'), "and scrolled into view")

@@ -141,6 +141,16 @@ def state(tags: str, view: dict[str, list[float]] | None = None) -> str:
     return s + (f"&view={urllib.parse.quote(json.dumps(view))}" if view else "")
 
 
+def drag_by(page: Any, box: Box, dx: float, dy: float) -> tuple[float, float]:
+    """Drags from 40 px into the cell's box by (dx, dy); returns where the drag began."""
+    x0, y0 = box["x"] + 40, box["y"] + 40
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x0 + dx, y0 + dy, steps=4)
+    page.mouse.up()
+    return x0, y0
+
+
 def expect_blocks(page: Any, frame: Any, t: list[float], x: int, y: int) -> None:
     """In every photo cell, image pixel (x, y) and its neighbours fill whole squares of their
     logged colour: one transform for every cell, nearest-neighbour."""
@@ -178,12 +188,7 @@ def test_zoom_and_pan_are_locked_across_the_card_kept_in_the_link_and_masks_stay
     expect_blocks(page, frame, t, 21, 10)
     # dragging one cell by (16, 8) px pans them all by (2, 1) image pixels, and into the link
     boxes = until(lambda: ready(frame, "photo"), "the photo cells show")
-    middle = boxes[("b", 1)]
-    x0, y0 = middle["x"] + 40, middle["y"] + 40
-    page.mouse.move(x0, y0)
-    page.mouse.down()
-    page.mouse.move(x0 + 16, y0 + 8, steps=4)
-    page.mouse.up()
+    drag_by(page, boxes[("b", 1)], 16, 8)
     until(lambda: view_of(page).get("photo") == [8, 14, 15], "the pan lands in the link")
     expect_blocks(page, frame, [8, 14, 15], 21, 10)
     # a reloaded link shows the same view
@@ -211,12 +216,7 @@ def test_zoom_and_pan_are_locked_across_the_card_kept_in_the_link_and_masks_stay
         assert list(c7 - c6) == list(c9 - c8), f"{run} step {step}: {cols}"
         assert list(c8 - c7) != list(c7 - c6), f"{run} step {step}: the mask edge is not on column 8 {cols}"
     # Cells with masks pan and reset as the plain ones do: a drag on the middle cell, a double-click.
-    middle = boxes[("b", 1)]
-    x0, y0 = middle["x"] + 40, middle["y"] + 40
-    page.mouse.move(x0, y0)
-    page.mouse.down()
-    page.mouse.move(x0 + 16, y0 + 8, steps=4)
-    page.mouse.up()
+    x0, y0 = drag_by(page, boxes[("b", 1)], 16, 8)
     until(lambda: view_of(page).get("seg") == [8, 10, 11], "a masked cell's pan lands in the link")
     page.mouse.dblclick(x0, y0)
     until(lambda: "seg" not in view_of(page), "a double-click on a masked cell fits again")

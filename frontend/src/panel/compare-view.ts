@@ -9,7 +9,7 @@ import type { Store } from "../state/store";
 import { COLORBAR_CSS, COLORMAPS, COLORMAP_LABELS, colorBar, colormapLut, isColormap, paintValues } from "../viewers/colormap";
 import type { CompareMode, CompareSettings } from "../viewers/compare-modes";
 import {
-  COMPARE_MODES, FLICKER_MS, MODE_LABELS, containSize, countAtLeast, diffMagnitude, diffWindow, pickAB, wipeAt, wipeClip,
+  COMPARE_MODES, FLICKER_MS, MODE_LABELS, containSize, countAtLeast, diffMagnitude, diffWindow, pickAB, remapMasks, wipeAt, wipeClip,
 } from "../viewers/compare-modes";
 import { setIcon } from "../viewers/icons";
 import { classChanges, defaultMaskPair, pairLabel, type MaskSide } from "../viewers/mask-diff";
@@ -244,7 +244,7 @@ export class CompareView {
     this.el.hidden = pins.length === 0;
     const [a, b] = pickAB(pins.length, s.a, s.b);
     this.el.classList.toggle("cv-open", s.open);
-    this.drawHead();
+    this.drawHead(a, b);
     this.drawPins(a, b);
     this.drawOptions();
     const structure = JSON.stringify([s.open, s.mode, pins, a, b, s.masks]);
@@ -276,7 +276,7 @@ export class CompareView {
 
   // ---- header and pin list ----------------------------------------------------------------
 
-  private drawHead(): void {
+  private drawHead(a: number, b: number): void {
     const s = this.s;
     const n = this.pins.length;
     const title = h("span", { class: "cv-title", text: "Compare" });
@@ -290,7 +290,7 @@ export class CompareView {
         modes.append(b);
       }
       parts.push(modes);
-      if (n >= 2) void this.markModes(modes);
+      if (n >= 2) void this.markModes(modes, a, b);
     }
     parts.push(h("span", { class: "cv-spacer" }));
     if (s.open && n >= 2) {
@@ -313,8 +313,7 @@ export class CompareView {
   }
 
   /** Greys out the modes A and B cannot be shown in (a point cloud has no picture to wipe). */
-  private async markModes(modes: HTMLElement): Promise<void> {
-    const [a, b] = pickAB(this.pins.length, this.s.a, this.s.b);
+  private async markModes(modes: HTMLElement, a: number, b: number): Promise<void> {
     const [la, lb] = await Promise.all([this.item(this.pins[a]), this.item(this.pins[b])]);
     if (!modes.isConnected || "error" in la || "error" in lb) return;
     const pictures = pictureOf(la.meta) && pictureOf(lb.meta);
@@ -422,15 +421,13 @@ export class CompareView {
     const j = i + d;
     [pins[i], pins[j]] = [pins[j], pins[i]];
     const at = (x: number) => (x === i ? j : x === j ? i : x);
-    const masks = this.s.masks?.map(([p, l]) => [at(p), l]) as CompareSettings["masks"];
-    this.env.store.set({ pins, compareView: { ...this.s, a: at(a), b: at(b), masks: masks ?? null } });
+    this.env.store.set({ pins, compareView: { ...this.s, a: at(a), b: at(b), masks: remapMasks(this.s.masks, at) } });
   }
 
   private unpin(i: number, a: number, b: number): void {
     const k = this.pins[i];
     const after = (x: number) => (x > i ? x - 1 : x);
-    const m = this.s.masks;
-    const masks = m && m[0][0] !== i && m[1][0] !== i ? (m.map(([p, l]) => [after(p), l]) as CompareSettings["masks"]) : null;
+    const masks = remapMasks(this.s.masks, (p) => (p === i ? null : after(p)));
     this.env.store.set({ compareView: { ...this.s, a: after(a), b: after(b), masks } });
     unpinCell(this.env.store, k);
   }

@@ -3,6 +3,7 @@
 import type { Store } from "../state/store";
 import type { ViewerSettings } from "../viewers/types";
 import { POINT_HIDDEN_CLASSES } from "../viewers/scene-settings";
+import { CLASS_KEYS } from "../viewers/segmentation/colors";
 import { KEYS, readSettings } from "../viewers/segmentation/settings";
 import { h } from "./dom";
 
@@ -157,7 +158,7 @@ export class CurrentRun {
 export function keyClasses(lists: readonly string[]): number[] {
   const ids = new Set<number>();
   for (const list of lists) for (const t of list.split(" ")) if (/^\d+$/.test(t)) ids.add(Number(t));
-  return [...ids].sort((a, b) => a - b).slice(0, 9);
+  return [...ids].sort((a, b) => a - b).slice(0, CLASS_KEYS);
 }
 
 /**

@@ -89,6 +89,7 @@ export class VirtualGrid {
   /** "‹ 5" / "3 ›": columns scrolled out of view on either side, a click pages to them. */
   private readonly moreBefore: HTMLButtonElement;
   private readonly moreAfter: HTMLButtonElement;
+  private moreShown = "";
   private waiting = false;
   private destroyed = false;
 
@@ -319,6 +320,10 @@ export class VirtualGrid {
   private updateMore(): void {
     const [before, after] = this.hiddenCols();
     const m = this.model;
+    // Called on every scroll event: the chips are written only when what they say changes.
+    const shown = `${before},${after},${m.labelW},${m.headerH}`;
+    if (shown === this.moreShown) return;
+    this.moreShown = shown;
     const set = (b: HTMLButtonElement, n: number, side: string, text: string) => {
       b.hidden = n === 0 || m.headerH === 0;
       if (b.hidden) return;

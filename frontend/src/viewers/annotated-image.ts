@@ -17,7 +17,7 @@ import { decodeValues, probePixel, type ScalarArray } from "./heatmap-values";
 import { attachProbe, pixelsOf, rgbText, viewMapping, type Pixels } from "./pixel-probe";
 import type { Viewer, ViewerContext, ViewerInstance, ViewerSettings } from "./types";
 import { boxLabel, boxToPercent, placeCaptions, scoreRanges, visibleBoxes } from "./segmentation/boxes";
-import { className, classColor, classColorMap, colorTable, isBackgroundClass, mergeLabels, textColorOn } from "./segmentation/colors";
+import { className, classColor, classColorMap, colorTable, isBackgroundClass, CLASS_KEYS, keyedClasses, mergeLabels, textColorOn } from "./segmentation/colors";
 import { maxClassId, paintDifference, paintMask, paintUnsure } from "./segmentation/compose";
 import { computeIoU, differenceMask, sameLabelSet, type IoUReport } from "./segmentation/metrics";
 import { DEFAULT_OPACITY, KEYS, readSettings, type AnnotationSettings } from "./segmentation/settings";
@@ -138,7 +138,7 @@ class AnnotatedImage implements ViewerInstance {
 
     this.root = h("div", { class: "ai-root" });
     // The classes keys 1–9 toggle (panel/keyboard.ts): the menu's, background left out.
-    this.root.dataset.classIds = this.classIds().filter((id) => !isBackgroundClass(id, this.labels)).join(" ");
+    this.root.dataset.classIds = keyedClasses(this.classIds(), this.labels).join(" ");
     this.stagesEl = h("div", { class: "ai-stages" });
     // The caption under the picture, as a plain image's (the toolbar's "captions" shows or hides it).
     this.caption = meta.caption ? h("div", { class: "mp-caption", text: meta.caption }) : null;
@@ -549,7 +549,7 @@ class AnnotatedImage implements ViewerInstance {
       tools.append(all, none);
       d.append(search, tools);
       const iouById = new Map(this.compare?.iou.perClass.map((c) => [c.id, c.iou]) ?? []);
-      const keyed = ids.filter((id) => !isBackgroundClass(id, this.labels)).slice(0, 9); // keys 1–9 (panel/keyboard.ts)
+      const keyed = keyedClasses(ids, this.labels);
       for (const id of shown) {
         const row = h("div", { class: "ai-row" });
         row.dataset.classId = String(id);
@@ -569,7 +569,7 @@ class AnnotatedImage implements ViewerInstance {
         labelToggles(cb, nm, className(id, this.labels));
         row.append(cb, sw, nm);
         const key = keyed.indexOf(id);
-        if (key >= 0) row.append(keyHint(key + 1));
+        if (key >= 0 && key < CLASS_KEYS) row.append(keyHint(key + 1));
         const iou = iouById.get(id);
         if (iou !== undefined) {
           const v = h("span", { class: "num", title: "IoU of this class between the two layers" });

@@ -66,6 +66,13 @@ export function readCompare(v: unknown): CompareSettings {
   return s;
 }
 
+/** The class changes' layers after the pins moved: `to` gives a pin's new place, null when it is gone. */
+export function remapMasks(masks: CompareSettings["masks"], to: (pin: number) => number | null): CompareSettings["masks"] {
+  if (!masks) return null;
+  const [a, b] = [to(masks[0][0]), to(masks[1][0])];
+  return a === null || b === null ? null : [[a, masks[0][1]], [b, masks[1][1]]];
+}
+
 /** Only what differs from the defaults, so links stay short; null when nothing does. */
 export function compareDelta(s: CompareSettings): Partial<CompareSettings> | null {
   const d = defaultCompare();

@@ -11,7 +11,7 @@ import {
   sampleIndex, visibleIndex, type ColorBy,
 } from "./pointcloud-data";
 import { POINT_HIDDEN_CLASSES } from "./scene-settings";
-import { className, classColor, classColorMap, isBackgroundClass, rgbToHex, textColorOn } from "./segmentation/colors";
+import { className, classColor, classColorMap, CLASS_KEYS, keyedClasses, rgbToHex, textColorOn } from "./segmentation/colors";
 import { boundsOf, overlayColors, readSync, View3D } from "./three-shared";
 import { isPair, overlayShown, tagRole } from "./overlay-pairs";
 import { changedPoints, changedRGB, diffShort, diffSummary, type PointDiff } from "./pointcloud-compare";
@@ -130,8 +130,7 @@ class PointCloudView implements ViewerInstance {
     for (const o of overlays) if (o.points) this.view.scene.add(o.points);
     this.counts = cloud.labels ? countLabels(cloud.labels) : new Map();
     // The classes keys 1–9 toggle (panel/keyboard.ts), as the masks' viewers list theirs.
-    const labels = cloud.meta.class_labels;
-    root.dataset.classIds = [...this.counts.keys()].filter((id) => !isBackgroundClass(id, labels)).sort((a, b) => a - b).join(" ");
+    root.dataset.classIds = keyedClasses(this.counts.keys(), cloud.meta.class_labels).join(" ");
     this.buildVectors();
     this.update(ctx.settings);
   }
@@ -412,17 +411,17 @@ class PointCloudView implements ViewerInstance {
   /** Rows of the class legend, each with its toggle and point count. */
   private classRows(hidden: Set<number>, overrides: Record<string, string>): HTMLElement[] {
     const all = readFlags(this.settings, KEYS.hiddenClasses);
-    const keyed = (this.root.dataset.classIds ?? "").split(" ").filter(Boolean).map(Number).slice(0, 9);
+    const keyed = keyedClasses(this.counts.keys(), this.cloud.meta.class_labels);
     return [...this.counts].sort((a, b) => a[0] - b[0]).map(([id, count]) => {
       const name = className(id, this.cloud.meta.class_labels);
       const row = legendRow(classColor(id, overrides), name, count.toLocaleString());
       row.dataset.classId = String(id);
       const cb = checkbox("", !hidden.has(id), (on) => this.ctx.setSettings({ [KEYS.hiddenClasses]: { ...all, [String(id)]: !on } }));
-      const text = row.children[1];
-      if (text instanceof HTMLElement) labelToggles(cb, text, name);
+      const text = row.querySelector<HTMLElement>(".v3d-name");
+      if (text) labelToggles(cb, text, name);
       row.prepend(cb);
       const key = keyed.indexOf(id);
-      if (key >= 0) row.append(keyHint(key + 1));
+      if (key >= 0 && key < CLASS_KEYS) row.append(keyHint(key + 1));
       return row;
     });
   }

@@ -62,7 +62,7 @@ export function syncSelect(value: CameraSync, set: (p: ViewerSettings) => void):
 export function legendRow(color: string, text: string, extra?: string): HTMLDivElement {
   const sw = h("span", { class: "v3d-sw" });
   sw.style.background = color;
-  return h("div", { class: "v3d-row" }, sw, h("span", { text }), extra ? h("span", { class: "num", text: extra }) : null);
+  return h("div", { class: "v3d-row" }, sw, h("span", { class: "v3d-name", text }), extra ? h("span", { class: "num", text: extra }) : null);
 }
 
 export interface OverlayItem { tag: string; color: string; own: boolean }

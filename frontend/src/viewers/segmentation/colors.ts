@@ -106,6 +106,17 @@ export function isBackgroundClass(id: number, labels: readonly ClassLabel[]): bo
   return labels.length > 0;
 }
 
+/** How many classes have a number key: 1 to 9. */
+export const CLASS_KEYS = 9;
+
+/**
+ * The classes number keys toggle, in the order of the keys (panel/keyboard.ts takes the first
+ * nine over a card): every id but the background, by id, as the class menus list them.
+ */
+export function keyedClasses(ids: Iterable<number>, labels: readonly ClassLabel[]): number[] {
+  return [...ids].filter((id) => !isBackgroundClass(id, labels)).sort((a, b) => a - b);
+}
+
 /** Display name of a class: its label, else "class <id>". */
 export function className(id: number, labels: readonly ClassLabel[]): string {
   return labels.find((l) => l.id === id)?.name ?? `class ${id}`;
